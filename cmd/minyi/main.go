@@ -1,0 +1,251 @@
+// Command minyi serves Minyi (民意), the social-evaluation survey platform:
+// the respondent pages, the JSON API, live results and the tally worker.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/minyi-survey/minyi/handlers"
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/live"
+)
+
+// config is the server's configuration, from env vars and matching flags.
+type config struct {
+	Addr       string
+	MySQLDSN   string
+	DataDir    string
+	RedisURL   string
+	Secret     string
+	Demo       string
+	SubmitRate float64
+}
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "minyi:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, nil); err != nil {
+		slog.Error("minyi stopped", slog.Any("error", err))
+		os.Exit(1)
+	}
+}
+
+// parseConfig reads flags, each defaulting to its env var.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg config
+	fs := flag.NewFlagSet("minyi", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintln(out, "minyi (民意) — social-evaluation survey server\n\nUsage: minyi [flags]\n\nEvery flag defaults to the env var named in its description.")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.Addr, "addr", env("MINYI_ADDR", "127.0.0.1:8080"), "listen address (MINYI_ADDR)")
+	fs.StringVar(&cfg.MySQLDSN, "mysql-dsn", env("MINYI_MYSQL_DSN", ""), "MySQL DSN, e.g. user:pass@tcp(host:3306)/minyi; empty = embedded SQLite (MINYI_MYSQL_DSN)")
+	fs.StringVar(&cfg.DataDir, "data-dir", env("MINYI_DATA_DIR", "./minyi-data"), "where the SQLite file lives (MINYI_DATA_DIR)")
+	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
+	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs; empty = generated once and kept in the database (MINYI_SECRET)")
+	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
+	rateDef, err := strconv.ParseFloat(env("MINYI_SUBMIT_RATE", "20"), 64)
+	if err != nil {
+		return cfg, fmt.Errorf("MINYI_SUBMIT_RATE: %w", err)
+	}
+	fs.Float64Var(&cfg.SubmitRate, "submit-rate", rateDef, "submissions per second allowed from one IP address, burst 3x; 0 = no limit (MINYI_SUBMIT_RATE)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q (see minyi --help)", fs.Arg(0))
+	}
+	switch strings.ToLower(cfg.Demo) {
+	case "", "on", "off", "true", "false", "1", "0", "yes", "no":
+	default:
+		return cfg, fmt.Errorf("MINYI_DEMO must be on or off, got %q", cfg.Demo)
+	}
+	return cfg, nil
+}
+
+func (c config) demo() bool {
+	switch strings.ToLower(c.Demo) {
+	case "on", "true", "1", "yes":
+		return true
+	case "off", "false", "0", "no":
+		return false
+	}
+	return c.MySQLDSN == ""
+}
+
+// run serves until ctx ends, then drains in-flight requests. When ready is
+// not nil it receives the listening address.
+func run(ctx context.Context, cfg config, ready chan<- string) error {
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Migrate(); err != nil {
+		return err
+	}
+	secret, err := loadSecret(cfg, store)
+	if err != nil {
+		return err
+	}
+
+	var claimer dedup.Claimer = dedup.NewMemory()
+	var broker live.Broker = live.NewMemory()
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("MINYI_REDIS_URL: %w", err)
+		}
+		rdb := redis.NewClient(opts)
+		defer rdb.Close()
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			return fmt.Errorf("connect to redis: %w", err)
+		}
+		claimer = dedup.NewRedis(rdb, "minyi:dedup:")
+		broker = live.NewRedis(rdb, "minyi:tally")
+	}
+
+	svc := surveys.NewService(store, claimer, broker, secret)
+	if cfg.demo() {
+		seeded, err := svc.SeedBuiltin("social-2022")
+		if err != nil {
+			return fmt.Errorf("seed the demo survey: %w", err)
+		}
+		if seeded {
+			slog.Info("seeded the demo survey", slog.String("slug", "social-2022"))
+		}
+	}
+	hub := live.NewHub(svc.RenderLive)
+	app, err := handlers.New(handlers.Config{
+		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(), SubmitRate: cfg.SubmitRate,
+	}, svc, hub)
+	if err != nil {
+		return err
+	}
+
+	workCtx, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	go broker.Run(workCtx, hub.Notify)
+	tallierDone := make(chan struct{})
+	go func() { defer close(tallierDone); svc.RunTallier(workCtx) }()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           app.Echo(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second, // live streams extend their own deadline
+		IdleTimeout:       120 * time.Second,
+	}
+	srv.RegisterOnShutdown(hub.Close)
+	database := "sqlite (" + cfg.DataDir + ")"
+	if store.Dialect == models.DialectMySQL {
+		database = "mysql"
+	}
+	slog.Info("minyi started", slog.String("addr", ln.Addr().String()), slog.String("database", database),
+		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()))
+	printURLs(ln.Addr().String(), cfg.demo())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: draining in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		slog.Warn("shutdown incomplete", slog.Any("error", err))
+	}
+	stopWork()
+	<-tallierDone
+	// Count what the last requests stored, so results are current on restart.
+	if err := svc.TallyPending(shutdownCtx); err != nil {
+		slog.Warn("final tally pass failed", slog.Any("error", err))
+	}
+	return nil
+}
+
+func openStore(cfg config) (*models.Store, error) {
+	if cfg.MySQLDSN != "" {
+		return models.OpenMySQL(cfg.MySQLDSN)
+	}
+	return models.OpenSQLite(cfg.DataDir)
+}
+
+// loadSecret returns MINYI_SECRET, or the secret generated once and kept in
+// the database so that every instance signs and hashes alike.
+func loadSecret(cfg config, store *models.Store) ([]byte, error) {
+	if cfg.Secret != "" {
+		if len(cfg.Secret) < 16 {
+			return nil, errors.New("MINYI_SECRET must be at least 16 characters")
+		}
+		return []byte(cfg.Secret), nil
+	}
+	s, err := store.Setting("secret", func() (string, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return hex.EncodeToString(b), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load the generated secret: %w", err)
+	}
+	return []byte(s), nil
+}
+
+func printURLs(addr string, demo bool) {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	base := "http://" + net.JoinHostPort(host, port)
+	fmt.Printf("\n  民意 Minyi is running at %s\n", base)
+	if demo {
+		fmt.Printf("  问卷 survey:     %s/s/social-2022\n", base)
+		fmt.Printf("  结果 results:    %s/api/v1/surveys/social-2022/results\n", base)
+		fmt.Printf("  实时 live feed:  %s/api/v1/surveys/social-2022/live\n\n", base)
+	}
+}

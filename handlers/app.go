@@ -1,0 +1,168 @@
+// Package handlers is Minyi's HTTP layer: one Echo route table, thin
+// handlers, the respondent cookie, page rendering, the live event stream and
+// the one error handler that turns domain errors into the API's error body.
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/minyi-survey/minyi/static"
+	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/live"
+)
+
+// MaxBodyBytes is the largest submission body accepted.
+const MaxBodyBytes = 1 << 20
+
+// Config holds what the HTTP layer needs besides the service.
+type Config struct {
+	Secret   []byte
+	Database string // "sqlite" or "mysql", for /healthz
+	Dedup    string // "memory" or "redis", for /healthz
+	// SubmitRate is the submissions per second allowed from one IP address
+	// (burst: three times as many); 0 turns the limit off.
+	SubmitRate float64
+	// SSELifetime ends a live stream after this long; the browser reconnects.
+	SSELifetime time.Duration
+}
+
+// App holds the handlers' dependencies.
+type App struct {
+	cfg       Config
+	svc       *surveys.Service
+	hub       *live.Hub
+	templates *template.Template
+	assets    map[string]string // name → content-hashed URL
+	assetFS   fs.FS
+	byHash    map[string]string // hashed path → name
+}
+
+// New builds the HTTP app.
+func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
+	if cfg.SSELifetime == 0 {
+		cfg.SSELifetime = 30 * time.Minute
+	}
+	a := &App{cfg: cfg, svc: svc, hub: hub, assets: map[string]string{}, byHash: map[string]string{}}
+	sub, err := fs.Sub(static.FS, "assets")
+	if err != nil {
+		return nil, err
+	}
+	a.assetFS = sub
+	entries, err := fs.ReadDir(sub, ".")
+	if err != nil {
+		return nil, fmt.Errorf("handlers: read assets: %w", err)
+	}
+	for _, e := range entries {
+		data, err := fs.ReadFile(sub, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		hashed := hex.EncodeToString(sum[:5]) + "/" + e.Name()
+		a.assets[e.Name()] = "/static/" + hashed
+		a.byHash[hashed] = e.Name()
+	}
+	funcs := template.FuncMap{
+		"asset": func(name string) (string, error) {
+			if u, ok := a.assets[name]; ok {
+				return u, nil
+			}
+			return "", fmt.Errorf("no asset %q", name)
+		},
+		"add": func(x, y int) int { return x + y },
+	}
+	a.templates, err = template.New("").Funcs(funcs).ParseFS(static.FS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("handlers: parse templates: %w", err)
+	}
+	return a, nil
+}
+
+// Echo returns the configured Echo instance with every route.
+func (a *App) Echo() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = a.handleError
+	e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts proxies on private networks only
+	e.Use(middleware.RequestID())
+	e.Use(middleware.Recover())
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection:         "0",
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+	}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		Skipper: func(c echo.Context) bool { return path.Base(c.Path()) == "live" },
+	}))
+	a.routes(e)
+	return e
+}
+
+// routes is the one route table.
+func (a *App) routes(e *echo.Echo) {
+	var limit echo.MiddlewareFunc = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	if a.cfg.SubmitRate > 0 {
+		limit = middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+				Rate: rate.Limit(a.cfg.SubmitRate), Burst: int(3 * a.cfg.SubmitRate), ExpiresIn: 3 * time.Minute,
+			}),
+			DenyHandler: func(c echo.Context, _ string, _ error) error {
+				c.Response().Header().Set("Retry-After", "1")
+				return errRateLimited
+			},
+			ErrorHandler: func(c echo.Context, err error) error { return errRateLimited },
+		})
+	}
+
+	e.GET("/", a.GetHome)
+	e.GET("/healthz", a.GetHealth)
+	e.GET("/static/:hash/:name", a.GetAsset)
+	e.GET("/s/:slug", a.GetSurveyPage)
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/surveys/:slug", a.GetSurvey)
+	v1.POST("/surveys/:slug/responses", a.PostResponse, limit)
+	v1.GET("/surveys/:slug/results", a.GetResults)
+	v1.GET("/surveys/:slug/live", a.GetLive)
+}
+
+// GetHealth handles GET /healthz: the backends in use, and 503 when the
+// database does not answer.
+func (a *App) GetHealth(c echo.Context) error {
+	body := map[string]string{"status": "ok", "database": a.cfg.Database, "dedup": a.cfg.Dedup}
+	if err := a.svc.Store.Ping(); err != nil {
+		body["status"] = "unavailable"
+		return c.JSON(http.StatusServiceUnavailable, body)
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// GetHome handles GET /: it sends visitors to the demo survey.
+func (a *App) GetHome(c echo.Context) error {
+	return c.Redirect(http.StatusFound, "/s/social-2022")
+}
+
+// GetAsset handles GET /static/:hash/:name, the content-hashed assets.
+func (a *App) GetAsset(c echo.Context) error {
+	name, ok := a.byHash[c.Param("hash")+"/"+c.Param("name")]
+	if !ok {
+		return echo.ErrNotFound
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeFileFS(c.Response(), c.Request(), a.assetFS, name)
+	return nil
+}

@@ -1,0 +1,145 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/minyi-survey/minyi/surveys"
+)
+
+// apiError is an error with its status, code and bilingual message.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// Errors raised by the HTTP layer itself.
+var (
+	errUnsupportedMedia = &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "请以 application/json 提交 send the body as application/json"}
+	errTooLarge         = &apiError{http.StatusRequestEntityTooLarge, "too_large", "提交内容超过1MB the body is larger than 1 MB"}
+	errMalformedBody    = &apiError{http.StatusBadRequest, "malformed", "无法读取提交内容 the request body could not be read"}
+	errNoCookie         = &apiError{http.StatusForbidden, "forbidden", "请先打开问卷页面再提交 open the survey page first, then submit (respondent cookie missing or invalid)"}
+	errRateLimited      = &apiError{http.StatusTooManyRequests, "rate_limited", "提交过于频繁，请稍后再试 too many requests, try again shortly"}
+	errResultsPrivate   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对工作人员开放 results of this survey are for staff only"}
+)
+
+// errorBody is the API's error shape.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// classify maps any error to a status and an error body. Internals never
+// reach the body: 5xx answers carry a fixed message and the request id.
+func classify(err error) (int, errorDetail) {
+	var api *apiError
+	var invalid *surveys.InvalidError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &api):
+		return api.Status, errorDetail{Code: api.Code, Message: api.Message}
+	case errors.As(err, &invalid):
+		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid",
+			Message: "部分回答需要修改 some answers need fixing", Fields: invalid.Fields}
+	case errors.Is(err, surveys.ErrMalformed):
+		return http.StatusBadRequest, errorDetail{Code: "malformed",
+			Message: "提交内容不是有效的JSON the body is not the JSON this endpoint expects"}
+	case errors.Is(err, surveys.ErrNotFound):
+		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "没有找到这份问卷 no such survey"}
+	case errors.Is(err, surveys.ErrUnknownUnit):
+		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "本调查没有这个单位 no such unit in this survey"}
+	case errors.Is(err, surveys.ErrClosed):
+		return http.StatusGone, errorDetail{Code: "closed", Message: "本次调查已结束 this survey is closed"}
+	case errors.Is(err, surveys.ErrDuplicate):
+		return http.StatusConflict, errorDetail{Code: "duplicate", Message: "您已经参与过本次调查，感谢支持 you have already answered this survey"}
+	case errors.Is(err, surveys.ErrForbidden):
+		return http.StatusForbidden, errorDetail{Code: "forbidden", Message: "无法确认您的答题资格 this invitation or respondent could not be verified"}
+	case errors.Is(err, surveys.ErrUnavailable):
+		return http.StatusServiceUnavailable, errorDetail{Code: "unavailable", Message: "服务繁忙，您的回答已保留，请稍后重试 the service is busy; your answers are kept, please retry shortly"}
+	case errors.As(err, &he):
+		return he.Code, errorDetail{Code: httpCode(he.Code), Message: httpMessage(he.Code)}
+	}
+	return http.StatusInternalServerError, errorDetail{Code: "internal", Message: "服务器内部错误 internal server error"}
+}
+
+func httpCode(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusTooManyRequests:
+		return "rate_limited"
+	case http.StatusBadRequest:
+		return "malformed"
+	}
+	return strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_"))
+}
+
+func httpMessage(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "页面不存在 not found"
+	case http.StatusMethodNotAllowed:
+		return "不支持此请求方法 method not allowed"
+	}
+	return http.StatusText(status)
+}
+
+// handleError is Echo's HTTPErrorHandler: JSON for the API, a page elsewhere.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, detail := classify(err)
+	rid := c.Response().Header().Get(echo.HeaderXRequestID)
+	if status >= 500 {
+		slog.Error("request failed", slog.String("request_id", rid), slog.String("method", c.Request().Method),
+			slog.String("path", c.Request().URL.Path), slog.Any("error", err))
+		detail.Message += " (request " + rid + ")"
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "5")
+	}
+	var werr error
+	switch {
+	case c.Request().Method == http.MethodHead:
+		werr = c.NoContent(status)
+	case strings.HasPrefix(c.Request().URL.Path, "/api/") || c.Request().URL.Path == "/healthz":
+		werr = c.JSON(status, errorBody{detail})
+	default:
+		werr = a.render(c, status, "error.html", errorPage{Status: status, Title: httpMessage(status), Message: detail.Message})
+	}
+	if werr != nil {
+		slog.Warn("writing the error response failed", slog.Any("error", werr))
+	}
+}
+
+// errorPage is the data of the error page template.
+type errorPage struct {
+	Status         int
+	Title, Message string
+}
+
+// render executes a template into the response.
+func (a *App) render(c echo.Context, status int, name string, data any) error {
+	var b strings.Builder
+	if err := a.templates.ExecuteTemplate(&b, name, data); err != nil {
+		return err
+	}
+	return c.HTML(status, b.String())
+}

@@ -1,0 +1,152 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/minyi-survey/minyi/surveys"
+)
+
+// SurveyPage is the data of the respondent page template.
+type SurveyPage struct {
+	Def      *surveys.Definition
+	Slug     string
+	Version  int64
+	State    string // "open", "answered" or "closed"
+	Endpoint string
+	Scale    []surveys.Option
+	Total    int
+}
+
+// GetSurveyPage handles GET /s/:slug, the respondent page.
+func (a *App) GetSurveyPage(c echo.Context) error {
+	p, err := a.svc.Published(c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	device := a.ensureDevice(c)
+	state := "open"
+	if !p.Open(time.Now()) {
+		state = "closed"
+	} else if p.Compiled.Def.Dedup == surveys.DedupDevice {
+		answered, err := a.svc.Store.HasResponded(p.Survey.ID, "d:"+device)
+		if err == nil && answered {
+			state = "answered"
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return a.render(c, http.StatusOK, "survey.html", SurveyPage{
+		Def:      p.Compiled.Def,
+		Slug:     p.Survey.Slug,
+		Version:  int64(p.Version),
+		State:    state,
+		Endpoint: "/api/v1/surveys/" + p.Survey.Slug + "/responses",
+		Scale:    p.Compiled.ScaleOptions(),
+		Total:    p.Compiled.QuestionCount(),
+	})
+}
+
+// surveyBody is the published questionnaire as the API returns it.
+type surveyBody struct {
+	*surveys.Definition
+	Version uint64 `json:"version"`
+	Open    bool   `json:"open"`
+}
+
+// GetSurvey handles GET /api/v1/surveys/:slug: the published questionnaire.
+// It also sets the respondent cookie, for clients that skip the page.
+func (a *App) GetSurvey(c echo.Context) error {
+	p, err := a.svc.Published(c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	a.ensureDevice(c)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, surveyBody{p.Compiled.Def, p.Version, p.Open(time.Now())})
+}
+
+// acceptedBody answers an accepted submission.
+type acceptedBody struct {
+	ResponseID string `json:"response_id"`
+	Status     string `json:"status"`
+}
+
+// PostResponse handles POST /api/v1/surveys/:slug/responses.
+func (a *App) PostResponse(c echo.Context) error {
+	now := time.Now()
+	slug := c.Param("slug")
+	p, err := a.svc.Published(slug)
+	if err != nil {
+		return err
+	}
+	if !p.Open(now) {
+		return surveys.ErrClosed
+	}
+	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
+		return errUnsupportedMedia
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return errTooLarge
+	case err != nil:
+		return errMalformedBody
+	}
+	sub, err := surveys.DecodeSubmission(body)
+	if err != nil {
+		return err
+	}
+	device := a.deviceID(c)
+	if p.Compiled.Def.Dedup == surveys.DedupDevice && device == "" {
+		return errNoCookie
+	}
+	res, err := a.svc.Submit(c.Request().Context(), surveys.SubmitInput{
+		Slug:       slug,
+		Submission: sub,
+		DeviceID:   device,
+		ClientIP:   c.RealIP(),
+		Channel:    "web",
+		Now:        now,
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if res.Replay {
+		status = http.StatusOK
+	}
+	return c.JSON(status, acceptedBody{ResponseID: res.ResponseID, Status: "accepted"})
+}
+
+// GetResults handles GET /api/v1/surveys/:slug/results[?unit=CODE].
+func (a *App) GetResults(c echo.Context) error {
+	p, err := a.publicResults(c)
+	if err != nil {
+		return err
+	}
+	r, err := a.svc.Results(p.Survey.Slug, c.QueryParam("unit"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, r)
+}
+
+// publicResults returns the survey when its results may be shown to anyone.
+// Staff-only results wait for staff sign-in, which does not exist yet.
+func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
+	p, err := a.svc.Published(c.Param("slug"))
+	if err != nil {
+		return nil, err
+	}
+	if p.Compiled.Def.Results != surveys.ResultsPublic {
+		return nil, errResultsPrivate
+	}
+	return p, nil
+}

@@ -1,0 +1,118 @@
+package models
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one schema step. Steps run in order, each once, and are
+// recorded in schema_migrations. MySQL commits DDL implicitly, so a step
+// must be safe to run again after a crash half-way (the migrator's
+// CreateTable and AddColumn calls below check before they act).
+type migration struct {
+	version int
+	name    string
+	up      func(tx *gorm.DB) error
+}
+
+// schemaMigration records an applied migration.
+type schemaMigration struct {
+	Version   int    `gorm:"primaryKey;autoIncrement:false"`
+	Name      string `gorm:"size:200"`
+	AppliedAt time.Time
+}
+
+func (schemaMigration) TableName() string { return "schema_migrations" }
+
+// The models' structs are the schema of the latest step. When a later step
+// changes a model, freeze the struct an earlier step uses as a local copy,
+// so that a fresh database still replays the history exactly.
+var migrations = []migration{
+	{1, "surveys, versions and their catalogue", func(tx *gorm.DB) error {
+		return createTables(tx, &Survey{}, &SurveyVersion{}, &Unit{}, &Area{}, &Question{}, &Option{}, &Setting{})
+	}},
+	{2, "responses and answers", func(tx *gorm.DB) error {
+		return createTables(tx, &Response{}, &Answer{})
+	}},
+	{3, "incremental tallies and work locks", func(tx *gorm.DB) error {
+		if err := createTables(tx, &Tally{}, &Lock{}); err != nil {
+			return err
+		}
+		// Responses stored before tallies existed are counted by the next
+		// tally pass, since their Tallied flag is false.
+		return tx.Session(&gorm.Session{NewDB: true}).Where("name = ?", LockTally).FirstOrCreate(&Lock{Name: LockTally}).Error
+	}},
+}
+
+// LatestVersion is the schema version this build expects.
+func LatestVersion() int { return migrations[len(migrations)-1].version }
+
+func createTables(tx *gorm.DB, tables ...any) error {
+	for _, t := range tables {
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if m.HasTable(t) {
+			continue
+		}
+		if err := m.CreateTable(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Migrate brings the schema to the latest version.
+func (s *Store) Migrate() error { return s.MigrateTo(LatestVersion()) }
+
+// MigrateTo applies the pending migrations up to and including version.
+// On MySQL a named lock keeps instances that start together from racing.
+func (s *Store) MigrateTo(version int) error {
+	return s.W.Connection(func(conn *gorm.DB) error {
+		if s.Dialect == DialectMySQL {
+			var got int
+			if err := conn.Raw("SELECT GET_LOCK('minyi_migrate', 60)").Scan(&got).Error; err != nil || got != 1 {
+				return fmt.Errorf("models: take the migration lock: %v (got %d)", err, got)
+			}
+			defer conn.Exec("SELECT RELEASE_LOCK('minyi_migrate')")
+		}
+		if err := conn.AutoMigrate(&schemaMigration{}); err != nil {
+			return fmt.Errorf("models: migrations table: %w", err)
+		}
+		var applied []int
+		if err := conn.Model(&schemaMigration{}).Pluck("version", &applied).Error; err != nil {
+			return fmt.Errorf("models: read migrations: %w", err)
+		}
+		done := map[int]bool{}
+		for _, v := range applied {
+			done[v] = true
+		}
+		for _, m := range migrations {
+			if m.version > version || done[m.version] {
+				continue
+			}
+			err := conn.Transaction(func(tx *gorm.DB) error {
+				if err := m.up(tx); err != nil {
+					return err
+				}
+				return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: time.Now().UTC()}).Error
+			})
+			if err != nil {
+				return fmt.Errorf("models: migration %d (%s): %w", m.version, m.name, err)
+			}
+			slog.Info("database migrated", slog.Int("version", m.version), slog.String("name", m.name))
+		}
+		return nil
+	})
+}
+
+// SchemaVersion returns the highest applied migration.
+func (s *Store) SchemaVersion() (int, error) {
+	var v *int
+	err := s.R.Model(&schemaMigration{}).Select("MAX(version)").Scan(&v).Error
+	if err != nil || v == nil {
+		return 0, err
+	}
+	return *v, nil
+}

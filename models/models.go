@@ -1,0 +1,145 @@
+// Package models stores Minyi's data with GORM on MySQL or an embedded
+// SQLite file: the models, opening the database, migrations, queries, and
+// the translation of driver errors into the sentinel errors below.
+package models
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors returned by the store; callers test them with errors.Is.
+var (
+	ErrNotFound  = errors.New("models: not found")
+	ErrDuplicate = errors.New("models: already exists")
+)
+
+// Survey statuses.
+const (
+	StatusDraft     = "draft"
+	StatusPublished = "published"
+	StatusClosed    = "closed"
+)
+
+// Survey is one questionnaire over its versions.
+type Survey struct {
+	ID                 uint64 `gorm:"primaryKey"`
+	Slug               string `gorm:"size:64;uniqueIndex"`
+	Status             string `gorm:"size:16"`
+	PublishedVersionID *uint64
+	DraftVersionID     *uint64
+	Results            string `gorm:"size:16"`
+	ClosesAt           *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// SurveyVersion is one version of a survey's definition. A published
+// version is never changed; editing makes a new draft version.
+type SurveyVersion struct {
+	ID          uint64 `gorm:"primaryKey"`
+	SurveyID    uint64 `gorm:"index"`
+	Number      int
+	Definition  string `gorm:"size:16777215"`
+	PublishedAt *time.Time
+	CreatedAt   time.Time
+}
+
+// Unit is an evaluated unit of one version, copied out of the definition.
+type Unit struct {
+	ID        uint64 `gorm:"primaryKey"`
+	VersionID uint64 `gorm:"index"`
+	Position  int
+	Code      string `gorm:"size:64"`
+	Name      string `gorm:"size:200"`
+}
+
+// Area is a report area of one version, copied out of the definition.
+type Area struct {
+	ID        uint64 `gorm:"primaryKey"`
+	VersionID uint64 `gorm:"index"`
+	Position  int
+	Code      string `gorm:"size:64"`
+	Name      string `gorm:"size:200"`
+	Summary   string `gorm:"size:2000"`
+	Weight    float64
+}
+
+// Question is a question of one version, copied out of the definition.
+type Question struct {
+	ID        uint64 `gorm:"primaryKey"`
+	VersionID uint64 `gorm:"index"`
+	Position  int
+	AreaCode  string `gorm:"size:64"`
+	Code      string `gorm:"size:64"`
+	Kind      string `gorm:"size:16"`
+	Role      string `gorm:"size:16"`
+	Text      string `gorm:"size:1000"`
+	Required  bool
+	Weight    float64
+}
+
+// Option is an answer choice of a question, with its score for scale levels.
+type Option struct {
+	ID         uint64 `gorm:"primaryKey"`
+	QuestionID uint64 `gorm:"index"`
+	Position   int
+	Code       string `gorm:"size:64"`
+	Label      string `gorm:"size:200"`
+	Score      *float64
+}
+
+// Response is one accepted questionnaire. (SurveyID, RespondentKey) is
+// unique: the database, not Redis, guarantees each respondent counts once.
+type Response struct {
+	ID            uint64 `gorm:"primaryKey"`
+	PublicID      string `gorm:"size:36;uniqueIndex"`
+	SurveyID      uint64 `gorm:"uniqueIndex:idx_response_respondent,priority:1;uniqueIndex:idx_response_submission,priority:1"`
+	VersionID     uint64
+	UnitCode      string `gorm:"size:64"`
+	RespondentKey string `gorm:"size:128;uniqueIndex:idx_response_respondent,priority:2"`
+	SubmissionID  string `gorm:"size:36;uniqueIndex:idx_response_submission,priority:2"`
+	Channel       string `gorm:"size:16"`
+	StartedAt     *time.Time
+	SubmittedAt   time.Time
+	DurationMS    *int64
+	IPHash        string `gorm:"size:64"`
+	Flags         string `gorm:"size:200"`
+	Tallied       bool   `gorm:"index:idx_response_pending,priority:1"`
+	Answers       []Answer
+}
+
+// Answer is one chosen option (one row per option of a multi question) or a text.
+type Answer struct {
+	ID           uint64 `gorm:"primaryKey"`
+	ResponseID   uint64 `gorm:"index"`
+	QuestionCode string `gorm:"size:64"`
+	OptionCode   string `gorm:"size:64"`
+	Text         string `gorm:"size:65536"`
+}
+
+// Tally is an incremental counter kept from accepted responses; see
+// surveys.Tallies for the keys. It can always be rebuilt from Response rows.
+type Tally struct {
+	ID       uint64 `gorm:"primaryKey"`
+	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1"`
+	Unit     string `gorm:"size:64;uniqueIndex:idx_tally_id,priority:2"`
+	Dim      string `gorm:"size:80;uniqueIndex:idx_tally_id,priority:3"`
+	Metric   string `gorm:"size:160;uniqueIndex:idx_tally_id,priority:4"`
+	N        int64
+	ScoreSum int64
+	ScoreSq  int64
+}
+
+// Lock is a named row whose update serialises work across app instances.
+type Lock struct {
+	Name string `gorm:"primaryKey;size:32"`
+	N    int64
+}
+
+// Setting is a named value shared by every app instance, such as the
+// generated secret.
+type Setting struct {
+	Name  string `gorm:"primaryKey;size:64"`
+	Value string `gorm:"size:1000"`
+}

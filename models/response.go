@@ -1,0 +1,99 @@
+package models
+
+import (
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// InsertResponse stores a response and its answers in one transaction.
+// It returns ErrDuplicate when the respondent or the submission id is
+// already stored for the survey; nothing is written then.
+func (s *Store) InsertResponse(r *Response) error {
+	answers := r.Answers
+	r.Answers = nil
+	err := s.W.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit("Answers").Create(r).Error; err != nil {
+			return err
+		}
+		for i := range answers {
+			answers[i].ResponseID = r.ID
+		}
+		if len(answers) > 0 {
+			return tx.CreateInBatches(answers, 500).Error
+		}
+		return nil
+	})
+	r.Answers = answers
+	return translate(err)
+}
+
+// ResponseBySubmission returns the response a submission id created.
+func (s *Store) ResponseBySubmission(surveyID uint64, submissionID string) (*Response, error) {
+	var r Response
+	err := s.W.Where("survey_id = ? AND submission_id = ?", surveyID, submissionID).Take(&r).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &r, nil
+}
+
+// HasResponded reports whether a respondent key already answered a survey.
+func (s *Store) HasResponded(surveyID uint64, respondentKey string) (bool, error) {
+	var r Response
+	err := s.R.Select("id").Where("survey_id = ? AND respondent_key = ?", surveyID, respondentKey).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CountResponses counts a survey's stored responses.
+func (s *Store) CountResponses(surveyID uint64) (int64, error) {
+	var n int64
+	err := s.R.Model(&Response{}).Where("survey_id = ?", surveyID).Count(&n).Error
+	return n, err
+}
+
+// EachResponse calls fn for every response of a survey with its answers,
+// in id order, reading batch responses at a time.
+func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*Response) error) error {
+	var last uint64
+	for {
+		var rs []Response
+		err := db.Where("survey_id = ? AND id > ?", surveyID, last).Order("id").Limit(batch).Find(&rs).Error
+		if err != nil {
+			return err
+		}
+		if len(rs) == 0 {
+			return nil
+		}
+		if err := loadAnswers(db, rs); err != nil {
+			return err
+		}
+		for i := range rs {
+			if err := fn(&rs[i]); err != nil {
+				return err
+			}
+		}
+		last = rs[len(rs)-1].ID
+	}
+}
+
+func loadAnswers(db *gorm.DB, rs []Response) error {
+	ids := make([]uint64, len(rs))
+	at := make(map[uint64]int, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+		at[r.ID] = i
+	}
+	var as []Answer
+	if err := db.Where("response_id IN ?", ids).Order("id").Find(&as).Error; err != nil {
+		return err
+	}
+	for _, a := range as {
+		i := at[a.ResponseID]
+		rs[i].Answers = append(rs[i].Answers, a)
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package models
+
+import (
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// LockTally is the lock row that serialises tally passes across instances.
+const LockTally = "tally"
+
+// Counter turns stored responses into counter deltas for one survey.
+// Implementations live in the surveys package.
+type Counter func(r *Response) ([]Tally, error)
+
+// TallyPending counts up to limit responses not yet tallied, in one
+// transaction: it takes the tally lock, adds their deltas to the counters
+// and marks them tallied. It returns the surveys whose counters changed
+// and how many responses it counted.
+func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
+	var changed []uint64
+	var n int
+	err := s.W.Transaction(func(tx *gorm.DB) error {
+		if err := lockTally(tx); err != nil {
+			return err
+		}
+		var rs []Response
+		if err := tx.Where("tallied = ?", false).Order("id").Limit(limit).Find(&rs).Error; err != nil {
+			return err
+		}
+		n = len(rs)
+		if n == 0 {
+			return nil
+		}
+		if err := loadAnswers(tx, rs); err != nil {
+			return err
+		}
+		deltas := map[tallyID]*Tally{}
+		seen := map[uint64]bool{}
+		ids := make([]uint64, len(rs))
+		for i := range rs {
+			ids[i] = rs[i].ID
+			ts, err := count(&rs[i])
+			if err != nil {
+				return err
+			}
+			addTallies(deltas, ts)
+			if !seen[rs[i].SurveyID] {
+				seen[rs[i].SurveyID] = true
+				changed = append(changed, rs[i].SurveyID)
+			}
+		}
+		if err := s.upsertTallies(tx, deltas); err != nil {
+			return err
+		}
+		return tx.Model(&Response{}).Where("id IN ?", ids).Update("tallied", true).Error
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: tally pass: %w", err)
+	}
+	return changed, n, nil
+}
+
+// RebuildTallies recomputes a survey's counters from all its stored
+// responses and replaces the stored ones, in one transaction.
+func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
+	err := s.W.Transaction(func(tx *gorm.DB) error {
+		if err := lockTally(tx); err != nil {
+			return err
+		}
+		all := map[tallyID]*Tally{}
+		var ids []uint64
+		err := s.EachResponse(tx, surveyID, 2000, func(r *Response) error {
+			ts, err := count(r)
+			if err != nil {
+				return err
+			}
+			addTallies(all, ts)
+			if !r.Tallied {
+				ids = append(ids, r.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("survey_id = ?", surveyID).Delete(&Tally{}).Error; err != nil {
+			return err
+		}
+		if err := s.upsertTallies(tx, all); err != nil {
+			return err
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), 1000)
+			if err := tx.Model(&Response{}).Where("id IN ?", ids[:n]).Update("tallied", true).Error; err != nil {
+				return err
+			}
+			ids = ids[n:]
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("models: rebuild tallies: %w", err)
+	}
+	return nil
+}
+
+// ComputeTallies recomputes a survey's counters from its stored responses
+// without storing them, to check the incremental counters against.
+func (s *Store) ComputeTallies(surveyID uint64, count Counter) ([]Tally, error) {
+	all := map[tallyID]*Tally{}
+	err := s.EachResponse(s.R, surveyID, 2000, func(r *Response) error {
+		ts, err := count(r)
+		addTallies(all, ts)
+		return err
+	})
+	out := make([]Tally, 0, len(all))
+	for _, t := range all {
+		out = append(out, *t)
+	}
+	return out, err
+}
+
+// Tallies returns a survey's stored counters.
+func (s *Store) Tallies(surveyID uint64) ([]Tally, error) {
+	var ts []Tally
+	err := s.R.Where("survey_id = ?", surveyID).Find(&ts).Error
+	return ts, err
+}
+
+// PendingTallies counts responses not yet tallied.
+func (s *Store) PendingTallies() (int64, error) {
+	var n int64
+	err := s.R.Model(&Response{}).Where("tallied = ?", false).Count(&n).Error
+	return n, err
+}
+
+type tallyID struct {
+	survey            uint64
+	unit, dim, metric string
+}
+
+func addTallies(into map[tallyID]*Tally, ts []Tally) {
+	for _, t := range ts {
+		id := tallyID{t.SurveyID, t.Unit, t.Dim, t.Metric}
+		cur := into[id]
+		if cur == nil {
+			c := t
+			c.ID = 0
+			into[id] = &c
+			continue
+		}
+		cur.N += t.N
+		cur.ScoreSum += t.ScoreSum
+		cur.ScoreSq += t.ScoreSq
+	}
+}
+
+// lockTally takes the tally lock row for the rest of the transaction.
+func lockTally(tx *gorm.DB) error {
+	return tx.Model(&Lock{}).Where("name = ?", LockTally).Update("n", gorm.Expr("n + 1")).Error
+}
+
+func (s *Store) upsertTallies(tx *gorm.DB, deltas map[tallyID]*Tally) error {
+	if len(deltas) == 0 {
+		return nil
+	}
+	rows := make([]*Tally, 0, len(deltas))
+	for _, t := range deltas {
+		rows = append(rows, t)
+	}
+	add := func(col string) clause.Expr {
+		if s.Dialect == DialectMySQL {
+			return gorm.Expr(col + " + VALUES(" + col + ")")
+		}
+		return gorm.Expr(col + " + excluded." + col)
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "survey_id"}, {Name: "unit"}, {Name: "dim"}, {Name: "metric"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"n": add("n"), "score_sum": add("score_sum"), "score_sq": add("score_sq"),
+		}),
+	}).CreateInBatches(rows, 500).Error
+}

@@ -1,0 +1,72 @@
+package dedup
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Memory keeps claims in this process: the embedded default, for one instance.
+type Memory struct {
+	mu     sync.Mutex
+	claims map[string]memoryClaim
+	now    func() time.Time
+	sweep  time.Time
+}
+
+type memoryClaim struct {
+	value   string
+	expires time.Time
+}
+
+// NewMemory returns an empty in-process claimer.
+func NewMemory() *Memory {
+	return &Memory{claims: map[string]memoryClaim{}, now: time.Now}
+}
+
+// Name implements Claimer.
+func (m *Memory) Name() string { return "memory" }
+
+// Claim implements Claimer.
+func (m *Memory) Claim(_ context.Context, key, submission string) (Result, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	m.expire(now)
+	if c, ok := m.claims[key]; ok && now.Before(c.expires) {
+		return decode(c.value), nil
+	}
+	m.claims[key] = memoryClaim{encode(false, submission), now.Add(PendingTTL)}
+	return Result{State: Won}, nil
+}
+
+// Commit implements Claimer.
+func (m *Memory) Commit(_ context.Context, key, submission string, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.claims[key] = memoryClaim{encode(true, submission), m.now().Add(ttl)}
+	return nil
+}
+
+// Release implements Claimer.
+func (m *Memory) Release(_ context.Context, key, submission string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.claims[key]; ok && c.value == encode(false, submission) {
+		delete(m.claims, key)
+	}
+	return nil
+}
+
+// expire drops expired claims at most once a minute, so memory stays bounded.
+func (m *Memory) expire(now time.Time) {
+	if now.Sub(m.sweep) < time.Minute {
+		return
+	}
+	m.sweep = now
+	for k, c := range m.claims {
+		if !now.Before(c.expires) {
+			delete(m.claims, k)
+		}
+	}
+}

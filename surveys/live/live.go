@@ -1,0 +1,233 @@
+// Package live fans "a survey's tallies changed" out to every app instance
+// (through Redis pub/sub or in process) and, inside an instance, pushes
+// coalesced results to the survey's live subscribers.
+package live
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Broker carries change notices between instances.
+type Broker interface {
+	// Publish tells every instance that a survey's tallies changed.
+	Publish(ctx context.Context, surveyID uint64) error
+	// Run delivers notices to fn until ctx ends.
+	Run(ctx context.Context, fn func(surveyID uint64))
+	// Name is "redis" or "memory".
+	Name() string
+}
+
+// Memory is the in-process broker of the embedded default.
+type Memory struct {
+	mu   sync.Mutex
+	subs []func(uint64)
+}
+
+// NewMemory returns an in-process broker.
+func NewMemory() *Memory { return &Memory{} }
+
+// Name implements Broker.
+func (m *Memory) Name() string { return "memory" }
+
+// Publish implements Broker.
+func (m *Memory) Publish(_ context.Context, surveyID uint64) error {
+	m.mu.Lock()
+	subs := slices.Clone(m.subs)
+	m.mu.Unlock()
+	for _, fn := range subs {
+		fn(surveyID)
+	}
+	return nil
+}
+
+// Run implements Broker.
+func (m *Memory) Run(ctx context.Context, fn func(uint64)) {
+	m.mu.Lock()
+	m.subs = append(m.subs, fn)
+	m.mu.Unlock()
+	<-ctx.Done()
+}
+
+// Redis is the broker shared by instances through a Redis channel.
+type Redis struct {
+	rdb     redis.UniversalClient
+	channel string
+}
+
+// NewRedis returns a broker on rdb using channel.
+func NewRedis(rdb redis.UniversalClient, channel string) *Redis {
+	return &Redis{rdb: rdb, channel: channel}
+}
+
+// Name implements Broker.
+func (r *Redis) Name() string { return "redis" }
+
+// Publish implements Broker.
+func (r *Redis) Publish(ctx context.Context, surveyID uint64) error {
+	return r.rdb.Publish(ctx, r.channel, strconv.FormatUint(surveyID, 10)).Err()
+}
+
+// Run implements Broker. go-redis re-subscribes by itself after a dropped
+// connection; a notice sent while it was down is lost, and the survey's
+// subscribers catch up with the next change.
+func (r *Redis) Run(ctx context.Context, fn func(uint64)) {
+	ps := r.rdb.Subscribe(ctx, r.channel)
+	defer ps.Close()
+	ch := ps.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case msg, ok := <-ch:
+			if !ok {
+				return
+			}
+			id, err := strconv.ParseUint(msg.Payload, 10, 64)
+			if err != nil {
+				slog.Warn("live: bad notice", slog.String("payload", msg.Payload))
+				continue
+			}
+			fn(id)
+		}
+	}
+}
+
+// Renderer produces the event payload for a survey (the results JSON).
+type Renderer func(ctx context.Context, surveyID uint64) ([]byte, error)
+
+// Hub holds this instance's subscribers and pushes each survey's results to
+// them at most once per Interval after a change. A subscriber that does not
+// keep up only ever has the latest payload waiting: nobody blocks on it.
+type Hub struct {
+	Interval time.Duration
+	render   Renderer
+
+	mu        sync.Mutex
+	surveys   map[uint64]*topic
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+type topic struct {
+	subs    map[*Subscriber]struct{}
+	pending bool
+	last    time.Time
+}
+
+// Subscriber receives payloads on C (capacity 1, latest wins).
+type Subscriber struct {
+	C      chan []byte
+	survey uint64
+}
+
+// NewHub returns a hub that renders payloads with render.
+func NewHub(render Renderer) *Hub {
+	return &Hub{Interval: time.Second, render: render, surveys: map[uint64]*topic{}, done: make(chan struct{})}
+}
+
+// Subscribe adds a subscriber to a survey's events.
+func (h *Hub) Subscribe(surveyID uint64) *Subscriber {
+	s := &Subscriber{C: make(chan []byte, 1), survey: surveyID}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t := h.surveys[surveyID]
+	if t == nil {
+		t = &topic{subs: map[*Subscriber]struct{}{}}
+		h.surveys[surveyID] = t
+	}
+	t.subs[s] = struct{}{}
+	return s
+}
+
+// Unsubscribe removes a subscriber.
+func (h *Hub) Unsubscribe(s *Subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t := h.surveys[s.survey]; t != nil {
+		delete(t.subs, s)
+		if len(t.subs) == 0 && !t.pending {
+			delete(h.surveys, s.survey)
+		}
+	}
+}
+
+// Subscribers counts the subscribers of a survey on this instance.
+func (h *Hub) Subscribers(surveyID uint64) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t := h.surveys[surveyID]; t != nil {
+		return len(t.subs)
+	}
+	return 0
+}
+
+// Notify marks a survey changed; its subscribers get fresh results soon,
+// coalesced to one render per Interval.
+func (h *Hub) Notify(surveyID uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t := h.surveys[surveyID]
+	if t == nil || len(t.subs) == 0 || t.pending {
+		return
+	}
+	t.pending = true
+	wait := max(0, h.Interval-time.Since(t.last))
+	time.AfterFunc(wait, func() { h.flush(surveyID) })
+}
+
+func (h *Hub) flush(surveyID uint64) {
+	h.mu.Lock()
+	t := h.surveys[surveyID]
+	if t == nil {
+		h.mu.Unlock()
+		return
+	}
+	t.pending = false
+	t.last = time.Now()
+	h.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	payload, err := h.render(ctx, surveyID)
+	if err != nil {
+		slog.Error("live: render results", slog.Uint64("survey", surveyID), slog.Any("error", err))
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range t.subs {
+		offer(s.C, payload)
+	}
+	if len(t.subs) == 0 && !t.pending {
+		delete(h.surveys, surveyID)
+	}
+}
+
+// offer puts payload on c, replacing a payload the reader has not taken yet.
+func offer(c chan []byte, payload []byte) {
+	for {
+		select {
+		case c <- payload:
+			return
+		default:
+		}
+		select {
+		case <-c:
+		default:
+		}
+	}
+}
+
+// Close ends every live stream of this instance (they watch Done), so that
+// a graceful shutdown is not held up by clients that never disconnect.
+func (h *Hub) Close() { h.closeOnce.Do(func() { close(h.done) }) }
+
+// Done is closed when the hub closes.
+func (h *Hub) Done() <-chan struct{} { return h.done }

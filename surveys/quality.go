@@ -1,0 +1,60 @@
+package surveys
+
+import "time"
+
+// Quality flags stored on a response. Flagged responses are kept and counted
+// apart; staff decide whether results include them.
+const (
+	FlagStraightLiner = "straight_liner"
+	FlagSpeeder       = "speeder"
+)
+
+// Quality rules of METHODOLOGY.md that need nothing but the response itself.
+const (
+	straightLineMinItems = 8
+	speederFloorPerItem  = 2 * time.Second
+)
+
+// Flags returns the quality flags of a checked response. duration is the
+// time from loading the page to submitting, or 0 when unknown.
+func (c *Compiled) Flags(answers []Answer, duration time.Duration) []string {
+	var flags []string
+	var items int
+	level, same := "", true
+	for _, q := range c.Questions {
+		if q.Kind == KindSatisfaction && q.Role == "" {
+			items++
+		}
+	}
+	for _, a := range answers {
+		q := c.byCode[a.Question]
+		if q == nil || q.Kind != KindSatisfaction || q.Role != "" || len(a.Values) != 1 {
+			continue
+		}
+		if level == "" {
+			level = a.Values[0]
+		} else if a.Values[0] != level {
+			same = false
+		}
+	}
+	if items >= straightLineMinItems && level != "" && same && countItems(c, answers) == items {
+		flags = append(flags, FlagStraightLiner)
+	}
+	if duration > 0 && duration < time.Duration(c.QuestionCount())*speederFloorPerItem {
+		flags = append(flags, FlagSpeeder)
+	}
+	return flags
+}
+
+// QuestionCount is the number of questions of the version.
+func (c *Compiled) QuestionCount() int { return len(c.Questions) }
+
+func countItems(c *Compiled, answers []Answer) int {
+	n := 0
+	for _, a := range answers {
+		if q := c.byCode[a.Question]; q != nil && q.Kind == KindSatisfaction && q.Role == "" {
+			n++
+		}
+	}
+	return n
+}

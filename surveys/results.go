@@ -1,0 +1,243 @@
+package surveys
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/minyi-survey/minyi/models"
+)
+
+// ErrUnknownUnit is a results request for a unit the survey does not have.
+var ErrUnknownUnit = errors.New("surveys: unknown unit")
+
+// Kick wakes the tally worker after a response was stored.
+func (s *Service) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// RunTallier counts stored responses into the tallies until ctx ends, then
+// publishes which surveys changed. Every instance runs one; a lock row in
+// the database makes their passes take turns.
+func (s *Service) RunTallier(ctx context.Context) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		case <-tick.C:
+		}
+		if err := s.TallyPending(ctx); err != nil {
+			slog.Error("tally pass failed", slog.Any("error", err))
+		}
+	}
+}
+
+// TallyPending counts every response not yet tallied and publishes the
+// surveys whose results changed.
+func (s *Service) TallyPending(ctx context.Context) error {
+	const batch = 1000
+	changed := map[uint64]bool{}
+	for ctx.Err() == nil {
+		ids, n, err := s.Store.TallyPending(batch, s.counter)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			changed[id] = true
+		}
+		if n < batch {
+			break
+		}
+	}
+	for id := range changed {
+		if err := s.Broker.Publish(ctx, id); err != nil {
+			slog.Warn("live: publish failed", slog.Uint64("survey", id), slog.Any("error", err))
+		}
+	}
+	return nil
+}
+
+// counter turns a stored response into tally rows (models.Counter).
+func (s *Service) counter(r *models.Response) ([]models.Tally, error) {
+	c, err := s.Version(r.VersionID)
+	if err != nil {
+		return nil, err
+	}
+	t := Tallies{}
+	c.Count(t, accepted(r))
+	rows := make([]models.Tally, 0, len(t))
+	for id, v := range t {
+		rows = append(rows, models.Tally{SurveyID: r.SurveyID, Unit: id.Unit, Dim: id.Dim,
+			Metric: id.Key, N: v.N, ScoreSum: v.Sum, ScoreSq: v.SumSq})
+	}
+	return rows, nil
+}
+
+// accepted regroups a stored response's answer rows by question.
+func accepted(r *models.Response) Accepted {
+	a := Accepted{Unit: r.UnitCode, Flagged: r.Flags != ""}
+	at := map[string]int{}
+	for _, row := range r.Answers {
+		i, ok := at[row.QuestionCode]
+		if !ok {
+			i = len(a.Answers)
+			at[row.QuestionCode] = i
+			a.Answers = append(a.Answers, Answer{Question: row.QuestionCode})
+		}
+		if row.OptionCode != "" {
+			a.Answers[i].Values = append(a.Answers[i].Values, row.OptionCode)
+		} else {
+			a.Answers[i].Text = row.Text
+		}
+	}
+	return a
+}
+
+// TalliesOf returns a survey's stored counters.
+func (s *Service) TalliesOf(surveyID uint64) (Tallies, error) {
+	rows, err := s.Store.Tallies(surveyID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
+	}
+	return fromRows(rows), nil
+}
+
+// RecountTallies recomputes a survey's counters from its raw responses
+// without storing them.
+func (s *Service) RecountTallies(surveyID uint64) (Tallies, error) {
+	rows, err := s.Store.ComputeTallies(surveyID, s.counter)
+	if err != nil {
+		return nil, err
+	}
+	return fromRows(rows), nil
+}
+
+// RebuildTallies replaces a survey's counters with a recount of its raw responses.
+func (s *Service) RebuildTallies(ctx context.Context, surveyID uint64) error {
+	if err := s.Store.RebuildTallies(surveyID, s.counter); err != nil {
+		return err
+	}
+	return s.Broker.Publish(ctx, surveyID)
+}
+
+func fromRows(rows []models.Tally) Tallies {
+	t := make(Tallies, len(rows))
+	for _, r := range rows {
+		t.Add(TallyID{r.Unit, r.Dim, r.Metric}, TallyValue{r.N, r.ScoreSum, r.ScoreSq})
+	}
+	return t
+}
+
+// Results scores a published survey from its tallies, for one unit or all ("").
+func (s *Service) Results(slug, unit string) (*Results, error) {
+	p, err := s.Published(slug)
+	if err != nil {
+		return nil, err
+	}
+	return s.resultsOf(p, unit)
+}
+
+func (s *Service) resultsOf(p *Published, unit string) (*Results, error) {
+	if unit != "" {
+		if _, ok := p.Compiled.UnitName(unit); !ok {
+			return nil, ErrUnknownUnit
+		}
+	}
+	t, err := s.TalliesOf(p.Survey.ID)
+	if err != nil {
+		return nil, err
+	}
+	r := p.Compiled.Score(t, unit)
+	return &r, nil
+}
+
+// RenderLive renders the live event payload of a survey (live.Renderer).
+func (s *Service) RenderLive(_ context.Context, surveyID uint64) ([]byte, error) {
+	sv, err := s.surveyByID(surveyID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Results(sv, "")
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(r)
+}
+
+func (s *Service) surveyByID(id uint64) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for slug, c := range s.bySlug {
+		if c.p.Survey.ID == id {
+			return slug, nil
+		}
+	}
+	return "", fmt.Errorf("%w: survey %d not loaded", ErrNotFound, id)
+}
+
+// SeedBuiltin stores a built-in template as a published survey with public
+// results, unless a survey with its slug exists. It reports whether it did.
+func (s *Service) SeedBuiltin(name string) (bool, error) {
+	data, err := Builtin(name)
+	if err != nil {
+		return false, err
+	}
+	c, err := CompileJSON(data)
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.Store.SurveyBySlug(c.Def.Slug); err == nil {
+		return false, nil
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return false, err
+	}
+	sv := &models.Survey{Slug: c.Def.Slug, Results: c.Def.Results}
+	err = s.Store.CreatePublished(sv, string(data), c.Catalogue())
+	if errors.Is(err, models.ErrDuplicate) {
+		return false, nil // another instance seeded it first
+	}
+	return err == nil, err
+}
+
+// Catalogue copies a version's units, areas, questions and options out of
+// its definition, for the relational tables.
+func (c *Compiled) Catalogue() models.Catalogue {
+	var cat models.Catalogue
+	for i, u := range c.Def.Units {
+		cat.Units = append(cat.Units, models.Unit{Position: i, Code: u.Code, Name: u.Name})
+	}
+	for i, a := range c.Def.Areas {
+		cat.Areas = append(cat.Areas, models.Area{Position: i, Code: a.Code, Name: a.Name,
+			Summary: a.Summary, Weight: weightOr1(a.Weight)})
+	}
+	for i, q := range c.Questions {
+		cq := models.CatalogueQuestion{Question: models.Question{Position: i, Code: q.Code,
+			Kind: q.Kind, Role: q.Role, Text: q.Text, Required: q.Required, Weight: weightOr1(q.Weight)}}
+		if q.Area >= 0 {
+			cq.AreaCode = c.Def.Areas[q.Area].Code
+		}
+		if q.Kind == KindSatisfaction {
+			for j, l := range c.Def.Scale.Levels {
+				score := l.Score
+				cq.Options = append(cq.Options, models.Option{Position: j, Code: l.Code, Label: l.Label, Score: &score})
+			}
+			if dk := c.Def.Scale.DontKnow; dk != nil {
+				cq.Options = append(cq.Options, models.Option{Position: len(cq.Options), Code: dk.Code, Label: dk.Label})
+			}
+		}
+		for j, o := range q.Options {
+			cq.Options = append(cq.Options, models.Option{Position: j, Code: o.Code, Label: o.Label})
+		}
+		cat.Questions = append(cat.Questions, cq)
+	}
+	return cat
+}
