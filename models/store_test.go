@@ -1,0 +1,169 @@
+package models_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
+)
+
+// rawStores opens unmigrated stores on every configured backend.
+func rawStores(t *testing.T) map[string]*models.Store {
+	t.Helper()
+	out := map[string]*models.Store{}
+	s, err := models.OpenSQLite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	out["sqlite"] = s
+	if surveystest.Required() || surveystest.MySQLConfigured() {
+		m, err := models.OpenMySQL(surveystest.MySQLDSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Close() })
+		out["mysql"] = m
+	}
+	return out
+}
+
+
+func TestMigrateUpgradeKeepsRows(t *testing.T) {
+	for name, s := range rawStores(t) {
+		t.Run(name, func(t *testing.T) {
+			// A database at level 2: surveys and responses, no tallies yet.
+			if err := s.MigrateTo(2); err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := s.SchemaVersion(); v != 2 {
+				t.Fatalf("schema version = %d, want 2", v)
+			}
+			if s.W.Migrator().HasTable(&models.Tally{}) {
+				t.Fatal("tallies table exists at level 2")
+			}
+			sv := &models.Survey{Slug: "old-survey", Results: "public"}
+			if err := s.CreatePublished(sv, `{"slug":"old-survey"}`, models.Catalogue{}); err != nil {
+				t.Fatal(err)
+			}
+			r := &models.Response{PublicID: "p1", SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
+				RespondentKey: "d:x", SubmissionID: "s1", SubmittedAt: time.Now(),
+				Answers: []models.Answer{{QuestionCode: "q01", OptionCode: "5"}}}
+			if err := s.InsertResponse(r); err != nil {
+				t.Fatal(err)
+			}
+
+			if err := s.Migrate(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(); err != nil { // a second run is a no-op
+				t.Fatalf("re-running migrations: %v", err)
+			}
+			if v, _ := s.SchemaVersion(); v != models.LatestVersion() {
+				t.Fatalf("schema version = %d, want %d", v, models.LatestVersion())
+			}
+			got, err := s.SurveyBySlug("old-survey")
+			if err != nil || got.ID != sv.ID {
+				t.Fatalf("survey after upgrade: %v %v", got, err)
+			}
+			if n, _ := s.CountResponses(sv.ID); n != 1 {
+				t.Fatalf("responses after upgrade = %d, want 1", n)
+			}
+			if n, _ := s.PendingTallies(); n != 1 {
+				t.Fatalf("pending tallies after upgrade = %d, want the old response", n)
+			}
+			counted := 0
+			changed, n, err := s.TallyPending(100, func(r *models.Response) ([]models.Tally, error) {
+				counted += len(r.Answers)
+				return []models.Tally{{SurveyID: r.SurveyID, Metric: "responses", N: 1}}, nil
+			})
+			if err != nil || n != 1 || len(changed) != 1 || counted != 1 {
+				t.Fatalf("tally pass after upgrade: changed=%v n=%d answers=%d err=%v", changed, n, counted, err)
+			}
+		})
+	}
+}
+
+func TestInsertResponseIsAtomicAndUnique(t *testing.T) {
+	for _, b := range surveystest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.Store
+			sv := &models.Survey{Slug: "atomic", Results: "public"}
+			if err := s.CreatePublished(sv, `{}`, models.Catalogue{}); err != nil {
+				t.Fatal(err)
+			}
+			resp := func(pub, key, sub string) *models.Response {
+				return &models.Response{PublicID: pub, SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
+					RespondentKey: key, SubmissionID: sub, SubmittedAt: time.Now(),
+					Answers: []models.Answer{{QuestionCode: "q01", OptionCode: "5"}, {QuestionCode: "c", Text: "好"}}}
+			}
+			if err := s.InsertResponse(resp("a", "d:1", "s1")); err != nil {
+				t.Fatal(err)
+			}
+			cases := []struct {
+				name string
+				r    *models.Response
+			}{
+				{"same respondent", resp("b", "d:1", "s2")},
+				{"same submission id", resp("c", "d:2", "s1")},
+			}
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					if err := s.InsertResponse(tc.r); !errors.Is(err, models.ErrDuplicate) {
+						t.Fatalf("err = %v, want ErrDuplicate", err)
+					}
+				})
+			}
+
+			// A failure while writing the answers leaves no response behind.
+			boom := errors.New("boom")
+			cb := s.W.Callback().Create().Before("gorm:create")
+			if err := cb.Register("test:fail_answers", func(db *gorm.DB) {
+				if db.Statement.Table == "answers" {
+					db.AddError(boom)
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			err := s.InsertResponse(resp("d", "d:3", "s3"))
+			_ = s.W.Callback().Create().Remove("test:fail_answers")
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v, want the injected failure", err)
+			}
+			if _, err := s.ResponseBySubmission(sv.ID, "s3"); !errors.Is(err, models.ErrNotFound) {
+				t.Fatalf("half-stored response found: %v", err)
+			}
+			if err := s.InsertResponse(resp("d", "d:3", "s3")); err != nil {
+				t.Fatalf("retry after the failure: %v", err)
+			}
+			got, err := s.ResponseBySubmission(sv.ID, "s3")
+			if err != nil || got.RespondentKey != "d:3" {
+				t.Fatalf("stored response: %+v %v", got, err)
+			}
+			if ok, _ := s.HasResponded(sv.ID, "d:3"); !ok {
+				t.Fatal("HasResponded = false after insert")
+			}
+		})
+	}
+}
+
+func TestSettingIsCreatedOnce(t *testing.T) {
+	for _, b := range surveystest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			calls := 0
+			mk := func() (string, error) { calls++; return "v" + string(rune('0'+calls)), nil }
+			first, err := b.Store.Setting("secret", mk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := b.Store.Setting("secret", mk)
+			if err != nil || second != first || calls != 1 {
+				t.Fatalf("second read = %q (first %q), make called %d times, err %v", second, first, calls, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,276 @@
+package surveys_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
+)
+
+const slug = "social-2022"
+
+// setup is one storage backend with one dedup backend.
+type setup struct {
+	name    string
+	store   *models.Store
+	claimer dedup.Claimer
+}
+
+// setups pairs every storage backend with memory dedup, and a second MySQL
+// database with Redis dedup when configured: the production pairings.
+func setups(t *testing.T) []setup {
+	t.Helper()
+	var out []setup
+	for _, b := range surveystest.Backends(t) {
+		out = append(out, setup{b.Name + "+memory", b.Store, dedup.NewMemory()})
+		if b.Name == "mysql" {
+			out = append(out, setup{b.Name + "+redis", surveystest.MySQL(t), dedup.NewRedis(surveystest.Redis(t), surveystest.Prefix())})
+		}
+	}
+	return out
+}
+
+func submit(t *testing.T, svc *surveys.Service, device string, sub *surveys.Submission) (surveys.SubmitResult, error) {
+	t.Helper()
+	return svc.Submit(context.Background(), surveys.SubmitInput{
+		Slug: slug, Submission: sub, DeviceID: device, ClientIP: "203.0.113.9", Channel: "test", Now: time.Now(),
+	})
+}
+
+func compiled(t *testing.T, svc *surveys.Service) *surveys.Compiled {
+	t.Helper()
+	p, err := svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Compiled
+}
+
+func TestSubmitCountsEachRespondentOnce(t *testing.T) {
+	for _, s := range setups(t) {
+		t.Run(s.name, func(t *testing.T) {
+			svc := surveystest.ServiceWith(t, s.store, s.claimer, live.NewMemory())
+			c := compiled(t, svc)
+			rng := mrand.New(mrand.NewPCG(1, 2))
+
+			first := surveystest.RandomSubmission(rng, c)
+			res, err := submit(t, svc, "dev-a", first)
+			if err != nil || res.Replay || res.ResponseID == "" {
+				t.Fatalf("first submit = %+v, %v", res, err)
+			}
+			t.Run("retry returns the original", func(t *testing.T) {
+				again, err := submit(t, svc, "dev-a", first)
+				if err != nil || !again.Replay || again.ResponseID != res.ResponseID {
+					t.Fatalf("retry = %+v, %v; want replay of %s", again, err, res.ResponseID)
+				}
+			})
+			t.Run("second questionnaire is a duplicate", func(t *testing.T) {
+				_, err := submit(t, svc, "dev-a", surveystest.RandomSubmission(rng, c))
+				if !errors.Is(err, surveys.ErrDuplicate) {
+					t.Fatalf("err = %v, want ErrDuplicate", err)
+				}
+			})
+			t.Run("someone else's submission id is refused", func(t *testing.T) {
+				_, err := submit(t, svc, "dev-b", first)
+				var inv *surveys.InvalidError
+				if !errors.As(err, &inv) || inv.Fields["submission_id"] == "" {
+					t.Fatalf("err = %v, want invalid submission_id", err)
+				}
+			})
+			t.Run("concurrent duplicates: exactly one accepted", func(t *testing.T) {
+				var accepted, dup atomic.Int32
+				var wg sync.WaitGroup
+				for range 30 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_, err := submit(t, svc, "dev-c", surveystest.RandomSubmission(mrand.New(mrand.NewPCG(rng.Uint64(), 0)), c))
+						switch {
+						case err == nil:
+							accepted.Add(1)
+						case errors.Is(err, surveys.ErrDuplicate):
+							dup.Add(1)
+						default:
+							t.Errorf("unexpected error: %v", err)
+						}
+					}()
+				}
+				wg.Wait()
+				if accepted.Load() != 1 || dup.Load() != 29 {
+					t.Fatalf("accepted %d, duplicates %d; want 1 and 29", accepted.Load(), dup.Load())
+				}
+			})
+			t.Run("a failed write releases the claim", func(t *testing.T) {
+				boom := errors.New("disk full")
+				cb := s.store.W.Callback().Create().Before("gorm:create")
+				if err := cb.Register("test:fail", func(db *gorm.DB) {
+					if db.Statement.Table == "answers" {
+						db.AddError(boom)
+					}
+				}); err != nil {
+					t.Fatal(err)
+				}
+				sub := surveystest.RandomSubmission(rng, c)
+				_, err := submit(t, svc, "dev-d", sub)
+				_ = s.store.W.Callback().Create().Remove("test:fail")
+				if !errors.Is(err, surveys.ErrUnavailable) {
+					t.Fatalf("err = %v, want ErrUnavailable", err)
+				}
+				if res, err := submit(t, svc, "dev-d", sub); err != nil || res.Replay {
+					t.Fatalf("retry after the failure = %+v, %v; want a fresh accept", res, err)
+				}
+			})
+			t.Run("a lost claim store still refuses duplicates", func(t *testing.T) {
+				// A fresh claimer has forgotten everything, as a flushed Redis has.
+				svc2 := surveystest.ServiceWith(t, s.store, dedup.NewMemory(), live.NewMemory())
+				_, err := submit(t, svc2, "dev-a", surveystest.RandomSubmission(rng, c))
+				if !errors.Is(err, surveys.ErrDuplicate) {
+					t.Fatalf("err = %v, want ErrDuplicate from the database", err)
+				}
+				again, err := submit(t, svc2, "dev-a", first)
+				if err != nil || !again.Replay {
+					t.Fatalf("retry through a fresh claimer = %+v, %v", again, err)
+				}
+			})
+			t.Run("a claim left by a crash does not lock the respondent out", func(t *testing.T) {
+				// Another instance claimed and died before storing anything.
+				key := fmt.Sprintf("%d:d:dev-e", mustSurvey(t, svc).Survey.ID)
+				if _, err := s.claimer.Claim(context.Background(), key, uuid.NewString()); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := submit(t, svc, "dev-e", surveystest.RandomSubmission(rng, c)); err != nil {
+					t.Fatalf("submit behind a stale claim: %v", err)
+				}
+			})
+		})
+	}
+}
+
+func mustSurvey(t *testing.T, svc *surveys.Service) *surveys.Published {
+	t.Helper()
+	p, err := svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSubmitRefusals(t *testing.T) {
+	store := surveystest.SQLite(t)
+	svc := surveystest.Service(t, store)
+	c := compiled(t, svc)
+	rng := mrand.New(mrand.NewPCG(3, 4))
+	cases := []struct {
+		name   string
+		slug   string
+		device string
+		want   error
+	}{
+		{"unknown survey", "no-such-survey", "dev", surveys.ErrNotFound},
+		{"no respondent cookie", slug, "", surveys.ErrForbidden},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := svc.Submit(context.Background(), surveys.SubmitInput{
+				Slug: tc.slug, Submission: surveystest.RandomSubmission(rng, c), DeviceID: tc.device, Now: time.Now(),
+			})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	t.Run("closed survey", func(t *testing.T) {
+		if err := store.SetStatus(mustSurvey(t, svc).Survey.ID, models.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+		svc.Forget(slug)
+		if _, err := submit(t, svc, "dev", surveystest.RandomSubmission(rng, c)); !errors.Is(err, surveys.ErrClosed) {
+			t.Fatalf("err = %v, want ErrClosed", err)
+		}
+	})
+}
+
+// TestTalliesEqualRebuild submits thousands of random responses while the
+// tally worker runs, then checks the incremental counters against a recount
+// of the raw rows, and the results scored from each.
+func TestTalliesEqualRebuild(t *testing.T) {
+	const n, workers = 2400, 8
+	for _, s := range setups(t) {
+		t.Run(s.name, func(t *testing.T) {
+			svc := surveystest.ServiceWith(t, s.store, s.claimer, live.NewMemory())
+			c := compiled(t, svc)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); svc.RunTallier(ctx) }()
+
+			var wg sync.WaitGroup
+			var failed atomic.Int32
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rng := mrand.New(mrand.NewPCG(uint64(w), 99))
+					for i := range n / workers {
+						if _, err := submit(t, svc, fmt.Sprintf("dev-%d-%d", w, i), surveystest.RandomSubmission(rng, c)); err != nil {
+							failed.Add(1)
+							t.Errorf("submit: %v", err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			cancel()
+			<-done
+			if failed.Load() > 0 {
+				t.FailNow()
+			}
+			if err := svc.TallyPending(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			id := mustSurvey(t, svc).Survey.ID
+			incremental, err := svc.TalliesOf(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recount, err := svc.RecountTallies(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := incremental[surveys.TallyID{Key: surveys.KeyResponses}].N; got != n {
+				t.Fatalf("tallied responses = %d, want %d", got, n)
+			}
+			if !reflect.DeepEqual(incremental, recount) {
+				t.Fatalf("incremental tallies (%d counters) differ from the recount (%d counters)", len(incremental), len(recount))
+			}
+			if err := svc.RebuildTallies(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			rebuilt, err := svc.TalliesOf(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(rebuilt, incremental) {
+				t.Fatal("stored tallies after a rebuild differ from the incremental ones")
+			}
+			a, b := c.Score(incremental, ""), c.Score(rebuilt, "")
+			if !reflect.DeepEqual(a, b) || a.Responses != n {
+				t.Fatalf("results differ after rebuild, or responses %d != %d", a.Responses, n)
+			}
+		})
+	}
+}
