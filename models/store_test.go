@@ -32,7 +32,6 @@ func rawStores(t *testing.T) map[string]*models.Store {
 	return out
 }
 
-
 func TestMigrateUpgradeKeepsRows(t *testing.T) {
 	for name, s := range rawStores(t) {
 		t.Run(name, func(t *testing.T) {
