@@ -206,3 +206,6 @@ func RandomSubmission(rng *mrand.Rand, c *surveys.Compiled) *surveys.Submission 
 	}
 	return s
 }
+
+// RedisConfigured reports whether a test Redis is configured.
+func RedisConfigured() bool { return os.Getenv(EnvRedis) != "" }

@@ -1,0 +1,116 @@
+package dedup_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
+)
+
+func claimers(t *testing.T) map[string]dedup.Claimer {
+	t.Helper()
+	out := map[string]dedup.Claimer{"memory": dedup.NewMemory()}
+	if surveystest.Required() || surveystest.RedisConfigured() {
+		out["redis"] = dedup.NewRedis(surveystest.Redis(t), surveystest.Prefix())
+	}
+	return out
+}
+
+func TestClaimLifecycle(t *testing.T) {
+	ctx := context.Background()
+	for name, c := range claimers(t) {
+		t.Run(name, func(t *testing.T) {
+			steps := []struct {
+				name   string
+				do     func() (dedup.Result, error)
+				state  int
+				holder string
+			}{
+				{"first claim wins", func() (dedup.Result, error) { return c.Claim(ctx, "k", "s1") }, dedup.Won, ""},
+				{"second claim sees it pending", func() (dedup.Result, error) { return c.Claim(ctx, "k", "s2") }, dedup.Pending, "s1"},
+				{"release by a stranger does nothing", func() (dedup.Result, error) {
+					if err := c.Release(ctx, "k", "s2"); err != nil {
+						return dedup.Result{}, err
+					}
+					return c.Claim(ctx, "k", "s3")
+				}, dedup.Pending, "s1"},
+				{"release by the holder frees it", func() (dedup.Result, error) {
+					if err := c.Release(ctx, "k", "s1"); err != nil {
+						return dedup.Result{}, err
+					}
+					return c.Claim(ctx, "k", "s4")
+				}, dedup.Won, ""},
+				{"commit makes it a duplicate", func() (dedup.Result, error) {
+					if err := c.Commit(ctx, "k", "s4", time.Hour); err != nil {
+						return dedup.Result{}, err
+					}
+					return c.Claim(ctx, "k", "s5")
+				}, dedup.Committed, "s4"},
+				{"a committed claim is not released", func() (dedup.Result, error) {
+					if err := c.Release(ctx, "k", "s4"); err != nil {
+						return dedup.Result{}, err
+					}
+					return c.Claim(ctx, "k", "s6")
+				}, dedup.Committed, "s4"},
+			}
+			for _, st := range steps {
+				got, err := st.do()
+				if err != nil {
+					t.Fatalf("%s: %v", st.name, err)
+				}
+				if got.State != st.state || got.Holder != st.holder {
+					t.Fatalf("%s: got %+v, want state %d holder %q", st.name, got, st.state, st.holder)
+				}
+			}
+		})
+	}
+}
+
+func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
+	for name, c := range claimers(t) {
+		t.Run(name, func(t *testing.T) {
+			var won atomic.Int32
+			var wg sync.WaitGroup
+			for i := range 50 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := c.Claim(context.Background(), "race", string(rune('a'+i%26))+"x")
+					if err != nil {
+						t.Error(err)
+					}
+					if r.State == dedup.Won {
+						won.Add(1)
+					}
+				}()
+			}
+			wg.Wait()
+			if won.Load() != 1 {
+				t.Fatalf("%d winners, want 1", won.Load())
+			}
+		})
+	}
+}
+
+func TestRedisClaimsExpire(t *testing.T) {
+	rdb := surveystest.Redis(t)
+	prefix := surveystest.Prefix()
+	c := dedup.NewRedis(rdb, prefix)
+	ctx := context.Background()
+	if _, err := c.Claim(ctx, "ttl", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := rdb.TTL(ctx, prefix+"ttl").Val(); ttl <= 0 || ttl > dedup.PendingTTL {
+		t.Fatalf("pending claim TTL = %v, want (0, %v]", ttl, dedup.PendingTTL)
+	}
+	if err := c.Commit(ctx, "ttl", "s1", 48*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := rdb.TTL(ctx, prefix+"ttl").Val(); ttl < 47*time.Hour {
+		t.Fatalf("committed claim TTL = %v, want about 48h", ttl)
+	}
+}

@@ -1,0 +1,539 @@
+package surveys_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/minyi-survey/minyi/surveys"
+)
+
+// nbsScale is the default scale of METHODOLOGY.md: 100/80/60/30/0 and "don't know".
+func nbsScale() surveys.Scale {
+	return surveys.Scale{
+		Preset: "nbs-2008",
+		Levels: []surveys.Level{
+			{Code: "5", Label: "满意", Score: 100, Class: surveys.ClassSatisfied},
+			{Code: "4", Label: "比较满意", Score: 80, Class: surveys.ClassSatisfied},
+			{Code: "3", Label: "一般", Score: 60, Class: surveys.ClassNeutral},
+			{Code: "2", Label: "不太满意", Score: 30, Class: surveys.ClassDissatisfied},
+			{Code: "1", Label: "不满意", Score: 0, Class: surveys.ClassDissatisfied},
+		},
+		DontKnow: &surveys.Option{Code: "dk", Label: "不了解"},
+	}
+}
+
+// smallDefinition is a valid definition small enough to reason about by hand:
+// area a1 has q1 (λ=2) and q2 (λ=1), area a2 has q3; extras are an overall
+// question, a town breakdown, an optional multi and an optional text of at
+// most 5 characters. Every call returns a fresh copy that tests may change.
+func smallDefinition() *surveys.Definition {
+	sat := func(code, text string, weight float64) surveys.Question {
+		return surveys.Question{Code: code, Kind: surveys.KindSatisfaction, Text: text, Required: true, Weight: weight}
+	}
+	return &surveys.Definition{
+		Slug:  "test-2024",
+		Title: "2024年测试调查",
+		Year:  2024,
+		Intro: "测试用问卷。",
+		Scale: nbsScale(),
+		Areas: []surveys.Area{
+			{Code: "a1", Name: "环境保护", Summary: "空气质量优良率98.8%。", Questions: []surveys.Question{
+				sat("q1", "您对空气质量满意吗？", 2),
+				sat("q2", "您对饮用水满意吗？", 0),
+			}},
+			{Code: "a2", Name: "平安建设", Summary: "刑事案件下降12%。", Questions: []surveys.Question{
+				sat("q3", "您对社会治安满意吗？", 0),
+			}},
+		},
+		Extra: []surveys.Question{
+			{Code: "overall", Kind: surveys.KindSatisfaction, Text: "总体满意吗？", Required: true, Role: surveys.RoleOverall},
+			{Code: "town", Kind: surveys.KindSingle, Text: "您住在哪个镇？", Required: true, Role: surveys.RoleTown,
+				Options: []surveys.Option{{Code: "t1", Label: "嘉积镇"}, {Code: "t2", Label: "博鳌镇"}}},
+			{Code: "topics", Kind: surveys.KindMulti, Text: "您关心哪些方面？",
+				Options: []surveys.Option{{Code: "x", Label: "教育"}, {Code: "y", Label: "医疗"}, {Code: "z", Label: "交通"}}},
+			{Code: "comment", Kind: surveys.KindText, Text: "意见建议", Role: surveys.RoleComment, MaxLength: 5},
+		},
+		Dedup:   surveys.DedupDevice,
+		Results: surveys.ResultsPublic,
+	}
+}
+
+func mustCompile(t testing.TB, d *surveys.Definition) *surveys.Compiled {
+	t.Helper()
+	c, err := surveys.Compile(d)
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	return c
+}
+
+func social2022(t testing.TB) *surveys.Compiled {
+	t.Helper()
+	data, err := surveys.Builtin("social-2022")
+	if err != nil {
+		t.Fatalf("Builtin: %v", err)
+	}
+	c, err := surveys.CompileJSON(data)
+	if err != nil {
+		t.Fatalf("CompileJSON(social-2022): %v", err)
+	}
+	return c
+}
+
+func TestBuiltinSocial2022(t *testing.T) {
+	data, err := surveys.Builtin("social-2022")
+	if err != nil {
+		t.Fatalf("Builtin: %v", err)
+	}
+
+	t.Run("no redaction marks", func(t *testing.T) {
+		if i := bytes.IndexRune(data, '*'); i >= 0 {
+			t.Errorf("template contains '*' at byte %d: %q", i, data[max(0, i-30):min(len(data), i+30)])
+		}
+		if i := bytes.IndexRune(data, '＊'); i >= 0 {
+			t.Errorf("template contains full-width '＊' at byte %d", i)
+		}
+	})
+
+	t.Run("no unknown fields", func(t *testing.T) {
+		// A misspelt key would be dropped silently by CompileJSON.
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		var d surveys.Definition
+		if err := dec.Decode(&d); err != nil {
+			t.Fatalf("strict decode: %v", err)
+		}
+	})
+
+	c, err := surveys.CompileJSON(data)
+	if err != nil {
+		t.Fatalf("CompileJSON: %v", err)
+	}
+	d := c.Def
+
+	t.Run("areas in report order", func(t *testing.T) {
+		want := []string{"作风建设", "履职尽责", "依法行政", "为民办实事", "服务市场主体", "民生事业", "环境保护",
+			"营商环境", "乡村振兴", "基础设施建设", "基层党建", "党风廉政建设", "平安建设"}
+		var got []string
+		for _, a := range d.Areas {
+			got = append(got, a.Name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("area names\n got %q\nwant %q", got, want)
+		}
+	})
+
+	for _, a := range d.Areas {
+		t.Run("area "+a.Code, func(t *testing.T) {
+			if strings.TrimSpace(a.Summary) == "" {
+				t.Fatalf("%s %s: empty summary", a.Code, a.Name)
+			}
+			if !strings.ContainsFunc(a.Summary, unicode.IsDigit) {
+				t.Errorf("%s %s: summary has no figure: %q", a.Code, a.Name, a.Summary)
+			}
+			if len(a.Questions) == 0 {
+				t.Errorf("%s %s: no question", a.Code, a.Name)
+			}
+		})
+	}
+
+	t.Run("default scale", func(t *testing.T) {
+		if !reflect.DeepEqual(d.Scale.Levels, nbsScale().Levels) {
+			t.Errorf("levels = %+v, want the 100/80/60/30/0 scale", d.Scale.Levels)
+		}
+		if d.Scale.DontKnow == nil || d.Scale.DontKnow.Code != "dk" || d.Scale.DontKnow.Label != "不了解" {
+			t.Errorf("dont_know = %+v, want dk 不了解", d.Scale.DontKnow)
+		}
+	})
+
+	t.Run("roles", func(t *testing.T) {
+		for _, role := range []string{surveys.RoleOverall, surveys.RoleTown, surveys.RoleAge, surveys.RoleGender} {
+			found := false
+			for _, q := range d.Extra {
+				found = found || q.Role == role
+			}
+			if !found {
+				t.Errorf("no extra question with role %q", role)
+			}
+		}
+	})
+
+	t.Run("unknown template", func(t *testing.T) {
+		if _, err := surveys.Builtin("no-such-template"); err == nil {
+			t.Error("Builtin(no-such-template) = nil error")
+		}
+		if _, err := surveys.Builtin("../templates/social-2022"); err == nil {
+			t.Error("Builtin with a path = nil error")
+		}
+	})
+}
+
+func TestValidDefinitions(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(d *surveys.Definition)
+	}{
+		{"small", func(d *surveys.Definition) {}},
+		{"no dont know", func(d *surveys.Definition) { d.Scale.DontKnow = nil }},
+		{"two levels", func(d *surveys.Definition) { d.Scale.Levels = d.Scale.Levels[:2] }},
+		{"units", func(d *surveys.Definition) {
+			d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
+		}},
+		{"no extras", func(d *surveys.Definition) { d.Extra = nil }},
+		{"scores at the bounds", func(d *surveys.Definition) { d.Scale.Levels[0].Score, d.Scale.Levels[4].Score = 100, 0 }},
+		{"name of 200 characters", func(d *surveys.Definition) { d.Areas[0].Name = strings.Repeat("满", 200) }},
+		{"text limit at the maximum", func(d *surveys.Definition) { d.Extra[3].MaxLength = surveys.MaxTextLimit }},
+		{"exactly MaxQuestions", func(d *surveys.Definition) {
+			d.Areas[0].Questions = manyQuestions(surveys.MaxQuestions-d.QuestionCount()+len(d.Areas[0].Questions), false)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := smallDefinition()
+			tt.mutate(d)
+			if err := d.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			if _, err := surveys.Compile(d); err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+		})
+	}
+}
+
+// manyQuestions returns n satisfaction questions; broken ones share a code
+// and have no text.
+func manyQuestions(n int, broken bool) []surveys.Question {
+	qs := make([]surveys.Question, n)
+	for i := range qs {
+		qs[i] = surveys.Question{Code: fmt.Sprintf("m%d", i), Kind: surveys.KindSatisfaction, Text: "满意吗？"}
+		if broken {
+			qs[i].Code, qs[i].Text = "q1", ""
+		}
+	}
+	return qs
+}
+
+func TestValidateProblems(t *testing.T) {
+	tests := []struct {
+		name      string
+		mutate    func(d *surveys.Definition)
+		wantPaths []string // the exact set of problem paths
+	}{
+		{"duplicate area code",
+			func(d *surveys.Definition) { d.Areas[1].Code = "a1" },
+			[]string{"areas[1].code"}},
+		{"duplicate question code across areas",
+			func(d *surveys.Definition) { d.Areas[1].Questions[0].Code = "q1" },
+			[]string{"areas[1].questions[0].code"}},
+		{"duplicate question code in extras",
+			func(d *surveys.Definition) { d.Extra[2].Code = "q2" },
+			[]string{"extra[2].code"}},
+		{"duplicate option code",
+			func(d *surveys.Definition) { d.Extra[1].Options[1].Code = "t1" },
+			[]string{"extra[1].options[1].code"}},
+		{"duplicate level code",
+			func(d *surveys.Definition) { d.Scale.Levels[1].Code = "5" },
+			[]string{"scale.levels[1].code"}},
+		{"dont know code equals a level",
+			func(d *surveys.Definition) { d.Scale.DontKnow.Code = "3" },
+			[]string{"scale.dont_know.code"}},
+		{"duplicate unit code",
+			func(d *surveys.Definition) {
+				d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u1", Name: "万宁市"}}
+			},
+			[]string{"units[1].code"}},
+		{"unit without name",
+			func(d *surveys.Definition) { d.Units = []surveys.Unit{{Code: "u1", Name: " "}} },
+			[]string{"units[0].name"}},
+		{"single without options",
+			func(d *surveys.Definition) { d.Extra[1].Options = nil },
+			[]string{"extra[1].options"}},
+		{"multi without options",
+			func(d *surveys.Definition) { d.Extra[2].Options = []surveys.Option{} },
+			[]string{"extra[2].options"}},
+		{"too many options",
+			func(d *surveys.Definition) {
+				d.Extra[2].Options = make([]surveys.Option, surveys.MaxOptions+1)
+				for i := range d.Extra[2].Options {
+					d.Extra[2].Options[i] = surveys.Option{Code: fmt.Sprintf("o%d", i), Label: "选项"}
+				}
+			},
+			[]string{"extra[2].options"}},
+		{"option without label",
+			func(d *surveys.Definition) { d.Extra[2].Options[0].Label = "" },
+			[]string{"extra[2].options[0].label"}},
+		{"options on a satisfaction question",
+			func(d *surveys.Definition) { d.Extra[0].Options = []surveys.Option{{Code: "y", Label: "是"}} },
+			[]string{"extra[0].options"}},
+		{"unknown kind",
+			func(d *surveys.Definition) { d.Extra[2].Kind = "rating" },
+			[]string{"extra[2].kind"}},
+		{"empty kind",
+			func(d *surveys.Definition) { d.Extra[3].Kind = "" },
+			[]string{"extra[3].kind"}},
+		{"area question not satisfaction",
+			func(d *surveys.Definition) {
+				d.Areas[0].Questions[1].Kind = surveys.KindSingle
+				d.Areas[0].Questions[1].Options = []surveys.Option{{Code: "y", Label: "是"}}
+			},
+			[]string{"areas[0].questions[1].kind"}},
+		{"area question with a role",
+			func(d *surveys.Definition) { d.Areas[1].Questions[0].Role = surveys.RoleOverall },
+			[]string{"areas[1].questions[0].role"}},
+		{"score 101",
+			func(d *surveys.Definition) { d.Scale.Levels[0].Score = 101 },
+			[]string{"scale.levels[0].score"}},
+		{"score -1",
+			func(d *surveys.Definition) { d.Scale.Levels[4].Score = -1 },
+			[]string{"scale.levels[4].score"}},
+		{"bad class",
+			func(d *surveys.Definition) { d.Scale.Levels[2].Class = "ok" },
+			[]string{"scale.levels[2].class"}},
+		{"empty class",
+			func(d *surveys.Definition) { d.Scale.Levels[3].Class = "" },
+			[]string{"scale.levels[3].class"}},
+		{"one level",
+			func(d *surveys.Definition) { d.Scale.Levels = d.Scale.Levels[:1] },
+			[]string{"scale.levels"}},
+		{"level without label",
+			func(d *surveys.Definition) { d.Scale.Levels[1].Label = "" },
+			[]string{"scale.levels[1].label"}},
+		{"slug with upper case and underscore",
+			func(d *surveys.Definition) { d.Slug = "Social_2022" },
+			[]string{"slug"}},
+		{"slug too short",
+			func(d *surveys.Definition) { d.Slug = "ab" },
+			[]string{"slug"}},
+		{"slug starting with a dash",
+			func(d *surveys.Definition) { d.Slug = "-social" },
+			[]string{"slug"}},
+		{"slug ending with a dash",
+			func(d *surveys.Definition) { d.Slug = "social-" },
+			[]string{"slug"}},
+		{"slug too long",
+			func(d *surveys.Definition) { d.Slug = strings.Repeat("a", 65) },
+			[]string{"slug"}},
+		{"slug in Chinese",
+			func(d *surveys.Definition) { d.Slug = "社会评价" },
+			[]string{"slug"}},
+		{"missing title",
+			func(d *surveys.Definition) { d.Title = "" },
+			[]string{"title"}},
+		{"blank title",
+			func(d *surveys.Definition) { d.Title = " \t\u3000" },
+			[]string{"title"}},
+		{"title of 201 characters",
+			func(d *surveys.Definition) { d.Title = strings.Repeat("满", 201) },
+			[]string{"title"}},
+		{"year out of range",
+			func(d *surveys.Definition) { d.Year = 0 },
+			[]string{"year"}},
+		{"unknown dedup",
+			func(d *surveys.Definition) { d.Dedup = "ip" },
+			[]string{"dedup"}},
+		{"unknown results",
+			func(d *surveys.Definition) { d.Results = "" },
+			[]string{"results"}},
+		{"overall not satisfaction",
+			func(d *surveys.Definition) {
+				d.Extra[0].Kind = surveys.KindSingle
+				d.Extra[0].Options = []surveys.Option{{Code: "y", Label: "是"}}
+			},
+			[]string{"extra[0].kind"}},
+		{"town as multi",
+			func(d *surveys.Definition) { d.Extra[1].Kind = surveys.KindMulti },
+			[]string{"extra[1].kind"}},
+		{"gender as text",
+			func(d *surveys.Definition) { d.Extra[3].Role = surveys.RoleGender },
+			[]string{"extra[3].kind"}},
+		{"duplicate role",
+			func(d *surveys.Definition) {
+				d.Extra = append(d.Extra, surveys.Question{Code: "town2", Kind: surveys.KindSingle, Text: "镇？",
+					Role: surveys.RoleTown, Options: []surveys.Option{{Code: "t1", Label: "嘉积镇"}}})
+			},
+			[]string{"extra[4].role"}},
+		{"unknown role",
+			func(d *surveys.Definition) { d.Extra[2].Role = "income" },
+			[]string{"extra[2].role"}},
+		{"reserved code unit",
+			func(d *surveys.Definition) { d.Extra[2].Code = "unit" },
+			[]string{"extra[2].code"}},
+		{"reserved code submission_id",
+			func(d *surveys.Definition) { d.Areas[0].Questions[0].Code = "submission_id" },
+			[]string{"areas[0].questions[0].code"}},
+		{"code with a space",
+			func(d *surveys.Definition) { d.Areas[0].Questions[0].Code = "q 1" },
+			[]string{"areas[0].questions[0].code"}},
+		{"code with a colon",
+			func(d *surveys.Definition) { d.Extra[1].Options[0].Code = "t:1" },
+			[]string{"extra[1].options[0].code"}},
+		{"code in Chinese",
+			func(d *surveys.Definition) { d.Areas[0].Code = "环境" },
+			[]string{"areas[0].code"}},
+		{"code of 65 characters",
+			func(d *surveys.Definition) { d.Areas[0].Code = strings.Repeat("a", 65) },
+			[]string{"areas[0].code"}},
+		{"empty question code",
+			func(d *surveys.Definition) { d.Areas[1].Questions[0].Code = "" },
+			[]string{"areas[1].questions[0].code"}},
+		{"question without text",
+			func(d *surveys.Definition) { d.Areas[1].Questions[0].Text = "" },
+			[]string{"areas[1].questions[0].text"}},
+		{"negative item weight",
+			func(d *surveys.Definition) { d.Areas[0].Questions[0].Weight = -1 },
+			[]string{"areas[0].questions[0].weight"}},
+		{"negative area weight",
+			func(d *surveys.Definition) { d.Areas[1].Weight = -0.5 },
+			[]string{"areas[1].weight"}},
+		{"text limit above the maximum",
+			func(d *surveys.Definition) { d.Extra[3].MaxLength = surveys.MaxTextLimit + 1 },
+			[]string{"extra[3].max_length"}},
+		{"negative text limit",
+			func(d *surveys.Definition) { d.Extra[3].MaxLength = -1 },
+			[]string{"extra[3].max_length"}},
+		{"no areas",
+			func(d *surveys.Definition) { d.Areas = nil },
+			[]string{"areas"}},
+		{"area without questions",
+			func(d *surveys.Definition) { d.Areas[1].Questions = nil },
+			[]string{"areas[1].questions"}},
+		{"area without name",
+			func(d *surveys.Definition) { d.Areas[0].Name = "" },
+			[]string{"areas[0].name"}},
+		{"summary too long",
+			func(d *surveys.Definition) { d.Areas[0].Summary = strings.Repeat("字", 2001) },
+			[]string{"areas[0].summary"}},
+		{"legal mark too long",
+			func(d *surveys.Definition) {
+				d.Legal = &surveys.LegalMarks{FormNo: "社评表1号", Issuer: strings.Repeat("局", 201)}
+			},
+			[]string{"legal.issuer"}},
+		{"several problems at once",
+			func(d *surveys.Definition) {
+				d.Slug, d.Title = "", ""
+				d.Scale.Levels[0].Score = 101
+				d.Extra[1].Options = nil
+			},
+			[]string{"slug", "title", "scale.levels[0].score", "extra[1].options"}},
+		{"10,000 questions",
+			func(d *surveys.Definition) { d.Areas[0].Questions = manyQuestions(10000, true) },
+			[]string{"areas"}},
+		{"one question too many",
+			func(d *surveys.Definition) {
+				d.Areas[0].Questions = manyQuestions(surveys.MaxQuestions-d.QuestionCount()+len(d.Areas[0].Questions)+1, false)
+			},
+			[]string{"areas"}},
+		{"too many areas",
+			func(d *surveys.Definition) {
+				d.Areas = nil
+				for i := range surveys.MaxAreas + 1 {
+					d.Areas = append(d.Areas, surveys.Area{Code: fmt.Sprintf("a%d", i), Name: "领域",
+						Questions: []surveys.Question{{Code: fmt.Sprintf("q%d", i), Kind: surveys.KindSatisfaction, Text: "满意吗？"}}})
+				}
+			},
+			[]string{"areas"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := smallDefinition()
+			tt.mutate(d)
+			problems := definitionProblems(t, d.Validate())
+			got := map[string]bool{}
+			for _, p := range problems {
+				got[p.Path] = true
+				if strings.TrimSpace(p.Reason) == "" {
+					t.Errorf("problem at %s has no reason", p.Path)
+				}
+			}
+			want := map[string]bool{}
+			for _, p := range tt.wantPaths {
+				want[p] = true
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("problem paths = %v, want %v\nproblems: %+v", slices.Sorted(maps.Keys(got)), tt.wantPaths, problems)
+			}
+
+			// Compile refuses the same definition with the same error type.
+			if _, err := surveys.Compile(d); definitionProblems(t, err) == nil {
+				t.Error("Compile returned no problems")
+			}
+		})
+	}
+}
+
+func TestValidateManyQuestionsIsOneProblem(t *testing.T) {
+	d := smallDefinition()
+	d.Areas[0].Questions = manyQuestions(10000, true)
+	problems := definitionProblems(t, d.Validate())
+	if len(problems) != 1 {
+		t.Fatalf("got %d problems, want exactly 1: %.300v", len(problems), problems)
+	}
+	p := problems[0]
+	if p.Path != "areas" || !strings.Contains(p.Reason, "10005") || !strings.Contains(p.Reason, "500") {
+		t.Errorf("problem = %+v, want path areas naming 10005 questions and the limit 500", p)
+	}
+}
+
+func TestDefinitionErrorWrapped(t *testing.T) {
+	d := smallDefinition()
+	d.Title = ""
+	err := fmt.Errorf("publish: %w", d.Validate())
+	var de *surveys.DefinitionError
+	if !errors.As(err, &de) {
+		t.Fatalf("errors.As(%v) = false", err)
+	}
+	if !strings.Contains(err.Error(), "title: ") {
+		t.Errorf("Error() = %q, want it to name the path", err.Error())
+	}
+}
+
+func TestCompileJSONMalformed(t *testing.T) {
+	tests := []struct {
+		name string
+		json string
+	}{
+		{"not JSON", "social"},
+		{"wrong type", `{"areas": "a1"}`},
+		{"empty", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := surveys.CompileJSON([]byte(tt.json))
+			if err == nil {
+				t.Fatal("CompileJSON = nil error")
+			}
+			var de *surveys.DefinitionError
+			if errors.As(err, &de) {
+				t.Errorf("decode failure reported as a *DefinitionError: %v", err)
+			}
+		})
+	}
+}
+
+// definitionProblems returns the problems of err, which must be a
+// *DefinitionError (or wrap one) with at least one problem.
+func definitionProblems(t *testing.T, err error) []surveys.Problem {
+	t.Helper()
+	if err == nil {
+		t.Error("got nil error, want a *DefinitionError")
+		return nil
+	}
+	var de *surveys.DefinitionError
+	if !errors.As(err, &de) {
+		t.Errorf("error %T %v is not a *DefinitionError", err, err)
+		return nil
+	}
+	if len(de.Problems) == 0 {
+		t.Error("*DefinitionError without problems")
+	}
+	return de.Problems
+}
