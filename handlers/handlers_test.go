@@ -36,7 +36,7 @@ type instance struct {
 
 // start runs an app instance on store with the given backends, with its
 // tally worker and fan-out, until the test ends.
-func start(t *testing.T, store *models.Store, c dedup.Claimer, b live.Broker, cfg handlers.Config) *instance {
+func start(t testing.TB, store *models.Store, c dedup.Claimer, b live.Broker, cfg handlers.Config) *instance {
 	t.Helper()
 	svc := surveystest.ServiceWith(t, store, c, b)
 	hub := live.NewHub(svc.RenderLive)

@@ -58,8 +58,11 @@ func (s *Service) TallyPending(ctx context.Context) error {
 			break
 		}
 	}
+	// Publish even when ctx just ended: the counts are committed.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
 	for id := range changed {
-		if err := s.Broker.Publish(ctx, id); err != nil {
+		if err := s.Broker.Publish(pctx, id); err != nil {
 			slog.Warn("live: publish failed", slog.Uint64("survey", id), slog.Any("error", err))
 		}
 	}
