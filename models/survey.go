@@ -30,6 +30,15 @@ func (s *Store) SurveyBySlug(slug string) (*Survey, error) {
 	return &sv, nil
 }
 
+// SurveyByID returns the survey with that id.
+func (s *Store) SurveyByID(id uint64) (*Survey, error) {
+	var sv Survey
+	if err := s.R.Take(&sv, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &sv, nil
+}
+
 // Version returns one survey version.
 func (s *Store) Version(id uint64) (*SurveyVersion, error) {
 	var v SurveyVersion

@@ -176,15 +176,24 @@ func (s *Service) RenderLive(_ context.Context, surveyID uint64) ([]byte, error)
 	return json.Marshal(r)
 }
 
+// surveyByID finds a survey's slug, from the cache when it is there.
 func (s *Service) surveyByID(id uint64) (string, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for slug, c := range s.bySlug {
 		if c.p.Survey.ID == id {
+			s.mu.Unlock()
 			return slug, nil
 		}
 	}
-	return "", fmt.Errorf("%w: survey %d not loaded", ErrNotFound, id)
+	s.mu.Unlock()
+	sv, err := s.Store.SurveyByID(id)
+	if errors.Is(err, models.ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return sv.Slug, nil
 }
 
 // SeedBuiltin stores a built-in template as a published survey with public

@@ -79,6 +79,7 @@ func (c *Compiled) Score(t Tallies, unit string) Results {
 	r.Overall, r.Areas = c.scoreAreas(scope)
 	if c.overall != nil {
 		item := c.scoreItem(scope, c.overall)
+		roundItem(&item)
 		r.OverallQuestion = &item
 	}
 	if unit == "" {
@@ -132,7 +133,8 @@ func (c *Compiled) scoreAreas(scope map[string]TallyValue) (Summary, []AreaResul
 	return o, areas
 }
 
-// scoreItem computes one satisfaction question's figures from its option counts.
+// scoreItem computes one satisfaction question's figures from its option
+// counts, unrounded: areas average items before anything is rounded.
 func (c *Compiled) scoreItem(scope map[string]TallyValue, q *CompiledQuestion) ItemResult {
 	var r ItemResult
 	var n, dk, sat, dis int64
@@ -168,7 +170,6 @@ func (c *Compiled) scoreItem(scope map[string]TallyValue, q *CompiledQuestion) I
 			r.CI95 = TInterval(mean, math.Sqrt(math.Max(variance, 0)), n)
 		}
 	}
-	roundItem(&r)
 	return r
 }
 

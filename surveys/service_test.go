@@ -6,6 +6,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -272,5 +273,19 @@ func TestTalliesEqualRebuild(t *testing.T) {
 				t.Fatalf("results differ after rebuild, or responses %d != %d", a.Responses, n)
 			}
 		})
+	}
+}
+
+func TestRenderLiveWithoutCache(t *testing.T) {
+	store := surveystest.SQLite(t)
+	id := mustSurvey(t, surveystest.Service(t, store)).Survey.ID
+	// A fresh instance that never loaded the survey by slug.
+	fresh := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), surveystest.Secret)
+	payload, err := fresh.RenderLive(context.Background(), id)
+	if err != nil || !strings.Contains(string(payload), `"survey":"social-2022"`) {
+		t.Fatalf("RenderLive = %s, %v", payload, err)
+	}
+	if _, err := fresh.RenderLive(context.Background(), id+100); !errors.Is(err, surveys.ErrNotFound) {
+		t.Fatalf("unknown survey: err = %v", err)
 	}
 }

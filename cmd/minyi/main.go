@@ -42,6 +42,9 @@ type config struct {
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck(os.Args[2:], os.Stderr))
+	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -58,6 +61,29 @@ func main() {
 	}
 }
 
+// healthcheck is the sub-command "minyi healthcheck [--url URL]" for
+// container health checks in images without curl: exit 0 when /healthz says ok.
+func healthcheck(args []string, out io.Writer) int {
+	fs := flag.NewFlagSet("minyi healthcheck", flag.ContinueOnError)
+	fs.SetOutput(out)
+	url := fs.String("url", "http://127.0.0.1:8080/healthz", "the health endpoint to ask")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(*url)
+	if err != nil {
+		fmt.Fprintln(out, "unhealthy:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(out, "unhealthy: status", resp.StatusCode)
+		return 1
+	}
+	return 0
+}
+
 // parseConfig reads flags, each defaulting to its env var.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
 	env := func(name, def string) string {
@@ -70,7 +96,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs := flag.NewFlagSet("minyi", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintln(out, "minyi (民意) — social-evaluation survey server\n\nUsage: minyi [flags]\n\nEvery flag defaults to the env var named in its description.")
+		fmt.Fprintln(out, "minyi (民意) — social-evaluation survey server\n\nUsage: minyi [flags]\n       minyi healthcheck [--url URL]\n\nEvery flag defaults to the env var named in its description.")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.Addr, "addr", env("MINYI_ADDR", "127.0.0.1:8080"), "listen address (MINYI_ADDR)")

@@ -155,3 +155,16 @@ func getJSON(t *testing.T, url string, into any) {
 		t.Fatalf("%s: %v", url, err)
 	}
 }
+
+func TestHealthcheckCommand(t *testing.T) {
+	base, _ := serve(t, config{Addr: "127.0.0.1:0", DataDir: t.TempDir()})
+	if code := healthcheck([]string{"--url", base + "/healthz"}, io.Discard); code != 0 {
+		t.Fatalf("healthy server: exit %d", code)
+	}
+	if code := healthcheck([]string{"--url", base + "/nope"}, io.Discard); code != 1 {
+		t.Fatalf("404: exit %d, want 1", code)
+	}
+	if code := healthcheck([]string{"--url", "http://127.0.0.1:1/healthz"}, io.Discard); code != 1 {
+		t.Fatalf("nothing listening: exit %d, want 1", code)
+	}
+}
