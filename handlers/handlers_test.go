@@ -445,19 +445,8 @@ func TestLiveAcrossInstances(t *testing.T) {
 	dsn := surveystest.MySQLDSN(t)
 	rdb := surveystest.Redis(t)
 	p := surveystest.Prefix()
-	open := func() *models.Store {
-		s, err := models.OpenMySQL(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if err := s.Migrate(); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	a := start(t, open(), dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"), handlers.Config{})
-	b := start(t, open(), dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"), handlers.Config{})
+	a := start(t, surveystest.OpenMySQL(t, dsn), dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"), handlers.Config{})
+	b := start(t, surveystest.OpenMySQL(t, dsn), dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"), handlers.Config{})
 	ch, stop := events(t, b.URL+"/api/v1/surveys/"+slug+"/live")
 	defer stop()
 	nextEvent(t, ch, 3*time.Second)

@@ -72,15 +72,23 @@ func Backends(t testing.TB) []Backend {
 // SQLite returns a migrated store on a new SQLite file.
 func SQLite(t testing.TB) *models.Store {
 	t.Helper()
-	s, err := models.OpenSQLite(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	return migrated(t)(models.OpenSQLite(t.TempDir()))
+}
+
+// migrated closes the store at cleanup and migrates it, failing the test
+// on any error: migrated(t)(models.Open...(...)).
+func migrated(t testing.TB) func(*models.Store, error) *models.Store {
+	return func(s *models.Store, err error) *models.Store {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.Migrate(); err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(); err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // MySQLDSN creates an empty database for the test, dropped at cleanup, and
@@ -117,15 +125,14 @@ func MySQLDSN(t testing.TB) string {
 // MySQL returns a migrated store on a fresh MySQL database.
 func MySQL(t testing.TB) *models.Store {
 	t.Helper()
-	s, err := models.OpenMySQL(MySQLDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return OpenMySQL(t, MySQLDSN(t))
+}
+
+// OpenMySQL returns a migrated store on the MySQL database dsn, as another
+// app instance sharing that database would.
+func OpenMySQL(t testing.TB, dsn string) *models.Store {
+	t.Helper()
+	return migrated(t)(models.OpenMySQL(dsn))
 }
 
 // Redis returns a client on the test Redis, or skips (fails under CI).
