@@ -132,6 +132,7 @@ func (a *App) routes(e *echo.Echo) {
 	e.GET("/healthz", a.GetHealth)
 	e.GET("/static/:hash/:name", a.GetAsset)
 	e.GET("/s/:slug", a.GetSurveyPage)
+	e.GET("/d/:slug", a.GetDashboardPage)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/surveys/:slug", a.GetSurvey)

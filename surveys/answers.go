@@ -25,6 +25,9 @@ func (e *InvalidError) Error() string {
 	return fmt.Sprintf("surveys: invalid submission (%d fields)", len(e.Fields))
 }
 
+// maxUnknownReported caps how many unknown question codes a 422 lists.
+const maxUnknownReported = 20
+
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // Submission is the body of POST /api/v1/surveys/{slug}/responses.
@@ -50,14 +53,17 @@ type Answer struct {
 func DecodeSubmission(body []byte) (*Submission, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	var s Submission
+	var s *Submission
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if s == nil {
+		return nil, fmt.Errorf("%w: the body is null", ErrMalformed)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
-	return &s, nil
+	return s, nil
 }
 
 // Check validates a submission against this version and returns its answers
@@ -74,8 +80,16 @@ func (c *Compiled) Check(s *Submission) ([]Answer, error) {
 	} else if s.Unit != "" {
 		fields["unit"] = "本调查不分单位 this survey has no units"
 	}
+	unknown := 0
 	for code := range s.Answers {
-		if c.byCode[code] == nil {
+		if c.byCode[code] != nil {
+			continue
+		}
+		if unknown++; unknown > maxUnknownReported {
+			fields["answers"] = "还有更多不存在的题目 more unknown questions not listed"
+			break
+		}
+		if _, taken := fields[code]; !taken {
 			fields[limitKey(code)] = "没有这道题 no such question"
 		}
 	}

@@ -35,9 +35,8 @@ func TestDecodeSubmission(t *testing.T) {
 		{"trailing object", `{"answers":{}} {"answers":{}}`, nil},
 		{"trailing garbage", `{"answers":{}}x`, nil},
 		{"trailing number", `{"answers":{}} 1`, nil},
-		// KNOWN BUG (answers.go:56): dec.More() is false when the next byte
-		// is ']' or '}', so these trailing data are accepted. Fix: after
-		// Decode, require `_, err := dec.Token(); err == io.EOF`.
+		// Regression: json.Decoder.More is false before ']' or '}', so
+		// checking More alone accepted these.
 		{"trailing bracket", `{"answers":{}}]`, nil},
 		{"trailing brace", `{"answers":{}}}`, nil},
 		{"unknown top-level field", `{"answers":{},"score":100}`, nil},

@@ -31,6 +31,10 @@ func (c *Compiled) Flags(answers []Answer, duration time.Duration) []string {
 		if q == nil || q.Kind != KindSatisfaction || q.Role != "" || len(a.Values) != 1 {
 			continue
 		}
+		if a.Values[0] == c.dontKnow {
+			same = false // "don't know" is not a level: no straight line through it
+			continue
+		}
 		if level == "" {
 			level = a.Values[0]
 		} else if a.Values[0] != level {

@@ -9,6 +9,7 @@ import (
 
 // Limits on a definition, so that one survey cannot exhaust the server.
 const (
+	MaxUnits          = 1000
 	MaxAreas          = 100
 	MaxQuestions      = 500
 	MaxOptions        = 200
@@ -101,6 +102,10 @@ func (d *Definition) Validate() error {
 		c.add("results", "须为 public 或 staff must be public or staff")
 	}
 
+	if len(d.Units) > MaxUnits {
+		c.add("units", "单位过多 too many units: %d > %d", len(d.Units), MaxUnits)
+		return &DefinitionError{Problems: c.problems} // do not list thousands of problems
+	}
 	units := map[string]string{}
 	for i, u := range d.Units {
 		p := fmt.Sprintf("units[%d]", i)
@@ -114,6 +119,7 @@ func (d *Definition) Validate() error {
 	}
 	if len(d.Areas) > MaxAreas {
 		c.add("areas", "领域过多 too many areas: %d > %d", len(d.Areas), MaxAreas)
+		return &DefinitionError{Problems: c.problems}
 	}
 	if n := d.QuestionCount(); n > MaxQuestions {
 		c.add("areas", "题目过多 too many questions: %d > %d", n, MaxQuestions)
@@ -173,6 +179,9 @@ func (d *Definition) validateScale(c *checker) {
 	levels := d.Scale.Levels
 	if len(levels) < 2 || len(levels) > 11 {
 		c.add("scale.levels", "量表须有2-11级 scale needs 2-11 levels")
+		if len(levels) > 11 {
+			return
+		}
 	}
 	seen := map[string]string{}
 	for i, l := range levels {
@@ -214,6 +223,7 @@ func (d *Definition) validateQuestion(c *checker, p string, q Question, seen map
 		}
 		if len(q.Options) > MaxOptions {
 			c.add(p+".options", "选项过多 too many options: %d > %d", len(q.Options), MaxOptions)
+			break
 		}
 		opts := map[string]string{}
 		for i, o := range q.Options {

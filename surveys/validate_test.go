@@ -475,11 +475,41 @@ func TestValidateManyQuestionsIsOneProblem(t *testing.T) {
 	d.Areas[0].Questions = manyQuestions(10000, true)
 	problems := definitionProblems(t, d.Validate())
 	if len(problems) != 1 {
-		t.Fatalf("got %d problems, want exactly 1: %.300v", len(problems), problems)
+		t.Fatalf("got %d problems, want exactly 1; first: %v", len(problems), problems[:min(3, len(problems))])
 	}
 	p := problems[0]
 	if p.Path != "areas" || !strings.Contains(p.Reason, "10005") || !strings.Contains(p.Reason, "500") {
 		t.Errorf("problem = %+v, want path areas naming 10005 questions and the limit 500", p)
+	}
+}
+
+// TestValidateHugeListsFewProblems checks that an oversized list is refused
+// with a short answer, not one problem per element (validate.go: "do not list
+// thousands of problems").
+func TestValidateHugeListsFewProblems(t *testing.T) {
+	const maxProblems = 5
+	tests := []struct {
+		name     string
+		mutate   func(d *surveys.Definition)
+		wantPath string
+	}{
+		{"10,000 broken questions", func(d *surveys.Definition) { d.Areas[0].Questions = manyQuestions(10000, true) }, "areas"},
+		{"10,000 empty areas", func(d *surveys.Definition) { d.Areas = make([]surveys.Area, 10000) }, "areas"},
+		{"10,000 empty options", func(d *surveys.Definition) { d.Extra[2].Options = make([]surveys.Option, 10000) }, "extra[2].options"},
+		{"10,000 empty levels", func(d *surveys.Definition) { d.Scale.Levels = make([]surveys.Level, 10000) }, "scale.levels"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := smallDefinition()
+			tt.mutate(d)
+			problems := definitionProblems(t, d.Validate())
+			if len(problems) > maxProblems {
+				t.Errorf("got %d problems, want at most %d; first: %v", len(problems), maxProblems, problems[:min(3, len(problems))])
+			}
+			if !slices.ContainsFunc(problems, func(p surveys.Problem) bool { return p.Path == tt.wantPath }) {
+				t.Errorf("no problem at %s", tt.wantPath)
+			}
+		})
 	}
 }
 

@@ -271,7 +271,7 @@ func printURLs(addr string, demo bool) {
 	fmt.Printf("\n  民意 Minyi is running at %s\n", base)
 	if demo {
 		fmt.Printf("  问卷 survey:     %s/s/social-2022\n", base)
-		fmt.Printf("  结果 results:    %s/api/v1/surveys/social-2022/results\n", base)
-		fmt.Printf("  实时 live feed:  %s/api/v1/surveys/social-2022/live\n\n", base)
+		fmt.Printf("  看板 dashboard:  %s/d/social-2022\n", base)
+		fmt.Printf("  结果 results:    %s/api/v1/surveys/social-2022/results\n\n", base)
 	}
 }

@@ -1,0 +1,98 @@
+package surveys_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/minyi-survey/minyi/surveys"
+)
+
+// itemsDefinition is a survey of n satisfaction items, four to an area, and
+// no other question.
+func itemsDefinition(n int) *surveys.Definition {
+	d := smallDefinition()
+	d.Areas, d.Extra = nil, nil
+	for i := range n {
+		if i%4 == 0 {
+			d.Areas = append(d.Areas, surveys.Area{Code: fmt.Sprintf("a%d", i/4), Name: fmt.Sprintf("领域%d", i/4)})
+		}
+		a := &d.Areas[len(d.Areas)-1]
+		a.Questions = append(a.Questions, surveys.Question{
+			Code: fmt.Sprintf("q%d", i), Kind: surveys.KindSatisfaction, Text: "满意吗？", Required: true})
+	}
+	return d
+}
+
+// areaAnswers answers every area item of c with levels[i % len(levels)].
+func areaAnswers(c *surveys.Compiled, levels ...string) []surveys.Answer {
+	var out []surveys.Answer
+	i := 0
+	for _, q := range c.Questions {
+		if q.Area >= 0 {
+			out = append(out, surveys.Answer{Question: q.Code, Values: []string{levels[i%len(levels)]}})
+			i++
+		}
+	}
+	return out
+}
+
+func TestFlags(t *testing.T) {
+	social := social2022(t) // 13 area items, 18 questions: speeder floor 36 s
+	eight := mustCompile(t, itemsDefinition(8))
+	seven := mustCompile(t, itemsDefinition(7)) // speeder floor 14 s
+
+	demographics := []surveys.Answer{
+		{Question: "overall", Values: []string{"1"}},
+		{Question: "town", Values: []string{"t01"}},
+		{Question: "age", Values: []string{"30-39"}},
+		{Question: "gender", Values: []string{"m"}},
+		{Question: "comment", Text: "好"},
+	}
+	varied := areaAnswers(social, "5", "4", "3")
+	oneDiffers := areaAnswers(social, "4")
+	oneDiffers[6].Values = []string{"5"}
+	oneSkipped := areaAnswers(social, "4")[1:]
+	eightOneDiffers := areaAnswers(eight, "3")
+	eightOneDiffers[7].Values = []string{"2"}
+
+	straight := []string{surveys.FlagStraightLiner}
+	speeder := []string{surveys.FlagSpeeder}
+	tests := []struct {
+		name     string
+		c        *surveys.Compiled
+		answers  []surveys.Answer
+		duration time.Duration
+		want     []string
+	}{
+		{"straight-liner all 满意", social, areaAnswers(social, "5"), 0, straight},
+		{"straight-liner all 不满意", social, areaAnswers(social, "1"), 0, straight},
+		{"straight-liner whatever the extras", social, slices.Concat(areaAnswers(social, "3"), demographics), 0, straight},
+		{"one item differs", social, oneDiffers, 0, nil},
+		{"one item unanswered", social, oneSkipped, 0, nil},
+		{"varied answers", social, slices.Concat(varied, demographics), 0, nil},
+		{"exactly 8 items the same", eight, areaAnswers(eight, "4"), 0, straight},
+		{"8 items, one differs", eight, eightOneDiffers, 0, nil},
+		{"7 items the same", seven, areaAnswers(seven, "4"), 0, nil},
+		{"no answers", social, nil, 0, nil},
+
+		{"speeder under the floor", social, varied, 35 * time.Second, speeder},
+		{"speeder just under the floor", social, varied, 36*time.Second - time.Millisecond, speeder},
+		{"at the floor", social, varied, 36 * time.Second, nil},
+		{"a careful respondent", social, varied, 10 * time.Minute, nil},
+		{"one millisecond", social, varied, time.Millisecond, speeder},
+		{"duration unknown", social, varied, 0, nil},
+		{"speeder on a short survey", seven, areaAnswers(seven, "5", "4"), 13 * time.Second, speeder},
+		{"not a speeder on a short survey", seven, areaAnswers(seven, "5", "4"), 14 * time.Second, nil},
+		{"straight-liner and speeder", social, areaAnswers(social, "5"), 20 * time.Second, []string{surveys.FlagStraightLiner, surveys.FlagSpeeder}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.c.Flags(tt.answers, tt.duration)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Flags(%d answers, %v) = %q, want %q", len(tt.answers), tt.duration, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,253 @@
+package surveys_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/minyi-survey/minyi/surveys"
+)
+
+// socialWithUnits is the built-in social-2022 with three evaluated units.
+func socialWithUnits(t *testing.T) *surveys.Compiled {
+	t.Helper()
+	data, err := surveys.Builtin("social-2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d surveys.Definition
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}, {Code: "u3", Name: "文昌市"}}
+	return mustCompile(t, &d)
+}
+
+// randomResponses returns n plausible accepted responses: every question
+// answered with a random option (sometimes skipped), a unit, some flagged.
+func randomResponses(c *surveys.Compiled, seed uint64, n int) []surveys.Accepted {
+	rng := rand.New(rand.NewPCG(seed, 2022))
+	scale := c.ScaleOptions()
+	units := []string{""}
+	for _, u := range c.Def.Units {
+		units = append(units, u.Code)
+	}
+	rs := make([]surveys.Accepted, n)
+	for i := range rs {
+		r := surveys.Accepted{Unit: units[rng.IntN(len(units))], Flagged: rng.IntN(10) == 0}
+		for _, q := range c.Questions {
+			if rng.IntN(10) == 0 {
+				continue
+			}
+			a := surveys.Answer{Question: q.Code}
+			switch q.Kind {
+			case surveys.KindSatisfaction:
+				a.Values = []string{scale[rng.IntN(len(scale))].Code}
+			case surveys.KindSingle:
+				a.Values = []string{q.Options[rng.IntN(len(q.Options))].Code}
+			case surveys.KindMulti:
+				for _, o := range q.Options {
+					if rng.IntN(2) == 0 {
+						a.Values = append(a.Values, o.Code)
+					}
+				}
+			case surveys.KindText:
+				a.Text = strings.Repeat("好", 1+rng.IntN(5))
+			}
+			r.Answers = append(r.Answers, a)
+		}
+		rs[i] = r
+	}
+	return rs
+}
+
+func TestCountOrderIndependent(t *testing.T) {
+	c := socialWithUnits(t)
+	tests := []struct {
+		name  string
+		seed  uint64
+		order func(rng *rand.Rand, rs []surveys.Accepted)
+	}{
+		{"shuffled", 1, func(rng *rand.Rand, rs []surveys.Accepted) {
+			rng.Shuffle(len(rs), func(i, j int) { rs[i], rs[j] = rs[j], rs[i] })
+		}},
+		{"shuffled again", 2, func(rng *rand.Rand, rs []surveys.Accepted) {
+			rng.Shuffle(len(rs), func(i, j int) { rs[i], rs[j] = rs[j], rs[i] })
+		}},
+		{"reversed", 3, func(_ *rand.Rand, rs []surveys.Accepted) { slices.Reverse(rs) }},
+		{"flagged last", 4, func(_ *rand.Rand, rs []surveys.Accepted) {
+			slices.SortStableFunc(rs, func(a, b surveys.Accepted) int {
+				return boolCmp(a.Flagged, b.Flagged)
+			})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := randomResponses(c, tt.seed, 500)
+			want := countAll(c, rs)
+
+			permuted := slices.Clone(rs)
+			tt.order(rand.New(rand.NewPCG(tt.seed, 99)), permuted)
+			if slices.EqualFunc(rs, permuted, func(a, b surveys.Accepted) bool { return reflect.DeepEqual(a, b) }) {
+				t.Fatal("the permutation left the responses in the same order")
+			}
+			got := countAll(c, permuted)
+			if !reflect.DeepEqual(got, want) {
+				diff := diffTallies(got, want)
+				t.Errorf("counting in another order changed %d counters, e.g. %q", len(diff), diff[:min(5, len(diff))])
+			}
+			if got.Scope("", "")[surveys.KeyResponses].N != 500 {
+				t.Errorf("responses = %d, want 500", got.Scope("", "")[surveys.KeyResponses].N)
+			}
+			// And therefore the same results.
+			if a, b := c.Score(got, ""), c.Score(want, ""); !reflect.DeepEqual(a, b) {
+				t.Errorf("results differ:\n%s\n%s", toJSON(a), toJSON(b))
+			}
+		})
+	}
+}
+
+func TestMergeEqualsCountingAll(t *testing.T) {
+	c := socialWithUnits(t)
+	rs := randomResponses(c, 7, 500)
+	want := countAll(c, rs)
+	tests := []struct {
+		name  string
+		split int
+	}{
+		{"halves", 250},
+		{"uneven", 137},
+		{"first empty", 0},
+		{"second empty", 500},
+		{"one and the rest", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := countAll(c, rs[:tt.split]), countAll(c, rs[tt.split:])
+			ab := surveys.Tallies{}
+			ab.Merge(a)
+			ab.Merge(b)
+			if !reflect.DeepEqual(ab, want) {
+				t.Errorf("a+b differs from counting all in %d counters: %v", len(diffTallies(ab, want)), diffTallies(ab, want))
+			}
+			b.Merge(a)
+			if !reflect.DeepEqual(b, want) {
+				t.Errorf("b+a differs from counting all in %d counters", len(diffTallies(b, want)))
+			}
+		})
+	}
+}
+
+func TestBreakdownEqualsFilteredRecount(t *testing.T) {
+	c := socialWithUnits(t)
+	rs := randomResponses(c, 11, 500)
+	all := countAll(c, rs)
+	units := []string{"", "u1", "u2", "u3"}
+
+	for _, role := range []string{surveys.RoleTown, surveys.RoleAge, surveys.RoleGender} {
+		t.Run(role, func(t *testing.T) {
+			// The breakdown question with that role, and who chose which option.
+			var code string
+			for _, q := range c.Questions {
+				if q.Role == role {
+					code = q.Code
+				}
+			}
+			if code == "" {
+				t.Fatalf("social-2022 has no %s question", role)
+			}
+			chosen := map[string][]surveys.Accepted{}
+			for _, r := range rs {
+				for _, a := range r.Answers {
+					if a.Question == code {
+						chosen[a.Values[0]] = append(chosen[a.Values[0]], r)
+					}
+				}
+			}
+
+			var wantDims []string
+			for option := range chosen {
+				wantDims = append(wantDims, surveys.DimKey(role, option))
+			}
+			if got := slices.Sorted(slices.Values(all.Dims("", role))); !slices.Equal(got, slices.Sorted(slices.Values(wantDims))) {
+				t.Errorf("Dims(%q) = %q, want %q", role, got, slices.Sorted(slices.Values(wantDims)))
+			}
+			if len(wantDims) < 2 {
+				t.Fatalf("only %d %s cells: the sample is too small to test", len(wantDims), role)
+			}
+
+			for option, subset := range chosen {
+				recount := countAll(c, subset)
+				dim := surveys.DimKey(role, option)
+				for _, u := range units {
+					got, want := all.Scope(u, dim), recount.Scope(u, "")
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("unit %q cell %s differs from a recount of its %d responses:\n got %v\nwant %v",
+							u, dim, len(subset), got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestCountIgnoresUnknownQuestions(t *testing.T) {
+	c := mustCompile(t, scoringDefinition())
+	tests := []struct {
+		name string
+		r    surveys.Accepted
+		want surveys.Tallies
+	}{
+		{"unknown question only", response("", false, "q99", "5"), surveys.Tallies{
+			{Key: surveys.KeyResponses}: {N: 1},
+		}},
+		// q1 = 5 → a1 score 100 (q2 unanswered), composite 100 → 100000 thousandths.
+		{"one answer", response("", false, "q1", "5", "q99", "5"), surveys.Tallies{
+			{Key: surveys.KeyResponses}:         {N: 1},
+			{Key: surveys.OptionKey("q1", "5")}: {N: 1},
+			{Key: surveys.AreaKey("a1")}:        {N: 1, Sum: 100000, SumSq: 100000 * 100000},
+			{Key: surveys.KeyOverall}:           {N: 1, Sum: 100000, SumSq: 100000 * 100000},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := surveys.Tallies{}
+			c.Count(got, tt.r)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	default:
+		return -1
+	}
+}
+
+// diffTallies lists the counters that differ between a and b.
+func diffTallies(a, b surveys.Tallies) []string {
+	var out []string
+	for id := range a {
+		if a[id] != b[id] {
+			out = append(out, fmt.Sprintf("%+v: %+v vs %+v", id, a[id], b[id]))
+		}
+	}
+	for id := range b {
+		if _, ok := a[id]; !ok {
+			out = append(out, fmt.Sprintf("%+v: missing vs %+v", id, b[id]))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
