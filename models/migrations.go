@@ -34,8 +34,8 @@ var migrations = []migration{
 	{1, "surveys, versions and their catalogue", func(tx *gorm.DB) error {
 		return createTables(tx, &Survey{}, &SurveyVersion{}, &Unit{}, &Area{}, &Question{}, &Option{}, &Setting{})
 	}},
-	{2, "responses and answers", func(tx *gorm.DB) error {
-		return createTables(tx, &Response{}, &Answer{})
+	{2, "responses with their answers", func(tx *gorm.DB) error {
+		return createTables(tx, &Response{})
 	}},
 	{3, "incremental tallies and work locks", func(tx *gorm.DB) error {
 		if err := createTables(tx, &Tally{}, &Lock{}); err != nil {

@@ -106,16 +106,14 @@ type Response struct {
 	IPHash        string `gorm:"size:64"`
 	Flags         string `gorm:"size:200"`
 	Tallied       bool   `gorm:"index:idx_response_pending,priority:1"`
-	Answers       []Answer
-}
-
-// Answer is one chosen option (one row per option of a multi question) or a text.
-type Answer struct {
-	ID           uint64 `gorm:"primaryKey"`
-	ResponseID   uint64 `gorm:"index"`
-	QuestionCode string `gorm:"size:64"`
-	OptionCode   string `gorm:"size:64"`
-	Text         string `gorm:"size:65536"`
+	// Choices are the chosen option codes, "q01=5,q02=dk,multi=a|b" (codes
+	// are [A-Za-z0-9_+-.], so the separators are safe); Texts are the text
+	// answers as a JSON object. One row per response keeps a submission one
+	// INSERT: a row per answer would be ~19 rows, over what MySQL can take
+	// at thousands of submissions a second. Join with Question and Option of
+	// the version for labels (surveys.DecodeChoices reads the format).
+	Choices string `gorm:"size:16777215"`
+	Texts   string `gorm:"size:16777215"`
 }
 
 // Tally is an incremental counter kept from accepted responses; see

@@ -6,26 +6,11 @@ import (
 	"gorm.io/gorm"
 )
 
-// InsertResponse stores a response and its answers in one transaction.
-// It returns ErrDuplicate when the respondent or the submission id is
-// already stored for the survey; nothing is written then.
+// InsertResponse stores a response with its answers (one row, one
+// statement, committed before it returns). It returns ErrDuplicate when the
+// respondent or the submission id is already stored for the survey.
 func (s *Store) InsertResponse(r *Response) error {
-	answers := r.Answers
-	r.Answers = nil
-	err := s.W.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Omit("Answers").Create(r).Error; err != nil {
-			return err
-		}
-		for i := range answers {
-			answers[i].ResponseID = r.ID
-		}
-		if len(answers) > 0 {
-			return tx.CreateInBatches(answers, 500).Error
-		}
-		return nil
-	})
-	r.Answers = answers
-	return translate(err)
+	return translate(s.W.Create(r).Error)
 }
 
 // ResponseBySubmission returns the response a submission id created.
@@ -55,8 +40,8 @@ func (s *Store) CountResponses(surveyID uint64) (int64, error) {
 	return n, err
 }
 
-// EachResponse calls fn for every response of a survey with its answers,
-// in id order, reading batch responses at a time.
+// EachResponse calls fn for every response of a survey, in id order,
+// reading batch responses at a time.
 func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*Response) error) error {
 	var last uint64
 	for {
@@ -68,9 +53,6 @@ func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*R
 		if len(rs) == 0 {
 			return nil
 		}
-		if err := loadAnswers(db, rs); err != nil {
-			return err
-		}
 		for i := range rs {
 			if err := fn(&rs[i]); err != nil {
 				return err
@@ -78,22 +60,4 @@ func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*R
 		}
 		last = rs[len(rs)-1].ID
 	}
-}
-
-func loadAnswers(db *gorm.DB, rs []Response) error {
-	ids := make([]uint64, len(rs))
-	at := make(map[uint64]int, len(rs))
-	for i, r := range rs {
-		ids[i] = r.ID
-		at[r.ID] = i
-	}
-	var as []Answer
-	if err := db.Where("response_id IN ?", ids).Order("id").Find(&as).Error; err != nil {
-		return err
-	}
-	for _, a := range as {
-		i := at[a.ResponseID]
-		rs[i].Answers = append(rs[i].Answers, a)
-	}
-	return nil
 }

@@ -51,7 +51,7 @@ func TestMigrateUpgradeKeepsRows(t *testing.T) {
 			}
 			r := &models.Response{PublicID: "p1", SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
 				RespondentKey: "d:x", SubmissionID: "s1", SubmittedAt: time.Now(),
-				Answers: []models.Answer{{QuestionCode: "q01", OptionCode: "5"}}}
+				Choices: "q01=5"}
 			if err := s.InsertResponse(r); err != nil {
 				t.Fatal(err)
 			}
@@ -77,11 +77,11 @@ func TestMigrateUpgradeKeepsRows(t *testing.T) {
 			}
 			counted := 0
 			changed, n, err := s.TallyPending(100, func(r *models.Response) ([]models.Tally, error) {
-				counted += len(r.Answers)
+				counted += len(r.Choices)
 				return []models.Tally{{SurveyID: r.SurveyID, Metric: "responses", N: 1}}, nil
 			})
-			if err != nil || n != 1 || len(changed) != 1 || counted != 1 {
-				t.Fatalf("tally pass after upgrade: changed=%v n=%d answers=%d err=%v", changed, n, counted, err)
+			if err != nil || n != 1 || len(changed) != 1 || counted != len("q01=5") {
+				t.Fatalf("tally pass after upgrade: changed=%v n=%d choices=%d err=%v", changed, n, counted, err)
 			}
 		})
 	}
@@ -98,7 +98,7 @@ func TestInsertResponseIsAtomicAndUnique(t *testing.T) {
 			resp := func(pub, key, sub string) *models.Response {
 				return &models.Response{PublicID: pub, SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
 					RespondentKey: key, SubmissionID: sub, SubmittedAt: time.Now(),
-					Answers: []models.Answer{{QuestionCode: "q01", OptionCode: "5"}, {QuestionCode: "c", Text: "好"}}}
+					Choices: "q01=5,town=t01", Texts: `{"c":"好，路修得不错"}`}
 			}
 			if err := s.InsertResponse(resp("a", "d:1", "s1")); err != nil {
 				t.Fatal(err)
@@ -118,18 +118,18 @@ func TestInsertResponseIsAtomicAndUnique(t *testing.T) {
 				})
 			}
 
-			// A failure while writing the answers leaves no response behind.
+			// A failed write leaves nothing behind and can be retried.
 			boom := errors.New("boom")
 			cb := s.W.Callback().Create().Before("gorm:create")
-			if err := cb.Register("test:fail_answers", func(db *gorm.DB) {
-				if db.Statement.Table == "answers" {
+			if err := cb.Register("test:fail_insert", func(db *gorm.DB) {
+				if db.Statement.Table == "responses" {
 					db.AddError(boom)
 				}
 			}); err != nil {
 				t.Fatal(err)
 			}
 			err := s.InsertResponse(resp("d", "d:3", "s3"))
-			_ = s.W.Callback().Create().Remove("test:fail_answers")
+			_ = s.W.Callback().Create().Remove("test:fail_insert")
 			if !errors.Is(err, boom) {
 				t.Fatalf("err = %v, want the injected failure", err)
 			}
@@ -140,7 +140,7 @@ func TestInsertResponseIsAtomicAndUnique(t *testing.T) {
 				t.Fatalf("retry after the failure: %v", err)
 			}
 			got, err := s.ResponseBySubmission(sv.ID, "s3")
-			if err != nil || got.RespondentKey != "d:3" {
+			if err != nil || got.RespondentKey != "d:3" || got.Choices != "q01=5,town=t01" || got.Texts != `{"c":"好，路修得不错"}` {
 				t.Fatalf("stored response: %+v %v", got, err)
 			}
 			if ok, _ := s.HasResponded(sv.ID, "d:3"); !ok {

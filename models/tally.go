@@ -33,9 +33,6 @@ func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
 		if n == 0 {
 			return nil
 		}
-		if err := loadAnswers(tx, rs); err != nil {
-			return err
-		}
 		deltas := map[tallyID]*Tally{}
 		seen := map[uint64]bool{}
 		ids := make([]uint64, len(rs))

@@ -75,34 +75,18 @@ func (s *Service) counter(r *models.Response) ([]models.Tally, error) {
 	if err != nil {
 		return nil, err
 	}
+	answers, err := DecodeChoices(r.Choices)
+	if err != nil {
+		return nil, fmt.Errorf("response %d: %w", r.ID, err)
+	}
 	t := Tallies{}
-	c.Count(t, accepted(r))
+	c.Count(t, Accepted{Unit: r.UnitCode, Flagged: r.Flags != "", Answers: answers})
 	rows := make([]models.Tally, 0, len(t))
 	for id, v := range t {
 		rows = append(rows, models.Tally{SurveyID: r.SurveyID, Unit: id.Unit, Dim: id.Dim,
 			Metric: id.Key, N: v.N, ScoreSum: v.Sum, ScoreSq: v.SumSq})
 	}
 	return rows, nil
-}
-
-// accepted regroups a stored response's answer rows by question.
-func accepted(r *models.Response) Accepted {
-	a := Accepted{Unit: r.UnitCode, Flagged: r.Flags != ""}
-	at := map[string]int{}
-	for _, row := range r.Answers {
-		i, ok := at[row.QuestionCode]
-		if !ok {
-			i = len(a.Answers)
-			at[row.QuestionCode] = i
-			a.Answers = append(a.Answers, Answer{Question: row.QuestionCode})
-		}
-		if row.OptionCode != "" {
-			a.Answers[i].Values = append(a.Answers[i].Values, row.OptionCode)
-		} else {
-			a.Answers[i].Text = row.Text
-		}
-	}
-	return a
 }
 
 // TalliesOf returns a survey's stored counters.

@@ -280,14 +280,7 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 		r.DurationMS = &ms
 	}
 	r.Flags = strings.Join(p.Compiled.Flags(answers, duration), ",")
-	for _, a := range answers {
-		if a.Text != "" {
-			r.Answers = append(r.Answers, models.Answer{QuestionCode: a.Question, Text: a.Text})
-		}
-		for _, v := range a.Values {
-			r.Answers = append(r.Answers, models.Answer{QuestionCode: a.Question, OptionCode: v})
-		}
-	}
+	r.Choices, r.Texts = EncodeAnswers(answers)
 	return r
 }
 

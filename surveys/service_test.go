@@ -119,7 +119,7 @@ func TestSubmitCountsEachRespondentOnce(t *testing.T) {
 				boom := errors.New("disk full")
 				cb := s.store.W.Callback().Create().Before("gorm:create")
 				if err := cb.Register("test:fail", func(db *gorm.DB) {
-					if db.Statement.Table == "answers" {
+					if db.Statement.Table == "responses" {
 						db.AddError(boom)
 					}
 				}); err != nil {

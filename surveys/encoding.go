@@ -1,0 +1,70 @@
+package surveys
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// EncodeAnswers turns checked answers into the stored form: choices as
+// "q01=5,q02=dk,multi=a|b" and text answers as a JSON object. Question and
+// option codes never contain ',', '=' or '|' (see the code pattern).
+func EncodeAnswers(answers []Answer) (choices, texts string) {
+	var b strings.Builder
+	var t map[string]string
+	for _, a := range answers {
+		if a.Text != "" {
+			if t == nil {
+				t = map[string]string{}
+			}
+			t[a.Question] = a.Text
+		}
+		if len(a.Values) == 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(a.Question)
+		b.WriteByte('=')
+		b.WriteString(strings.Join(a.Values, "|"))
+	}
+	if t != nil {
+		raw, _ := json.Marshal(t) // a map of strings always marshals
+		texts = string(raw)
+	}
+	return b.String(), texts
+}
+
+// DecodeChoices reads stored choices back into answers (without texts).
+func DecodeChoices(choices string) ([]Answer, error) {
+	if choices == "" {
+		return nil, nil
+	}
+	parts := strings.Split(choices, ",")
+	out := make([]Answer, 0, len(parts))
+	for _, p := range parts {
+		q, v, ok := strings.Cut(p, "=")
+		if !ok || q == "" || v == "" {
+			return nil, fmt.Errorf("surveys: stored choices: bad item %q", p)
+		}
+		out = append(out, Answer{Question: q, Values: strings.Split(v, "|")})
+	}
+	return out, nil
+}
+
+// DecodeAnswers reads stored choices and texts back into answers.
+func DecodeAnswers(choices, texts string) ([]Answer, error) {
+	out, err := DecodeChoices(choices)
+	if err != nil || texts == "" {
+		return out, err
+	}
+	var t map[string]string
+	if err := json.Unmarshal([]byte(texts), &t); err != nil {
+		return nil, fmt.Errorf("surveys: stored texts: %w", err)
+	}
+	for q, v := range t {
+		out = append(out, Answer{Question: q, Text: v})
+	}
+	return out, nil
+}
