@@ -10,9 +10,12 @@ import (
 // LockTally is the lock row that serialises tally passes across instances.
 const LockTally = "tally"
 
-// Counter turns stored responses into counter deltas for one survey.
-// Implementations live in the surveys package.
-type Counter func(r *Response) ([]Tally, error)
+// Counter accumulates stored responses into counter deltas. Implementations
+// live in the surveys package; a new one starts empty.
+type Counter interface {
+	Add(r *Response) error
+	Rows() []Tally
+}
 
 // TallyPending counts up to limit responses not yet tallied, in one
 // transaction: it takes the tally lock, adds their deltas to the counters
@@ -33,22 +36,19 @@ func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
 		if n == 0 {
 			return nil
 		}
-		deltas := map[tallyID]*Tally{}
 		seen := map[uint64]bool{}
 		ids := make([]uint64, len(rs))
 		for i := range rs {
 			ids[i] = rs[i].ID
-			ts, err := count(&rs[i])
-			if err != nil {
+			if err := count.Add(&rs[i]); err != nil {
 				return err
 			}
-			addTallies(deltas, ts)
 			if !seen[rs[i].SurveyID] {
 				seen[rs[i].SurveyID] = true
 				changed = append(changed, rs[i].SurveyID)
 			}
 		}
-		if err := s.upsertTallies(tx, deltas); err != nil {
+		if err := s.upsertTallies(tx, count.Rows()); err != nil {
 			return err
 		}
 		return tx.Model(&Response{}).Where("id IN ?", ids).Update("tallied", true).Error
@@ -66,14 +66,11 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
-		all := map[tallyID]*Tally{}
 		var ids []uint64
-		err := s.EachResponse(tx, surveyID, 2000, func(r *Response) error {
-			ts, err := count(r)
-			if err != nil {
+		err := s.EachResponse(tx, surveyID, 5000, func(r *Response) error {
+			if err := count.Add(r); err != nil {
 				return err
 			}
-			addTallies(all, ts)
 			if !r.Tallied {
 				ids = append(ids, r.ID)
 			}
@@ -85,7 +82,7 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 		if err := tx.Where("survey_id = ?", surveyID).Delete(&Tally{}).Error; err != nil {
 			return err
 		}
-		if err := s.upsertTallies(tx, all); err != nil {
+		if err := s.upsertTallies(tx, count.Rows()); err != nil {
 			return err
 		}
 		for len(ids) > 0 {
@@ -106,17 +103,11 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 // ComputeTallies recomputes a survey's counters from its stored responses
 // without storing them, to check the incremental counters against.
 func (s *Store) ComputeTallies(surveyID uint64, count Counter) ([]Tally, error) {
-	all := map[tallyID]*Tally{}
-	err := s.EachResponse(s.R, surveyID, 2000, func(r *Response) error {
-		ts, err := count(r)
-		addTallies(all, ts)
-		return err
-	})
-	out := make([]Tally, 0, len(all))
-	for _, t := range all {
-		out = append(out, *t)
+	err := s.EachResponse(s.R, surveyID, 5000, count.Add)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	return count.Rows(), nil
 }
 
 // Tallies returns a survey's stored counters.
@@ -133,39 +124,14 @@ func (s *Store) PendingTallies() (int64, error) {
 	return n, err
 }
 
-type tallyID struct {
-	survey            uint64
-	unit, dim, metric string
-}
-
-func addTallies(into map[tallyID]*Tally, ts []Tally) {
-	for _, t := range ts {
-		id := tallyID{t.SurveyID, t.Unit, t.Dim, t.Metric}
-		cur := into[id]
-		if cur == nil {
-			c := t
-			c.ID = 0
-			into[id] = &c
-			continue
-		}
-		cur.N += t.N
-		cur.ScoreSum += t.ScoreSum
-		cur.ScoreSq += t.ScoreSq
-	}
-}
-
 // lockTally takes the tally lock row for the rest of the transaction.
 func lockTally(tx *gorm.DB) error {
 	return tx.Model(&Lock{}).Where("name = ?", LockTally).Update("n", gorm.Expr("n + 1")).Error
 }
 
-func (s *Store) upsertTallies(tx *gorm.DB, deltas map[tallyID]*Tally) error {
-	if len(deltas) == 0 {
+func (s *Store) upsertTallies(tx *gorm.DB, rows []Tally) error {
+	if len(rows) == 0 {
 		return nil
-	}
-	rows := make([]*Tally, 0, len(deltas))
-	for _, t := range deltas {
-		rows = append(rows, t)
 	}
 	add := func(col string) clause.Expr {
 		if s.Dialect == DialectMySQL {

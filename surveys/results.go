@@ -47,7 +47,7 @@ func (s *Service) TallyPending(ctx context.Context) error {
 	const batch = 1000
 	changed := map[uint64]bool{}
 	for ctx.Err() == nil {
-		ids, n, err := s.Store.TallyPending(batch, s.counter)
+		ids, n, err := s.Store.TallyPending(batch, s.newCounter())
 		if err != nil {
 			return err
 		}
@@ -69,24 +69,44 @@ func (s *Service) TallyPending(ctx context.Context) error {
 	return nil
 }
 
-// counter turns a stored response into tally rows (models.Counter).
-func (s *Service) counter(r *models.Response) ([]models.Tally, error) {
-	c, err := s.Version(r.VersionID)
+// counter accumulates stored responses of any surveys into tally rows
+// (models.Counter).
+type counter struct {
+	svc     *Service
+	surveys map[uint64]Tallies
+}
+
+func (s *Service) newCounter() *counter { return &counter{svc: s, surveys: map[uint64]Tallies{}} }
+
+// Add implements models.Counter.
+func (c *counter) Add(r *models.Response) error {
+	comp, err := c.svc.Version(r.VersionID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	answers, err := DecodeChoices(r.Choices)
 	if err != nil {
-		return nil, fmt.Errorf("response %d: %w", r.ID, err)
+		return fmt.Errorf("response %d: %w", r.ID, err)
 	}
-	t := Tallies{}
-	c.Count(t, Accepted{Unit: r.UnitCode, Flagged: r.Flags != "", Answers: answers})
-	rows := make([]models.Tally, 0, len(t))
-	for id, v := range t {
-		rows = append(rows, models.Tally{SurveyID: r.SurveyID, Unit: id.Unit, Dim: id.Dim,
-			Metric: id.Key, N: v.N, ScoreSum: v.Sum, ScoreSq: v.SumSq})
+	t := c.surveys[r.SurveyID]
+	if t == nil {
+		t = Tallies{}
+		c.surveys[r.SurveyID] = t
 	}
-	return rows, nil
+	comp.Count(t, Accepted{Unit: r.UnitCode, Flagged: r.Flags != "", Answers: answers})
+	return nil
+}
+
+// Rows implements models.Counter.
+func (c *counter) Rows() []models.Tally {
+	var rows []models.Tally
+	for survey, t := range c.surveys {
+		for id, v := range t {
+			rows = append(rows, models.Tally{SurveyID: survey, Unit: id.Unit, Dim: id.Dim,
+				Metric: id.Key, N: v.N, ScoreSum: v.Sum, ScoreSq: v.SumSq})
+		}
+	}
+	return rows
 }
 
 // TalliesOf returns a survey's stored counters.
@@ -101,7 +121,7 @@ func (s *Service) TalliesOf(surveyID uint64) (Tallies, error) {
 // RecountTallies recomputes a survey's counters from its raw responses
 // without storing them.
 func (s *Service) RecountTallies(surveyID uint64) (Tallies, error) {
-	rows, err := s.Store.ComputeTallies(surveyID, s.counter)
+	rows, err := s.Store.ComputeTallies(surveyID, s.newCounter())
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +130,7 @@ func (s *Service) RecountTallies(surveyID uint64) (Tallies, error) {
 
 // RebuildTallies replaces a survey's counters with a recount of its raw responses.
 func (s *Service) RebuildTallies(ctx context.Context, surveyID uint64) error {
-	if err := s.Store.RebuildTallies(surveyID, s.counter); err != nil {
+	if err := s.Store.RebuildTallies(surveyID, s.newCounter()); err != nil {
 		return err
 	}
 	return s.Broker.Publish(ctx, surveyID)
