@@ -40,13 +40,16 @@ func (s *Store) CountResponses(surveyID uint64) (int64, error) {
 	return n, err
 }
 
+// tallyColumns are what counting needs of a response.
+const tallyColumns = "id, survey_id, version_id, unit_code, flags, choices, tallied"
+
 // EachResponse calls fn for every response of a survey, in id order,
-// reading batch responses at a time.
+// reading batch responses at a time (the columns counting needs only).
 func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*Response) error) error {
 	var last uint64
 	for {
 		var rs []Response
-		err := db.Where("survey_id = ? AND id > ?", surveyID, last).Order("id").Limit(batch).Find(&rs).Error
+		err := db.Select(tallyColumns).Where("survey_id = ? AND id > ?", surveyID, last).Order("id").Limit(batch).Find(&rs).Error
 		if err != nil {
 			return err
 		}
@@ -60,4 +63,12 @@ func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*R
 		}
 		last = rs[len(rs)-1].ID
 	}
+}
+
+// InsertResponses stores many responses in one transaction, in multi-row
+// INSERTs: the bulk path for seeding test data. One duplicate fails all.
+func (s *Store) InsertResponses(rs []*Response) error {
+	return translate(s.W.Transaction(func(tx *gorm.DB) error {
+		return tx.CreateInBatches(rs, 500).Error
+	}))
 }

@@ -29,7 +29,7 @@ func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
 			return err
 		}
 		var rs []Response
-		if err := tx.Where("tallied = ?", false).Order("id").Limit(limit).Find(&rs).Error; err != nil {
+		if err := tx.Select(tallyColumns).Where("tallied = ?", false).Order("id").Limit(limit).Find(&rs).Error; err != nil {
 			return err
 		}
 		n = len(rs)

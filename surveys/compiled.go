@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Compiled is a validated definition indexed for answering and scoring.
@@ -17,6 +18,10 @@ type Compiled struct {
 	units     map[string]string
 	breakdown []*CompiledQuestion // town, age, gender questions
 	overall   *CompiledQuestion
+
+	slotsOnce  sync.Once
+	slotKeys   []string                  // counter slot → tally key
+	optionSlot map[string]map[string]int // question → option → slot
 }
 
 // CompiledQuestion is a question with where it sits in the definition.

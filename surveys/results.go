@@ -69,38 +69,54 @@ func (s *Service) TallyPending(ctx context.Context) error {
 	return nil
 }
 
-// counter accumulates stored responses of any surveys into tally rows
-// (models.Counter).
+// counter accumulates stored responses of any surveys and versions into
+// tally rows (models.Counter).
 type counter struct {
-	svc     *Service
-	surveys map[uint64]Tallies
+	svc      *Service
+	versions map[uint64]*versionCount
 }
 
-func (s *Service) newCounter() *counter { return &counter{svc: s, surveys: map[uint64]Tallies{}} }
+type versionCount struct {
+	survey uint64
+	*Counter
+}
+
+func (s *Service) newCounter() *counter {
+	return &counter{svc: s, versions: map[uint64]*versionCount{}}
+}
 
 // Add implements models.Counter.
 func (c *counter) Add(r *models.Response) error {
-	comp, err := c.svc.Version(r.VersionID)
-	if err != nil {
-		return err
+	vc := c.versions[r.VersionID]
+	if vc == nil {
+		comp, err := c.svc.Version(r.VersionID)
+		if err != nil {
+			return err
+		}
+		vc = &versionCount{r.SurveyID, comp.NewCounter()}
+		c.versions[r.VersionID] = vc
 	}
 	answers, err := DecodeChoices(r.Choices)
 	if err != nil {
 		return fmt.Errorf("response %d: %w", r.ID, err)
 	}
-	t := c.surveys[r.SurveyID]
-	if t == nil {
-		t = Tallies{}
-		c.surveys[r.SurveyID] = t
-	}
-	comp.Count(t, Accepted{Unit: r.UnitCode, Flagged: r.Flags != "", Answers: answers})
+	vc.Add(Accepted{Unit: r.UnitCode, Flagged: r.Flags != "", Answers: answers})
 	return nil
 }
 
 // Rows implements models.Counter.
 func (c *counter) Rows() []models.Tally {
+	bySurvey := map[uint64]Tallies{}
+	for _, vc := range c.versions {
+		t := bySurvey[vc.survey]
+		if t == nil {
+			t = Tallies{}
+			bySurvey[vc.survey] = t
+		}
+		vc.AddTo(t)
+	}
 	var rows []models.Tally
-	for survey, t := range c.surveys {
+	for survey, t := range bySurvey {
 		for id, v := range t {
 			rows = append(rows, models.Tally{SurveyID: survey, Unit: id.Unit, Dim: id.Dim,
 				Metric: id.Key, N: v.N, ScoreSum: v.Sum, ScoreSq: v.SumSq})

@@ -64,23 +64,86 @@ type Accepted struct {
 // its area and composite scores, under the whole sample and each breakdown
 // cell, for all units and for its own unit.
 func (c *Compiled) Count(t Tallies, r Accepted) {
-	// The respondent's scores, computed once.
-	type scored struct {
-		key string
-		v   int64
+	k := c.NewCounter()
+	k.Add(r)
+	k.AddTo(t)
+}
+
+// Counter accumulates many responses of one version into dense arrays of
+// counters, one array per (unit, breakdown cell): counting a million
+// responses touches slices, not a map per counter.
+type Counter struct {
+	c      *Compiled
+	scopes map[scope][]TallyValue
+	deltas []slotDelta // reused per response
+	dims   []string
+}
+
+type scope struct{ unit, dim string }
+
+type slotDelta struct {
+	slot int
+	v    TallyValue
+}
+
+// Fixed counter slots; areas and options follow (see Compiled.slots).
+const (
+	slotResponses = iota
+	slotFlagged
+	slotOverall
+	slotFirstArea
+)
+
+// NewCounter returns an empty counter for this version.
+func (c *Compiled) NewCounter() *Counter {
+	c.slotsOnce.Do(c.buildSlots)
+	return &Counter{c: c, scopes: map[scope][]TallyValue{}}
+}
+
+// buildSlots numbers every counter of the version and names its key.
+func (c *Compiled) buildSlots() {
+	c.slotKeys = []string{KeyResponses, KeyFlagged, KeyOverall}
+	for _, a := range c.Def.Areas {
+		c.slotKeys = append(c.slotKeys, AreaKey(a.Code))
 	}
-	var keys []string
-	var scores []scored
+	c.optionSlot = map[string]map[string]int{}
+	for _, q := range c.Questions {
+		m := map[string]int{}
+		add := func(code string) {
+			m[code] = len(c.slotKeys)
+			c.slotKeys = append(c.slotKeys, OptionKey(q.Code, code))
+		}
+		if q.Kind == KindSatisfaction {
+			for _, o := range c.ScaleOptions() {
+				add(o.Code)
+			}
+		}
+		for _, o := range q.Options {
+			add(o.Code)
+		}
+		c.optionSlot[q.Code] = m
+	}
+}
+
+// Add counts one accepted response.
+func (k *Counter) Add(r Accepted) {
+	c := k.c
+	k.deltas = append(k.deltas[:0], slotDelta{slotResponses, TallyValue{N: 1}})
+	if r.Flagged {
+		k.deltas = append(k.deltas, slotDelta{slotFlagged, TallyValue{N: 1}})
+	}
+	k.dims = append(k.dims[:0], "")
 	areaSum := make([]float64, len(c.Def.Areas))
 	areaW := make([]float64, len(c.Def.Areas))
-	var dims []string
 	for _, a := range r.Answers {
 		q := c.byCode[a.Question]
 		if q == nil {
 			continue
 		}
 		for _, v := range a.Values {
-			keys = append(keys, OptionKey(q.Code, v))
+			if slot, ok := c.optionSlot[q.Code][v]; ok {
+				k.deltas = append(k.deltas, slotDelta{slot, TallyValue{N: 1}})
+			}
 		}
 		if q.Kind == KindSatisfaction && q.Area >= 0 && len(a.Values) == 1 {
 			if l, ok := c.levels[a.Values[0]]; ok {
@@ -92,42 +155,55 @@ func (c *Compiled) Count(t Tallies, r Accepted) {
 		switch q.Role {
 		case RoleTown, RoleAge, RoleGender:
 			if len(a.Values) == 1 {
-				dims = append(dims, DimKey(q.Role, a.Values[0]))
+				k.dims = append(k.dims, DimKey(q.Role, a.Values[0]))
 			}
 		}
 	}
+	// The respondent's area scores and composite score.
 	var oSum, oW float64
 	for i, a := range c.Def.Areas {
 		if areaW[i] == 0 {
 			continue
 		}
 		s := areaSum[i] / areaW[i]
-		scores = append(scores, scored{AreaKey(a.Code), milli(s)})
+		m := milli(s)
+		k.deltas = append(k.deltas, slotDelta{slotFirstArea + i, TallyValue{N: 1, Sum: m, SumSq: m * m}})
 		w := weightOr1(a.Weight)
 		oSum += w * s
 		oW += w
 	}
 	if oW > 0 {
-		scores = append(scores, scored{KeyOverall, milli(oSum / oW)})
+		m := milli(oSum / oW)
+		k.deltas = append(k.deltas, slotDelta{slotOverall, TallyValue{N: 1, Sum: m, SumSq: m * m}})
 	}
 
-	units := []string{""}
-	if r.Unit != "" {
-		units = append(units, r.Unit)
+	for _, u := range []string{"", r.Unit} {
+		for _, d := range k.dims {
+			sc := scope{u, d}
+			vals := k.scopes[sc]
+			if vals == nil {
+				vals = make([]TallyValue, len(c.slotKeys))
+				k.scopes[sc] = vals
+			}
+			for _, dl := range k.deltas {
+				v := &vals[dl.slot]
+				v.N += dl.v.N
+				v.Sum += dl.v.Sum
+				v.SumSq += dl.v.SumSq
+			}
+		}
+		if r.Unit == "" {
+			break
+		}
 	}
-	dims = append([]string{""}, dims...)
-	one := TallyValue{N: 1}
-	for _, u := range units {
-		for _, d := range dims {
-			t.Add(TallyID{u, d, KeyResponses}, one)
-			if r.Flagged {
-				t.Add(TallyID{u, d, KeyFlagged}, one)
-			}
-			for _, k := range keys {
-				t.Add(TallyID{u, d, k}, one)
-			}
-			for _, s := range scores {
-				t.Add(TallyID{u, d, s.key}, TallyValue{N: 1, Sum: s.v, SumSq: s.v * s.v})
+}
+
+// AddTo adds everything counted into t; counters still at zero are left out.
+func (k *Counter) AddTo(t Tallies) {
+	for sc, vals := range k.scopes {
+		for slot, v := range vals {
+			if v.N != 0 {
+				t.Add(TallyID{sc.unit, sc.dim, k.c.slotKeys[slot]}, v)
 			}
 		}
 	}

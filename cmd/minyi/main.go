@@ -42,8 +42,20 @@ type config struct {
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
-		os.Exit(healthcheck(os.Args[2:], os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "healthcheck":
+			os.Exit(healthcheck(os.Args[2:], os.Stderr))
+		case "seed", "rebuild":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			err := dataCommand(ctx, os.Args[1], os.Args[2:], os.Getenv, os.Stdout)
+			stop()
+			if err != nil && !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(os.Stderr, "minyi:", err)
+				os.Exit(1)
+			}
+			return
+		}
 	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -86,6 +98,12 @@ func healthcheck(args []string, out io.Writer) int {
 
 // parseConfig reads flags, each defaulting to its env var.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
+	return parseFlags("minyi", args, getenv, out, nil)
+}
+
+// parseFlags reads the server's flags, and a sub-command's own when extra
+// registers them.
+func parseFlags(name string, args []string, getenv func(string) string, out io.Writer, extra func(*flag.FlagSet)) (config, error) {
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -93,11 +111,19 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return def
 	}
 	var cfg config
-	fs := flag.NewFlagSet("minyi", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintln(out, "minyi (民意) — social-evaluation survey server\n\nUsage: minyi [flags]\n       minyi healthcheck [--url URL]\n\nEvery flag defaults to the env var named in its description.")
+		fmt.Fprintln(out, "minyi (民意) — social-evaluation survey server\n\n"+
+			"Usage: minyi [flags]                     serve\n"+
+			"       minyi seed [flags] [--survey S] [--responses N]   store N synthetic responses, then rebuild tallies\n"+
+			"       minyi rebuild [flags] [--survey S]                rebuild a survey's tallies from its raw responses\n"+
+			"       minyi healthcheck [--url URL]\n\n"+
+			"Every flag defaults to the env var named in its description.")
 		fs.PrintDefaults()
+	}
+	if extra != nil {
+		extra(fs)
 	}
 	fs.StringVar(&cfg.Addr, "addr", env("MINYI_ADDR", "127.0.0.1:8080"), "listen address (MINYI_ADDR)")
 	fs.StringVar(&cfg.MySQLDSN, "mysql-dsn", env("MINYI_MYSQL_DSN", ""), "MySQL DSN, e.g. user:pass@tcp(host:3306)/minyi; empty = embedded SQLite (MINYI_MYSQL_DSN)")
@@ -114,7 +140,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q (see minyi --help)", fs.Arg(0))
+		return cfg, fmt.Errorf("unexpected argument %q (see %s --help)", fs.Arg(0), name)
 	}
 	switch strings.ToLower(cfg.Demo) {
 	case "", "on", "off", "true", "false", "1", "0", "yes", "no":

@@ -168,3 +168,28 @@ func TestHealthcheckCommand(t *testing.T) {
 		t.Fatalf("nothing listening: exit %d, want 1", code)
 	}
 }
+
+func TestSeedAndRebuildCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) string { return map[string]string{"MINYI_DATA_DIR": dir}[k] }
+	var out bytes.Buffer
+	if err := dataCommand(context.Background(), "seed", []string{"--responses", "2500"}, env, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "stored 2500 responses") || !strings.Contains(out.String(), "from 2500 responses") {
+		t.Fatalf("seed output:\n%s", out.String())
+	}
+	out.Reset()
+	if err := dataCommand(context.Background(), "rebuild", nil, env, &out); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := serve(t, config{Addr: "127.0.0.1:0", DataDir: dir})
+	var results struct{ Responses int }
+	getJSON(t, base+"/api/v1/surveys/social-2022/results", &results)
+	if results.Responses != 2500 {
+		t.Fatalf("results after seeding 2500: %d", results.Responses)
+	}
+	if err := dataCommand(context.Background(), "rebuild", []string{"--survey", "nope"}, env, io.Discard); err == nil {
+		t.Fatal("rebuilding an unknown survey should fail")
+	}
+}

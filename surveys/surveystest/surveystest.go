@@ -9,13 +9,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	mrand "math/rand/v2"
 	"os"
-	"strconv"
 	"testing"
-
-	"github.com/google/uuid"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
@@ -185,33 +181,9 @@ func randomHex(n int) string {
 // MySQLConfigured reports whether a test MySQL is configured.
 func MySQLConfigured() bool { return os.Getenv(EnvMySQL) != "" }
 
-// RandomSubmission makes a complete, valid submission for c with random
-// answers (some "don't know", some optional questions skipped).
+// RandomSubmission makes a complete, valid submission for c with random answers.
 func RandomSubmission(rng *mrand.Rand, c *surveys.Compiled) *surveys.Submission {
-	s := &surveys.Submission{SubmissionID: uuid.NewString(), Answers: map[string]json.RawMessage{}}
-	if c.HasUnits() {
-		s.Unit = c.Def.Units[rng.IntN(len(c.Def.Units))].Code
-	}
-	scale := c.ScaleOptions()
-	for _, q := range c.Questions {
-		if !q.Required && rng.IntN(2) == 0 {
-			continue
-		}
-		var v any
-		switch q.Kind {
-		case surveys.KindSatisfaction:
-			v = scale[rng.IntN(len(scale))].Code
-		case surveys.KindSingle:
-			v = q.Options[rng.IntN(len(q.Options))].Code
-		case surveys.KindMulti:
-			v = []string{q.Options[rng.IntN(len(q.Options))].Code}
-		case surveys.KindText:
-			v = "意见" + strconv.Itoa(rng.IntN(1000))
-		}
-		raw, _ := json.Marshal(v)
-		s.Answers[q.Code] = raw
-	}
-	return s
+	return c.RandomSubmission(rng)
 }
 
 // RedisConfigured reports whether a test Redis is configured.
