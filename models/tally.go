@@ -117,6 +117,14 @@ func (s *Store) Tallies(surveyID uint64) ([]Tally, error) {
 	return ts, err
 }
 
+// TalliesOfCell returns a survey's stored counters of one breakdown cell
+// ("" for the whole sample), for every unit.
+func (s *Store) TalliesOfCell(surveyID uint64, dim string) ([]Tally, error) {
+	var ts []Tally
+	err := s.R.Where("survey_id = ? AND dim = ?", surveyID, dim).Find(&ts).Error
+	return ts, err
+}
+
 // PendingTallies counts responses not yet tallied.
 func (s *Store) PendingTallies() (int64, error) {
 	var n int64

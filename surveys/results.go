@@ -175,11 +175,11 @@ func (s *Service) resultsOf(p *Published, unit string) (*Results, error) {
 			return nil, ErrUnknownUnit
 		}
 	}
-	t, err := s.TalliesOf(p.Survey.ID)
+	rows, err := s.Store.TalliesOfCell(p.Survey.ID, "")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
 	}
-	r := p.Compiled.Score(t, unit)
+	r := p.Compiled.Score(fromRows(rows), unit)
 	return &r, nil
 }
 

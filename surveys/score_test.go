@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/minyi-survey/minyi/surveys"
 )
 
@@ -522,6 +524,16 @@ func assertNear(t *testing.T, got, want []float64, tol float64) {
 		if math.Abs(got[i]-want[i]) > tol {
 			t.Errorf("got %v, want %v (±%v)", got, want, tol)
 			return
+		}
+	}
+}
+
+func TestT975MatchesTheExactQuantile(t *testing.T) {
+	for _, df := range []int64{1, 2, 10, 999, 1000, 1001, 5000, 1_000_000} {
+		exact := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.975)
+		got := surveys.TInterval(0, 1, df+1)[1] * math.Sqrt(float64(df+1))
+		if math.Abs(got-exact) > 1e-8 {
+			t.Errorf("df %d: t = %.10f, want %.10f", df, got, exact)
 		}
 	}
 }
