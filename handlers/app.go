@@ -10,7 +10,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"path"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,6 +46,7 @@ type App struct {
 	assets    map[string]string // name → content-hashed URL
 	assetFS   fs.FS
 	byHash    map[string]string // hashed path → name
+	bodies    bodyCache
 }
 
 // New builds the HTTP app.
@@ -106,7 +107,13 @@ func (a *App) Echo() *echo.Echo {
 		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
-		Skipper: func(c echo.Context) bool { return path.Base(c.Path()) == "live" },
+		// The API's answers are small or precompressed, and the live stream
+		// must not be buffered: preparing a compressor per request cost more
+		// CPU under load than the bytes it saved.
+		Skipper: func(c echo.Context) bool {
+			return strings.HasPrefix(c.Path(), "/api/") || precompressed[c.Path()]
+		},
+		MinLength: 1024,
 	}))
 	a.routes(e)
 	return e

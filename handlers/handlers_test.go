@@ -469,3 +469,48 @@ func TestLiveAcrossInstances(t *testing.T) {
 		t.Fatalf("duplicate through B: %d %s, want 409", r.Status, r.Raw)
 	}
 }
+
+func TestSurveyJSONPlainAndGzipped(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	fetch := func(gz bool) (http.Header, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, in.URL+"/api/v1/surveys/"+slug, nil)
+		if gz {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r io.Reader = resp.Body
+		if resp.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = zr
+		}
+		body, _ := io.ReadAll(r)
+		return resp.Header, body
+	}
+	ph, plain := fetch(false)
+	gh, unzipped := fetch(true)
+	if ph.Get("Content-Encoding") != "" || gh.Get("Content-Encoding") != "gzip" || !strings.Contains(gh.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("encodings: plain %q, gzip %q (Vary %q)", ph.Get("Content-Encoding"), gh.Get("Content-Encoding"), gh.Get("Vary"))
+	}
+	if !bytes.Equal(plain, unzipped) {
+		t.Fatal("the gzipped body differs from the plain one")
+	}
+	var def struct {
+		Slug    string
+		Version uint64
+		Open    bool
+		Areas   []struct{ Code, Name, Summary string }
+	}
+	if err := json.Unmarshal(plain, &def); err != nil || def.Slug != slug || !def.Open || def.Version == 0 || len(def.Areas) != 13 {
+		t.Fatalf("questionnaire body: %+v %v", def, err)
+	}
+	if ph.Get("Set-Cookie") == "" {
+		t.Fatal("GET survey set no respondent cookie")
+	}
+}

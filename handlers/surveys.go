@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -40,14 +43,19 @@ func (a *App) GetSurveyPage(c echo.Context) error {
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return a.render(c, http.StatusOK, "survey.html", SurveyPage{
-		Def:      p.Compiled.Def,
-		Slug:     p.Survey.Slug,
-		Version:  int64(p.Version),
-		State:    state,
-		Endpoint: "/api/v1/surveys/" + p.Survey.Slug + "/responses",
-		Scale:    p.Compiled.ScaleOptions(),
-		Total:    p.Compiled.QuestionCount(),
+	key := fmt.Sprintf("page/%d/%s", p.Version, state)
+	return a.bodies.serve(c, key, echo.MIMETextHTMLCharsetUTF8, func() ([]byte, error) {
+		var b bytes.Buffer
+		err := a.templates.ExecuteTemplate(&b, "survey.html", SurveyPage{
+			Def:      p.Compiled.Def,
+			Slug:     p.Survey.Slug,
+			Version:  int64(p.Version),
+			State:    state,
+			Endpoint: "/api/v1/surveys/" + p.Survey.Slug + "/responses",
+			Scale:    p.Compiled.ScaleOptions(),
+			Total:    p.Compiled.QuestionCount(),
+		})
+		return b.Bytes(), err
 	})
 }
 
@@ -67,7 +75,11 @@ func (a *App) GetSurvey(c echo.Context) error {
 	}
 	a.ensureDevice(c)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, surveyBody{p.Compiled.Def, p.Version, p.Open(time.Now())})
+	open := p.Open(time.Now())
+	key := fmt.Sprintf("survey/%d/%t", p.Version, open)
+	return a.bodies.serve(c, key, echo.MIMEApplicationJSON, func() ([]byte, error) {
+		return json.Marshal(surveyBody{p.Compiled.Def, p.Version, open})
+	})
 }
 
 // acceptedBody answers an accepted submission.

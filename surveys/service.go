@@ -47,6 +47,7 @@ type Service struct {
 	Secret []byte
 
 	kick     chan struct{}
+	writer   *writer
 	mu       sync.Mutex
 	versions map[uint64]*Compiled
 	bySlug   map[string]cachedSurvey
@@ -80,10 +81,24 @@ func NewService(store *models.Store, claimer dedup.Claimer, broker live.Broker, 
 		Broker:   broker,
 		Secret:   secret,
 		kick:     make(chan struct{}, 1),
+		writer:   newWriter(store, claimer, writers(store)),
 		versions: map[uint64]*Compiled{},
 		bySlug:   map[string]cachedSurvey{},
 	}
 }
+
+// writers is how many transactions write submissions at once: SQLite has
+// one writer anyway; MySQL overlaps a few batches.
+func writers(store *models.Store) int {
+	if store.Dialect == models.DialectMySQL {
+		return 4
+	}
+	return 1
+}
+
+// Close stops the submission writers. Call it after the HTTP server has
+// stopped taking requests.
+func (s *Service) Close() { s.writer.close() }
 
 // Published returns the survey with its published version. Closed surveys
 // are returned too (check Open); drafts are ErrNotFound.
@@ -197,16 +212,13 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, err
 	}
 
 	r := s.newResponse(p, in, key, answers)
-	err = s.Store.InsertResponse(r)
+	ttl := claimTTL
+	if p.Survey.ClosesAt != nil {
+		ttl = max(time.Until(*p.Survey.ClosesAt)+7*24*time.Hour, time.Hour)
+	}
+	err = s.writer.write(ctx, r, dedup.Commit{Key: claimKey, Submission: sub.SubmissionID, TTL: ttl})
 	switch {
 	case err == nil:
-		ttl := claimTTL
-		if p.Survey.ClosesAt != nil {
-			ttl = max(time.Until(*p.Survey.ClosesAt)+7*24*time.Hour, time.Hour)
-		}
-		if err := s.Dedup.Commit(ctx, claimKey, sub.SubmissionID, ttl); err != nil {
-			slog.Warn("dedup commit failed", slog.Any("error", err))
-		}
 		s.Kick()
 		return SubmitResult{ResponseID: r.PublicID}, nil
 	case errors.Is(err, models.ErrDuplicate):

@@ -281,6 +281,7 @@ func TestRenderLiveWithoutCache(t *testing.T) {
 	id := mustSurvey(t, surveystest.Service(t, store)).Survey.ID
 	// A fresh instance that never loaded the survey by slug.
 	fresh := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), surveystest.Secret)
+	defer fresh.Close()
 	payload, err := fresh.RenderLive(context.Background(), id)
 	if err != nil || !strings.Contains(string(payload), `"survey":"social-2022"`) {
 		t.Fatalf("RenderLive = %s, %v", payload, err)

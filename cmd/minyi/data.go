@@ -45,6 +45,7 @@ func dataCommand(ctx context.Context, name string, args []string, getenv func(st
 		return err
 	}
 	svc := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), secret)
+	defer svc.Close()
 	if name == "seed" && slug == "social-2022" {
 		if _, err := svc.SeedBuiltin(slug); err != nil {
 			return err

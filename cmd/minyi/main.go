@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -38,6 +39,7 @@ type config struct {
 	Secret     string
 	Demo       string
 	SubmitRate float64
+	PprofAddr  string
 }
 
 func main() {
@@ -136,6 +138,7 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, fmt.Errorf("MINYI_SUBMIT_RATE: %w", err)
 	}
 	fs.Float64Var(&cfg.SubmitRate, "submit-rate", rateDef, "submissions per second allowed from one IP address, burst 3x; 0 = no limit (MINYI_SUBMIT_RATE)")
+	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("MINYI_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty = off (MINYI_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -216,6 +219,9 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	tallierDone := make(chan struct{})
 	go func() { defer close(tallierDone); svc.RunTallier(workCtx) }()
 
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -252,6 +258,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		slog.Warn("shutdown incomplete", slog.Any("error", err))
 	}
+	svc.Close()
 	stopWork()
 	<-tallierDone
 	// Count what the last requests stored, so results are current on restart.
@@ -259,6 +266,19 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		slog.Warn("final tally pass failed", slog.Any("error", err))
 	}
 	return nil
+}
+
+// servePprof serves the profiler on its own listener, never on the public one.
+func servePprof(addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	slog.Info("profiler listening", slog.String("addr", addr))
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		slog.Error("profiler stopped", slog.Any("error", err))
+	}
 }
 
 func openStore(cfg config) (*models.Store, error) {

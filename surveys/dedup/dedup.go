@@ -21,6 +21,12 @@ const (
 // (a crashed instance) can stand in the way.
 const PendingTTL = time.Minute
 
+// Commit is a claim to mark as answered.
+type Commit struct {
+	Key, Submission string
+	TTL             time.Duration
+}
+
 // Result is the outcome of a claim.
 type Result struct {
 	State  int
@@ -33,6 +39,8 @@ type Claimer interface {
 	Claim(ctx context.Context, key, submission string) (Result, error)
 	// Commit marks key as answered by submission until ttl passes.
 	Commit(ctx context.Context, key, submission string, ttl time.Duration) error
+	// CommitMany commits several claims at once (one round trip to Redis).
+	CommitMany(ctx context.Context, cs []Commit) error
 	// Release drops key if submission still holds it, so the respondent can retry.
 	Release(ctx context.Context, key, submission string) error
 	// Name is "redis" or "memory".

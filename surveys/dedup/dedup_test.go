@@ -114,3 +114,25 @@ func TestRedisClaimsExpire(t *testing.T) {
 		t.Fatalf("committed claim TTL = %v, want about 48h", ttl)
 	}
 }
+
+func TestCommitMany(t *testing.T) {
+	ctx := context.Background()
+	for name, c := range claimers(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, k := range []string{"m1", "m2"} {
+				if r, err := c.Claim(ctx, k, "s-"+k); err != nil || r.State != dedup.Won {
+					t.Fatalf("claim %s: %+v %v", k, r, err)
+				}
+			}
+			err := c.CommitMany(ctx, []dedup.Commit{{Key: "m1", Submission: "s-m1", TTL: time.Hour}, {Key: "m2", Submission: "s-m2", TTL: time.Hour}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"m1", "m2"} {
+				if r, _ := c.Claim(ctx, k, "other"); r.State != dedup.Committed || r.Holder != "s-"+k {
+					t.Fatalf("after CommitMany, claim %s = %+v", k, r)
+				}
+			}
+		})
+	}
+}

@@ -48,6 +48,14 @@ func (m *Memory) Commit(_ context.Context, key, submission string, ttl time.Dura
 	return nil
 }
 
+// CommitMany implements Claimer.
+func (m *Memory) CommitMany(ctx context.Context, cs []Commit) error {
+	for _, c := range cs {
+		m.Commit(ctx, c.Key, c.Submission, c.TTL)
+	}
+	return nil
+}
+
 // Release implements Claimer.
 func (m *Memory) Release(_ context.Context, key, submission string) error {
 	m.mu.Lock()

@@ -52,6 +52,20 @@ func (r *Redis) Commit(ctx context.Context, key, submission string, ttl time.Dur
 	return nil
 }
 
+// CommitMany implements Claimer with one pipelined round trip.
+func (r *Redis) CommitMany(ctx context.Context, cs []Commit) error {
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range cs {
+			p.Set(ctx, r.prefix+c.Key, encode(true, c.Submission), c.TTL)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dedup: redis commit: %w", err)
+	}
+	return nil
+}
+
 // Release implements Claimer.
 func (r *Redis) Release(ctx context.Context, key, submission string) error {
 	if err := releaseScript.Run(ctx, r.rdb, []string{r.prefix + key}, encode(false, submission)).Err(); err != nil {

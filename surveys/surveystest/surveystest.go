@@ -166,6 +166,7 @@ func Service(t testing.TB, store *models.Store) *surveys.Service {
 func ServiceWith(t testing.TB, store *models.Store, c dedup.Claimer, b live.Broker) *surveys.Service {
 	t.Helper()
 	svc := surveys.NewService(store, c, b, Secret)
+	t.Cleanup(svc.Close)
 	if _, err := svc.SeedBuiltin("social-2022"); err != nil {
 		t.Fatal(err)
 	}
