@@ -47,7 +47,7 @@ func start(t testing.TB, store *models.Store, c dedup.Claimer, b live.Broker, cf
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go b.Run(ctx, hub.Notify)
+	go svc.RunFanout(ctx, hub)
 	go svc.RunTallier(ctx)
 	srv := httptest.NewServer(app.Echo())
 	t.Cleanup(func() { hub.Close(); srv.Close(); cancel() })

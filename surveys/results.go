@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/live"
 )
 
 // ErrUnknownUnit is a results request for a unit the survey does not have.
@@ -160,8 +161,63 @@ func fromRows(rows []models.Tally) Tallies {
 	return t
 }
 
-// Results scores a published survey from its tallies, for one unit or all ("").
+// resultsMaxAge bounds how long scored results are reused when no change
+// notice arrives (a notice lost while Redis reconnected, say).
+const resultsMaxAge = 5 * time.Second
+
+type cachedResults struct {
+	r       *Results
+	version uint64
+	at      time.Time
+}
+
+// Results scores a published survey from its tallies, for one unit or all
+// (""). Scored results are reused until the survey's tallies change
+// (TalliesChanged), so readers never wait for the database under a flood
+// of submissions.
 func (s *Service) Results(slug, unit string) (*Results, error) {
+	p, err := s.Published(slug)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	c, ok := s.results[p.Survey.ID][unit]
+	s.mu.Unlock()
+	if ok && c.version == p.Version && time.Since(c.at) < resultsMaxAge {
+		return c.r, nil
+	}
+	r, err := s.resultsOf(p, unit)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.results[p.Survey.ID] == nil {
+		s.results[p.Survey.ID] = map[string]cachedResults{}
+	}
+	s.results[p.Survey.ID][unit] = cachedResults{r, p.Version, time.Now()}
+	s.mu.Unlock()
+	return r, nil
+}
+
+// RunFanout follows the broker's change notices until ctx ends: each drops
+// the survey's scored results and wakes its live subscribers on this instance.
+func (s *Service) RunFanout(ctx context.Context, hub *live.Hub) {
+	s.Broker.Run(ctx, func(id uint64) {
+		s.TalliesChanged(id)
+		hub.Notify(id)
+	})
+}
+
+// TalliesChanged drops a survey's scored results; every instance calls it
+// for each change notice from the broker.
+func (s *Service) TalliesChanged(surveyID uint64) {
+	s.mu.Lock()
+	delete(s.results, surveyID)
+	s.mu.Unlock()
+}
+
+// FreshResults scores from the tallies as they are now, bypassing the cache.
+func (s *Service) FreshResults(slug, unit string) (*Results, error) {
 	p, err := s.Published(slug)
 	if err != nil {
 		return nil, err
@@ -189,7 +245,7 @@ func (s *Service) RenderLive(_ context.Context, surveyID uint64) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Results(sv, "")
+	r, err := s.FreshResults(sv, "")
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,7 @@ type Service struct {
 	mu       sync.Mutex
 	versions map[uint64]*Compiled
 	bySlug   map[string]cachedSurvey
+	results  map[uint64]map[string]cachedResults // survey → unit → scored results
 }
 
 type cachedSurvey struct {
@@ -84,6 +85,7 @@ func NewService(store *models.Store, claimer dedup.Claimer, broker live.Broker, 
 		writer:   newWriter(store, claimer, writers(store)),
 		versions: map[uint64]*Compiled{},
 		bySlug:   map[string]cachedSurvey{},
+		results:  map[uint64]map[string]cachedResults{},
 	}
 }
 

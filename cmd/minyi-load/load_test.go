@@ -28,7 +28,7 @@ func server(t *testing.T, submitRate float64) string {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go broker.Run(ctx, hub.Notify)
+	go svc.RunFanout(ctx, hub)
 	go svc.RunTallier(ctx)
 	srv := httptest.NewServer(app.Echo())
 	t.Cleanup(func() { hub.Close(); srv.Close(); cancel() })

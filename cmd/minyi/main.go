@@ -215,7 +215,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 
 	workCtx, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
-	go broker.Run(workCtx, hub.Notify)
+	go svc.RunFanout(workCtx, hub)
 	tallierDone := make(chan struct{})
 	go func() { defer close(tallierDone); svc.RunTallier(workCtx) }()
 
