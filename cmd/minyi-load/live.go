@@ -140,13 +140,24 @@ func (w *watcher) record(data []byte) error {
 // out slightly short; one below zero (the event overtook the 201) counts as
 // zero. It returns the lags and how many accepted responses were shown.
 func liveLag(events []liveEvent, base int64, accepted []time.Time) (lags []time.Duration, shown int) {
+	lags, _, shown = liveLags(events, base, accepted)
+	return lags, shown
+}
+
+// liveLags is liveLag that also returns every shown response's own lag:
+// the first event that shows it minus its 201's arrival. That is how long
+// one resident's answer takes to reach a dashboard.
+func liveLags(events []liveEvent, base int64, accepted []time.Time) (oldest, each []time.Duration, shown int) {
 	for _, e := range events {
 		k := int(min(max(e.responses-base, 0), int64(len(accepted))))
 		if k <= shown {
 			continue
 		}
-		lags = append(lags, max(e.at.Sub(accepted[shown]), 0))
+		oldest = append(oldest, max(e.at.Sub(accepted[shown]), 0))
+		for _, at := range accepted[shown:k] {
+			each = append(each, max(e.at.Sub(at), 0))
+		}
 		shown = k
 	}
-	return lags, shown
+	return oldest, each, shown
 }

@@ -638,13 +638,16 @@ func (l *loader) report(total *stats, w *watcher, elapsed time.Duration, stopped
 	r.Probe = spreadOf(total.probes)
 
 	slices.SortFunc(total.acceptedAt, time.Time.Compare)
-	lags, shown := liveLag(w.events, count.Start, total.acceptedAt)
+	lags, each, shown := liveLags(w.events, count.Start, total.acceptedAt)
 	slices.Sort(lags)
+	slices.Sort(each)
 	r.Live = liveReport{
 		Events:      len(w.events),
 		Updates:     len(lags),
 		LagP95:      ms(percentile(lags, 95)),
 		LagMax:      ms(percentile(lags, 100)),
+		EachP50:     ms(percentile(each, 50)),
+		EachP95:     ms(percentile(each, 95)),
 		Unreflected: len(total.acceptedAt) - shown,
 	}
 

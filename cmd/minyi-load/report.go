@@ -56,6 +56,8 @@ type liveReport struct {
 	Updates     int     `json:"updates"`    // events that included responses no earlier event did
 	LagP95      float64 `json:"lag_p95_ms"` // over updates; see liveLag
 	LagMax      float64 `json:"lag_max_ms"`
+	EachP50     float64 `json:"response_lag_p50_ms"` // over shown responses; see liveLags
+	EachP95     float64 `json:"response_lag_p95_ms"`
 	Unreflected int     `json:"unreflected"` // 201s no event had included by the end
 }
 
@@ -118,8 +120,8 @@ func (r *report) print(out io.Writer, asJSON bool) error {
 	} else {
 		fmt.Fprintf(&b, "results      not probed\n")
 	}
-	fmt.Fprintf(&b, "live         lag p95 %s  max %s  (%s events, %s with new responses",
-		msText(r.Live.LagP95), msText(r.Live.LagMax), group(r.Live.Events), group(r.Live.Updates))
+	fmt.Fprintf(&b, "live         per response p50 %s  p95 %s; oldest per event p95 %s  max %s  (%s events, %s with new responses",
+		msText(r.Live.EachP50), msText(r.Live.EachP95), msText(r.Live.LagP95), msText(r.Live.LagMax), group(r.Live.Events), group(r.Live.Updates))
 	if r.Live.Unreflected > 0 {
 		fmt.Fprintf(&b, "; %s accepted never shown", group(r.Live.Unreflected))
 	}

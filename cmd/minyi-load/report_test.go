@@ -87,6 +87,24 @@ func TestLiveLag(t *testing.T) {
 	}
 }
 
+func TestLiveLagsPerResponse(t *testing.T) {
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	accepted := []time.Time{at(0), at(100), at(200), at(900), at(1000)}
+	// The event at 700 shows the first three (lags 700, 600, 500); the one
+	// at 1500 shows the last two (600, 500).
+	_, each, shown := liveLags([]liveEvent{{at(700), 43}, {at(1500), 45}}, 40, accepted)
+	want := []time.Duration{700, 600, 500, 600, 500}
+	if shown != 5 || len(each) != len(want) {
+		t.Fatalf("each = %v, shown %d", each, shown)
+	}
+	for i := range want {
+		if each[i] != want[i]*time.Millisecond {
+			t.Fatalf("response %d lag = %s, want %dms", i, each[i], want[i])
+		}
+	}
+}
+
 func TestGroup(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4500: "-4,500"} {
 		if got := group(n); got != want {
