@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -10,7 +11,7 @@ import (
 // statement, committed before it returns). It returns ErrDuplicate when the
 // respondent or the submission id is already stored for the survey.
 func (s *Store) InsertResponse(r *Response) error {
-	return translate(s.W.Create(r).Error)
+	return translate(insertResponses(s.W, []*Response{r}))
 }
 
 // ResponseBySubmission returns the response a submission id created.
@@ -65,10 +66,40 @@ func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*R
 	}
 }
 
-// InsertResponses stores many responses in one transaction, in multi-row
-// INSERTs: the bulk path for seeding test data. One duplicate fails all.
+// InsertResponses stores many responses in one transaction with multi-row
+// INSERTs (no RETURNING: callers know responses by PublicID). One duplicate
+// fails all, with ErrDuplicate.
 func (s *Store) InsertResponses(rs []*Response) error {
 	return translate(s.W.Transaction(func(tx *gorm.DB) error {
-		return tx.CreateInBatches(rs, 500).Error
+		return insertResponses(tx, rs)
 	}))
+}
+
+const responseColumns = 15
+
+func insertResponses(tx *gorm.DB, rs []*Response) error {
+	const chunk = 500 // 15 placeholders a row, under SQLite's and MySQL's limits
+	var b strings.Builder
+	args := make([]any, 0, responseColumns*min(chunk, len(rs)))
+	for len(rs) > 0 {
+		part := rs[:min(chunk, len(rs))]
+		rs = rs[len(part):]
+		b.Reset()
+		args = args[:0]
+		b.WriteString("INSERT INTO responses (public_id, survey_id, version_id, unit_code, respondent_key," +
+			" submission_id, channel, started_at, submitted_at, duration_ms, ip_hash, flags, tallied, choices, texts) VALUES ")
+		for i, r := range part {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, r.PublicID, r.SurveyID, r.VersionID, r.UnitCode, r.RespondentKey,
+				r.SubmissionID, r.Channel, r.StartedAt, r.SubmittedAt, r.DurationMS, r.IPHash, r.Flags,
+				r.Tallied, r.Choices, r.Texts)
+		}
+		if err := tx.Exec(b.String(), args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

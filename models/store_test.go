@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -121,16 +119,9 @@ func TestInsertResponseIsAtomicAndUnique(t *testing.T) {
 
 			// A failed write leaves nothing behind and can be retried.
 			boom := errors.New("boom")
-			cb := s.W.Callback().Create().Before("gorm:create")
-			if err := cb.Register("test:fail_insert", func(db *gorm.DB) {
-				if db.Statement.Table == "responses" {
-					db.AddError(boom)
-				}
-			}); err != nil {
-				t.Fatal(err)
-			}
+			restore := surveystest.FailWrites(t, s, "responses", boom)
 			err := s.InsertResponse(resp("d", "d:3", "s3"))
-			_ = s.W.Callback().Create().Remove("test:fail_insert")
+			restore()
 			if !errors.Is(err, boom) {
 				t.Fatalf("err = %v, want the injected failure", err)
 			}

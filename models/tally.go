@@ -2,9 +2,9 @@ package models
 
 import (
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // LockTally is the lock row that serialises tally passes across instances.
@@ -137,20 +137,36 @@ func lockTally(tx *gorm.DB) error {
 	return tx.Model(&Lock{}).Where("name = ?", LockTally).Update("n", gorm.Expr("n + 1")).Error
 }
 
+// upsertTallies adds rows to the stored counters with plain multi-row
+// upserts: no RETURNING, no reflection, since a pass writes every counter
+// its responses touched (a few thousand with breakdowns).
 func (s *Store) upsertTallies(tx *gorm.DB, rows []Tally) error {
-	if len(rows) == 0 {
-		return nil
+	const chunk = 400 // 7 placeholders a row, under SQLite's and MySQL's limits
+	conflict := " ON CONFLICT(survey_id, unit, dim, metric) DO UPDATE SET n = n + excluded.n," +
+		" score_sum = score_sum + excluded.score_sum, score_sq = score_sq + excluded.score_sq"
+	if s.Dialect == DialectMySQL {
+		conflict = " ON DUPLICATE KEY UPDATE n = n + VALUES(n)," +
+			" score_sum = score_sum + VALUES(score_sum), score_sq = score_sq + VALUES(score_sq)"
 	}
-	add := func(col string) clause.Expr {
-		if s.Dialect == DialectMySQL {
-			return gorm.Expr(col + " + VALUES(" + col + ")")
+	var b strings.Builder
+	args := make([]any, 0, 7*chunk)
+	for len(rows) > 0 {
+		part := rows[:min(chunk, len(rows))]
+		rows = rows[len(part):]
+		b.Reset()
+		args = args[:0]
+		b.WriteString("INSERT INTO tallies (survey_id, unit, dim, metric, n, score_sum, score_sq) VALUES ")
+		for i, r := range part {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?)")
+			args = append(args, r.SurveyID, r.Unit, r.Dim, r.Metric, r.N, r.ScoreSum, r.ScoreSq)
 		}
-		return gorm.Expr(col + " + excluded." + col)
+		b.WriteString(conflict)
+		if err := tx.Exec(b.String(), args...).Error; err != nil {
+			return err
+		}
 	}
-	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "survey_id"}, {Name: "unit"}, {Name: "dim"}, {Name: "metric"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"n": add("n"), "score_sum": add("score_sum"), "score_sq": add("score_sq"),
-		}),
-	}).CreateInBatches(rows, 500).Error
+	return nil
 }

@@ -23,12 +23,19 @@ func (s *Service) Kick() {
 	}
 }
 
+// tallySpacing is the least time between two tally passes of an instance.
+// A pass writes every counter its responses touched (thousands with
+// breakdowns) whether it counts 5 responses or 500, so under a flood passes
+// are spaced to count many at once; alone, a response is counted at once.
+const tallySpacing = 200 * time.Millisecond
+
 // RunTallier counts stored responses into the tallies until ctx ends, then
 // publishes which surveys changed. Every instance runs one; a lock row in
 // the database makes their passes take turns.
 func (s *Service) RunTallier(ctx context.Context) {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
+	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -36,6 +43,14 @@ func (s *Service) RunTallier(ctx context.Context) {
 		case <-s.kick:
 		case <-tick.C:
 		}
+		if wait := tallySpacing - time.Since(last); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		last = time.Now()
 		if err := s.TallyPending(ctx); err != nil {
 			slog.Error("tally pass failed", slog.Any("error", err))
 		}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
@@ -116,18 +115,10 @@ func TestSubmitCountsEachRespondentOnce(t *testing.T) {
 				}
 			})
 			t.Run("a failed write releases the claim", func(t *testing.T) {
-				boom := errors.New("disk full")
-				cb := s.store.W.Callback().Create().Before("gorm:create")
-				if err := cb.Register("test:fail", func(db *gorm.DB) {
-					if db.Statement.Table == "responses" {
-						db.AddError(boom)
-					}
-				}); err != nil {
-					t.Fatal(err)
-				}
+				restore := surveystest.FailWrites(t, s.store, "responses", errors.New("disk full"))
 				sub := surveystest.RandomSubmission(rng, c)
 				_, err := submit(t, svc, "dev-d", sub)
-				_ = s.store.W.Callback().Create().Remove("test:fail")
+				restore()
 				if !errors.Is(err, surveys.ErrUnavailable) {
 					t.Fatalf("err = %v, want ErrUnavailable", err)
 				}

@@ -11,10 +11,12 @@ import (
 	"encoding/hex"
 	mrand "math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
@@ -189,3 +191,21 @@ func RandomSubmission(rng *mrand.Rand, c *surveys.Compiled) *surveys.Submission 
 
 // RedisConfigured reports whether a test Redis is configured.
 func RedisConfigured() bool { return os.Getenv(EnvRedis) != "" }
+
+// FailWrites makes every statement that writes into table fail with err
+// until the returned func is called: a disk-full or a lost connection at the
+// worst moment.
+func FailWrites(t testing.TB, store *models.Store, table string, err error) (restore func()) {
+	t.Helper()
+	name := "surveystest:fail_" + table
+	prefix := "INSERT INTO " + table + " "
+	cb := store.W.Callback().Raw().Before("gorm:raw")
+	if e := cb.Register(name, func(db *gorm.DB) {
+		if strings.HasPrefix(db.Statement.SQL.String(), prefix) {
+			db.AddError(err)
+		}
+	}); e != nil {
+		t.Fatal(e)
+	}
+	return func() { _ = store.W.Callback().Raw().Remove(name) }
+}
