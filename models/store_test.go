@@ -95,8 +95,10 @@ func TestInsertResponseIsAtomicAndUnique(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp := func(pub, key, sub string) *models.Response {
+				now := time.Now()
+				started, ms := now.Add(-90*time.Second), int64(90_000)
 				return &models.Response{PublicID: pub, SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
-					RespondentKey: key, SubmissionID: sub, SubmittedAt: time.Now(),
+					RespondentKey: key, SubmissionID: sub, SubmittedAt: now, StartedAt: &started, DurationMS: &ms,
 					Choices: "q01=5,town=t01", Texts: `{"c":"好，路修得不错"}`}
 			}
 			if err := s.InsertResponse(resp("a", "d:1", "s1")); err != nil {
@@ -134,6 +136,9 @@ func TestInsertResponseIsAtomicAndUnique(t *testing.T) {
 			got, err := s.ResponseBySubmission(sv.ID, "s3")
 			if err != nil || got.RespondentKey != "d:3" || got.Choices != "q01=5,town=t01" || got.Texts != `{"c":"好，路修得不错"}` {
 				t.Fatalf("stored response: %+v %v", got, err)
+			}
+			if d := time.Since(got.SubmittedAt); d < 0 || d > time.Minute || got.StartedAt == nil || got.DurationMS == nil || *got.DurationMS != 90_000 {
+				t.Fatalf("times read back wrong: submitted %v (%v ago), started %v, duration %v", got.SubmittedAt, d, got.StartedAt, got.DurationMS)
 			}
 			if ok, _ := s.HasResponded(sv.ID, "d:3"); !ok {
 				t.Fatal("HasResponded = false after insert")
