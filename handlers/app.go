@@ -9,16 +9,17 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/minyi-survey/minyi/static"
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
 )
 
@@ -30,9 +31,13 @@ type Config struct {
 	Secret   []byte
 	Database string // "sqlite" or "mysql", for /healthz
 	Dedup    string // "memory" or "redis", for /healthz
-	// SubmitRate is the submissions per second allowed from one IP address
-	// (burst: three times as many); 0 turns the limit off.
-	SubmitRate float64
+	// SubmitRate is the submissions per second allowed from one IP address;
+	// 0 turns the limit off. SurveyRate is the same for one survey.
+	SubmitRate int
+	SurveyRate int
+	// Limiter counts requests for the rate limits: Redis-backed so that
+	// every instance shares the counts, or in memory (the default).
+	Limiter limit.Limiter
 	// SSELifetime ends a live stream after this long; the browser reconnects.
 	SSELifetime time.Duration
 }
@@ -53,6 +58,9 @@ type App struct {
 func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 	if cfg.SSELifetime == 0 {
 		cfg.SSELifetime = 30 * time.Minute
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = limit.NewMemory()
 	}
 	a := &App{cfg: cfg, svc: svc, hub: hub, assets: map[string]string{}, byHash: map[string]string{}}
 	sub, err := fs.Sub(static.FS, "assets")
@@ -121,20 +129,6 @@ func (a *App) Echo() *echo.Echo {
 
 // routes is the one route table.
 func (a *App) routes(e *echo.Echo) {
-	var limit echo.MiddlewareFunc = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
-	if a.cfg.SubmitRate > 0 {
-		limit = middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-				Rate: rate.Limit(a.cfg.SubmitRate), Burst: int(3 * a.cfg.SubmitRate), ExpiresIn: 3 * time.Minute,
-			}),
-			DenyHandler: func(c echo.Context, _ string, _ error) error {
-				c.Response().Header().Set("Retry-After", "1")
-				return errRateLimited
-			},
-			ErrorHandler: func(c echo.Context, err error) error { return errRateLimited },
-		})
-	}
-
 	e.GET("/", a.GetHome)
 	e.GET("/healthz", a.GetHealth)
 	e.GET("/static/:hash/:name", a.GetAsset)
@@ -143,9 +137,34 @@ func (a *App) routes(e *echo.Echo) {
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/surveys/:slug", a.GetSurvey)
-	v1.POST("/surveys/:slug/responses", a.PostResponse, limit)
+	v1.POST("/surveys/:slug/responses", a.PostResponse, a.rateLimit)
 	v1.GET("/surveys/:slug/results", a.GetResults)
 	v1.GET("/surveys/:slug/live", a.GetLive)
+}
+
+// rateLimit refuses a submission with 429 when its IP address or its survey
+// is over its per-second limit. A failing limiter lets requests through.
+func (a *App) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		for _, l := range []struct {
+			key   string
+			limit int
+		}{{"ip:" + c.RealIP(), a.cfg.SubmitRate}, {"survey:" + c.Param("slug"), a.cfg.SurveyRate}} {
+			if l.limit <= 0 {
+				continue
+			}
+			ok, err := a.cfg.Limiter.Allow(ctx, l.key, l.limit)
+			if err != nil {
+				slog.Warn("rate limiter unavailable, letting the request through", slog.Any("error", err))
+			}
+			if !ok {
+				c.Response().Header().Set("Retry-After", "1")
+				return errRateLimited
+			}
+		}
+		return next(c)
+	}
 }
 
 // GetHealth handles GET /healthz: the backends in use, and 503 when the

@@ -20,6 +20,7 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -250,19 +251,55 @@ func mustJar(t *testing.T, base, name, value string) http.CookieJar {
 }
 
 func TestRateLimit(t *testing.T) {
-	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{SubmitRate: 1})
-	c := resident(t, in)
-	endpoint := in.URL + "/api/v1/surveys/" + slug + "/responses"
+	cases := []struct {
+		name string
+		cfg  handlers.Config
+	}{
+		{"per IP address", handlers.Config{SubmitRate: 1}},
+		{"per survey", handlers.Config{SurveyRate: 2}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), tc.cfg)
+			last := submitUntilLimited(t, []*instance{in}, 10)
+			if last.Status != http.StatusTooManyRequests || errorCode(t, last) != "rate_limited" || last.Header.Get("Retry-After") == "" {
+				t.Fatalf("10 quick submissions: last = %d %s, want 429 with Retry-After", last.Status, last.Raw)
+			}
+		})
+	}
+	t.Run("shared by instances through Redis", func(t *testing.T) {
+		if !surveystest.Required() && !surveystest.RedisConfigured() {
+			surveystest.Missing(t, "Redis ("+surveystest.EnvRedis+")")
+		}
+		l := limit.NewRedis(surveystest.Redis(t), surveystest.Prefix())
+		cfg := handlers.Config{SurveyRate: 3, Limiter: l}
+		a := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), cfg)
+		b := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), cfg)
+		// Alone, each instance would take 3 a second; together they must
+		// refuse well before 12 quick submissions are through.
+		last := submitUntilLimited(t, []*instance{a, b}, 12)
+		if last.Status != http.StatusTooManyRequests {
+			t.Fatalf("12 quick submissions over two instances at 3/s: last = %d", last.Status)
+		}
+	})
+}
+
+// submitUntilLimited sends up to n submissions from new residents, spread
+// over the instances in turn, and returns the first 429 or the last answer.
+func submitUntilLimited(t *testing.T, ins []*instance, n int) reply {
+	t.Helper()
 	var last reply
-	for i := range 10 {
-		last = post(t, c, endpoint, "application/json", randomBody(t, in, uint64(i)))
+	for i := range n {
+		in := ins[i%len(ins)]
+		last = post(t, resident(t, in), in.URL+"/api/v1/surveys/"+slug+"/responses", "application/json", randomBody(t, in, uint64(i)))
 		if last.Status == http.StatusTooManyRequests {
 			break
 		}
+		if last.Status != http.StatusCreated {
+			t.Fatalf("submission %d: %d %s", i, last.Status, last.Raw)
+		}
 	}
-	if last.Status != http.StatusTooManyRequests || errorCode(t, last) != "rate_limited" || last.Header.Get("Retry-After") == "" {
-		t.Fatalf("10 quick submissions at 1/s: last = %d %s, want 429 with Retry-After", last.Status, last.Raw)
-	}
+	return last
 }
 
 func TestRespondentPage(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 // server runs a real app on SQLite with in-process dedup and fan-out, its
 // tally worker and broker, allowing submitRate submissions a second from
 // one IP (0 = no limit).
-func server(t *testing.T, submitRate float64) string {
+func server(t *testing.T, submitRate int) string {
 	t.Helper()
 	store := surveystest.SQLite(t)
 	broker := live.NewMemory()

@@ -27,6 +27,7 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
 )
 
@@ -38,7 +39,8 @@ type config struct {
 	RedisURL   string
 	Secret     string
 	Demo       string
-	SubmitRate float64
+	SubmitRate int
+	SurveyRate int
 	PprofAddr  string
 }
 
@@ -133,11 +135,16 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
 	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs; empty = generated once and kept in the database (MINYI_SECRET)")
 	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
-	rateDef, err := strconv.ParseFloat(env("MINYI_SUBMIT_RATE", "20"), 64)
-	if err != nil {
-		return cfg, fmt.Errorf("MINYI_SUBMIT_RATE: %w", err)
+	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", "20"))
+	if err != nil || rateDef < 0 {
+		return cfg, fmt.Errorf("MINYI_SUBMIT_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SUBMIT_RATE"))
 	}
-	fs.Float64Var(&cfg.SubmitRate, "submit-rate", rateDef, "submissions per second allowed from one IP address, burst 3x; 0 = no limit (MINYI_SUBMIT_RATE)")
+	fs.IntVar(&cfg.SubmitRate, "submit-rate", rateDef, "submissions per second allowed from one IP address; 0 = no limit (MINYI_SUBMIT_RATE)")
+	surveyDef, err := strconv.Atoi(env("MINYI_SURVEY_RATE", "0"))
+	if err != nil || surveyDef < 0 {
+		return cfg, fmt.Errorf("MINYI_SURVEY_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SURVEY_RATE"))
+	}
+	fs.IntVar(&cfg.SurveyRate, "survey-rate", surveyDef, "submissions per second allowed to one survey across all instances; 0 = no limit (MINYI_SURVEY_RATE)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("MINYI_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty = off (MINYI_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -181,6 +188,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 
 	var claimer dedup.Claimer = dedup.NewMemory()
 	var broker live.Broker = live.NewMemory()
+	var limiter limit.Limiter = limit.NewMemory()
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -193,6 +201,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		}
 		claimer = dedup.NewRedis(rdb, "minyi:dedup:")
 		broker = live.NewRedis(rdb, "minyi:tally")
+		limiter = limit.NewRedis(rdb, "minyi:rate:")
 	}
 
 	svc := surveys.NewService(store, claimer, broker, secret)
@@ -207,7 +216,8 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	}
 	hub := live.NewHub(svc.RenderLive)
 	app, err := handlers.New(handlers.Config{
-		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(), SubmitRate: cfg.SubmitRate,
+		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
+		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter,
 	}, svc, hub)
 	if err != nil {
 		return err
