@@ -462,6 +462,12 @@ func TestResultsAndLive(t *testing.T) {
 			if r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?unit=nope"); r.Status != 404 {
 				t.Fatalf("unknown unit: %d", r.Status)
 			}
+			if r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?flagged=exclude"); r.Status != 200 || r.Body["includes_flagged"] != false {
+				t.Fatalf("flagged=exclude: %d includes_flagged=%v", r.Status, r.Body["includes_flagged"])
+			}
+			if r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?flagged=maybe"); r.Status != 422 || errorCode(t, r) != "invalid" {
+				t.Fatalf("flagged=maybe: %d %s", r.Status, r.Raw)
+			}
 		})
 	}
 }

@@ -22,7 +22,7 @@ func (a *App) GetLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	first, err := a.svc.Results(p.Survey.Slug, "")
+	first, err := a.svc.Results(p.Survey.Slug, "", false)
 	if err != nil {
 		return err
 	}

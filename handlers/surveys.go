@@ -28,7 +28,7 @@ type SurveyPage struct {
 
 // GetSurveyPage handles GET /s/:slug, the respondent page.
 func (a *App) GetSurveyPage(c echo.Context) error {
-	p, err := a.svc.Published(c.Param("slug"))
+	p, err := a.published(c)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ type surveyBody struct {
 // GetSurvey handles GET /api/v1/surveys/:slug: the published questionnaire.
 // It also sets the respondent cookie, for clients that skip the page.
 func (a *App) GetSurvey(c echo.Context) error {
-	p, err := a.svc.Published(c.Param("slug"))
+	p, err := a.published(c)
 	if err != nil {
 		return err
 	}
@@ -91,8 +91,7 @@ type acceptedBody struct {
 // PostResponse handles POST /api/v1/surveys/:slug/responses.
 func (a *App) PostResponse(c echo.Context) error {
 	now := time.Now()
-	slug := c.Param("slug")
-	p, err := a.svc.Published(slug)
+	p, err := a.published(c)
 	if err != nil {
 		return err
 	}
@@ -119,7 +118,7 @@ func (a *App) PostResponse(c echo.Context) error {
 		return errNoCookie
 	}
 	res, err := a.svc.Submit(c.Request().Context(), surveys.SubmitInput{
-		Slug:       slug,
+		Slug:       p.Survey.Slug,
 		Submission: sub,
 		DeviceID:   device,
 		ClientIP:   c.RealIP(),
@@ -136,13 +135,23 @@ func (a *App) PostResponse(c echo.Context) error {
 	return c.JSON(status, acceptedBody{ResponseID: res.ResponseID, Status: "accepted"})
 }
 
-// GetResults handles GET /api/v1/surveys/:slug/results[?unit=CODE].
+// GetResults handles GET /api/v1/surveys/:slug/results[?unit=CODE][&flagged=include|exclude].
 func (a *App) GetResults(c echo.Context) error {
 	p, err := a.publicResults(c)
 	if err != nil {
 		return err
 	}
-	r, err := a.svc.Results(p.Survey.Slug, c.QueryParam("unit"))
+	var exclude bool
+	switch c.QueryParam("flagged") {
+	case "", "include":
+	case "exclude":
+		exclude = true
+	default:
+		return &surveys.InvalidError{Fields: map[string]string{
+			"flagged": "须为 include 或 exclude must be include or exclude",
+		}}
+	}
+	r, err := a.svc.Results(p.Survey.Slug, c.QueryParam("unit"), exclude)
 	if err != nil {
 		return err
 	}
@@ -150,10 +159,21 @@ func (a *App) GetResults(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
+// published returns the published survey the route's :slug names. A slug
+// that cannot be one is not looked up: MySQL's collations would match
+// "social-2022 " or "SOCIAL-2022" to "social-2022" and serve it under that name.
+func (a *App) published(c echo.Context) (*surveys.Published, error) {
+	slug := c.Param("slug")
+	if !surveys.ValidSlug(slug) {
+		return nil, surveys.ErrNotFound
+	}
+	return a.svc.Published(slug)
+}
+
 // publicResults returns the survey when its results may be shown to anyone.
 // Staff-only results wait for staff sign-in, which does not exist yet.
 func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
-	p, err := a.svc.Published(c.Param("slug"))
+	p, err := a.published(c)
 	if err != nil {
 		return nil, err
 	}

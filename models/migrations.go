@@ -45,6 +45,17 @@ var migrations = []migration{
 		// tally pass, since their Tallied flag is false.
 		return tx.Session(&gorm.Session{NewDB: true}).Where("name = ?", LockTally).FirstOrCreate(&Lock{Name: LockTally}).Error
 	}},
+	{4, "indexes for the speeder and shared-address quality flags", func(tx *gorm.DB) error {
+		for _, idx := range []string{"idx_response_duration", "idx_response_ip"} {
+			m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+			if !m.HasIndex(&Response{}, idx) {
+				if err := m.CreateIndex(&Response{}, idx); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}},
 }
 
 // LatestVersion is the schema version this build expects.

@@ -94,7 +94,7 @@ type Option struct {
 type Response struct {
 	ID            uint64 `gorm:"primaryKey"`
 	PublicID      string `gorm:"size:36;uniqueIndex"`
-	SurveyID      uint64 `gorm:"uniqueIndex:idx_response_respondent,priority:1;uniqueIndex:idx_response_submission,priority:1"`
+	SurveyID      uint64 `gorm:"uniqueIndex:idx_response_respondent,priority:1;uniqueIndex:idx_response_submission,priority:1;index:idx_response_duration,priority:1;index:idx_response_ip,priority:1"`
 	VersionID     uint64
 	UnitCode      string `gorm:"size:64"`
 	RespondentKey string `gorm:"size:128;uniqueIndex:idx_response_respondent,priority:2"`
@@ -102,8 +102,8 @@ type Response struct {
 	Channel       string `gorm:"size:16"`
 	StartedAt     *time.Time
 	SubmittedAt   time.Time
-	DurationMS    *int64
-	IPHash        string `gorm:"size:64"`
+	DurationMS    *int64 `gorm:"index:idx_response_duration,priority:2"`
+	IPHash        string `gorm:"size:64;index:idx_response_ip,priority:2"`
 	Flags         string `gorm:"size:200"`
 	Tallied       bool   `gorm:"index:idx_response_pending,priority:1"`
 	// Choices are the chosen option codes, "q01=5,q02=dk,multi=a|b" (codes

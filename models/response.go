@@ -103,3 +103,28 @@ func insertResponses(tx *gorm.DB, rs []*Response) error {
 	}
 	return nil
 }
+
+// MedianDuration returns the median completion time of a survey's responses
+// that have one, and how many have one.
+func (s *Store) MedianDuration(surveyID uint64) (median int64, n int64, err error) {
+	q := s.R.Model(&Response{}).Where("survey_id = ? AND duration_ms IS NOT NULL", surveyID)
+	if err := q.Count(&n).Error; err != nil || n == 0 {
+		return 0, n, err
+	}
+	var ms []int64
+	err = s.R.Model(&Response{}).Where("survey_id = ? AND duration_ms IS NOT NULL", surveyID).
+		Order("duration_ms").Offset(int(n/2)).Limit(1).Pluck("duration_ms", &ms).Error
+	if err != nil || len(ms) == 0 {
+		return 0, n, err
+	}
+	return ms[0], n, nil
+}
+
+// AddressHasAtLeast reports whether a survey already holds n responses from
+// one (hashed) address; it reads at most n index entries.
+func (s *Store) AddressHasAtLeast(surveyID uint64, ipHash string, n int) (bool, error) {
+	var ids []uint64
+	err := s.R.Model(&Response{}).Where("survey_id = ? AND ip_hash = ?", surveyID, ipHash).
+		Offset(n-1).Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, err
+}

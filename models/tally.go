@@ -117,11 +117,11 @@ func (s *Store) Tallies(surveyID uint64) ([]Tally, error) {
 	return ts, err
 }
 
-// TalliesOfCell returns a survey's stored counters of one breakdown cell
+// TalliesOfCells returns a survey's stored counters of some breakdown cells
 // ("" for the whole sample), for every unit.
-func (s *Store) TalliesOfCell(surveyID uint64, dim string) ([]Tally, error) {
+func (s *Store) TalliesOfCells(surveyID uint64, dims ...string) ([]Tally, error) {
 	var ts []Tally
-	err := s.R.Where("survey_id = ? AND dim = ?", surveyID, dim).Find(&ts).Error
+	err := s.R.Where("survey_id = ? AND dim IN ?", surveyID, dims).Find(&ts).Error
 	return ts, err
 }
 

@@ -320,7 +320,7 @@ func FuzzSubmission(f *testing.F) {
 		checkAnswers(t, c, answers)
 		// What Check accepts must be countable and flaggable.
 		c.Count(surveys.Tallies{}, surveys.Accepted{Unit: s.Unit, Answers: answers})
-		c.Flags(answers, 0)
+		c.Flags(answers, 0, surveys.Context{})
 	})
 }
 

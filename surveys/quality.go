@@ -7,17 +7,27 @@ import "time"
 const (
 	FlagStraightLiner = "straight_liner"
 	FlagSpeeder       = "speeder"
+	FlagSharedAddress = "shared_address" // many responses from one IP: NAT is common, so only a flag
 )
 
-// Quality rules of METHODOLOGY.md that need nothing but the response itself.
+// Quality rules of METHODOLOGY.md.
 const (
 	straightLineMinItems = 8
 	speederFloorPerItem  = 2 * time.Second
+	speederMedianMin     = 30 // responses with a duration before the median rule applies
+	sharedAddressMin     = 30 // responses from one address before later ones are flagged
 )
+
+// Context is what the survey's other responses say about a new one.
+type Context struct {
+	Median        time.Duration // median completion time so far
+	WithDuration  int64         // responses that have a completion time
+	SharedAddress bool          // the address already sent sharedAddressMin responses
+}
 
 // Flags returns the quality flags of a checked response. duration is the
 // time from loading the page to submitting, or 0 when unknown.
-func (c *Compiled) Flags(answers []Answer, duration time.Duration) []string {
+func (c *Compiled) Flags(answers []Answer, duration time.Duration, ctx Context) []string {
 	var flags []string
 	var items int
 	level, same := "", true
@@ -44,8 +54,12 @@ func (c *Compiled) Flags(answers []Answer, duration time.Duration) []string {
 	if items >= straightLineMinItems && level != "" && same && countItems(c, answers) == items {
 		flags = append(flags, FlagStraightLiner)
 	}
-	if duration > 0 && duration < time.Duration(c.QuestionCount())*speederFloorPerItem {
+	if duration > 0 && (duration < time.Duration(c.QuestionCount())*speederFloorPerItem ||
+		ctx.WithDuration >= speederMedianMin && duration < ctx.Median/2) {
 		flags = append(flags, FlagSpeeder)
+	}
+	if ctx.SharedAddress {
+		flags = append(flags, FlagSharedAddress)
 	}
 	return flags
 }

@@ -65,31 +65,39 @@ func TestFlags(t *testing.T) {
 		answers  []surveys.Answer
 		duration time.Duration
 		want     []string
+		ctx      surveys.Context
 	}{
-		{"straight-liner all 满意", social, areaAnswers(social, "5"), 0, straight},
-		{"straight-liner all 不满意", social, areaAnswers(social, "1"), 0, straight},
-		{"straight-liner whatever the extras", social, slices.Concat(areaAnswers(social, "3"), demographics), 0, straight},
-		{"one item differs", social, oneDiffers, 0, nil},
-		{"one item unanswered", social, oneSkipped, 0, nil},
-		{"varied answers", social, slices.Concat(varied, demographics), 0, nil},
-		{"exactly 8 items the same", eight, areaAnswers(eight, "4"), 0, straight},
-		{"8 items, one differs", eight, eightOneDiffers, 0, nil},
-		{"7 items the same", seven, areaAnswers(seven, "4"), 0, nil},
-		{"no answers", social, nil, 0, nil},
+		{"straight-liner all 满意", social, areaAnswers(social, "5"), 0, straight, surveys.Context{}},
+		{"straight-liner all 不满意", social, areaAnswers(social, "1"), 0, straight, surveys.Context{}},
+		{"straight-liner whatever the extras", social, slices.Concat(areaAnswers(social, "3"), demographics), 0, straight, surveys.Context{}},
+		{"one item differs", social, oneDiffers, 0, nil, surveys.Context{}},
+		{"one item unanswered", social, oneSkipped, 0, nil, surveys.Context{}},
+		{"varied answers", social, slices.Concat(varied, demographics), 0, nil, surveys.Context{}},
+		{"exactly 8 items the same", eight, areaAnswers(eight, "4"), 0, straight, surveys.Context{}},
+		{"8 items, one differs", eight, eightOneDiffers, 0, nil, surveys.Context{}},
+		{"7 items the same", seven, areaAnswers(seven, "4"), 0, nil, surveys.Context{}},
+		{"no answers", social, nil, 0, nil, surveys.Context{}},
 
-		{"speeder under the floor", social, varied, 35 * time.Second, speeder},
-		{"speeder just under the floor", social, varied, 36*time.Second - time.Millisecond, speeder},
-		{"at the floor", social, varied, 36 * time.Second, nil},
-		{"a careful respondent", social, varied, 10 * time.Minute, nil},
-		{"one millisecond", social, varied, time.Millisecond, speeder},
-		{"duration unknown", social, varied, 0, nil},
-		{"speeder on a short survey", seven, areaAnswers(seven, "5", "4"), 13 * time.Second, speeder},
-		{"not a speeder on a short survey", seven, areaAnswers(seven, "5", "4"), 14 * time.Second, nil},
-		{"straight-liner and speeder", social, areaAnswers(social, "5"), 20 * time.Second, []string{surveys.FlagStraightLiner, surveys.FlagSpeeder}},
+		{"speeder under the floor", social, varied, 35 * time.Second, speeder, surveys.Context{}},
+		{"speeder just under the floor", social, varied, 36*time.Second - time.Millisecond, speeder, surveys.Context{}},
+		{"at the floor", social, varied, 36 * time.Second, nil, surveys.Context{}},
+		{"a careful respondent", social, varied, 10 * time.Minute, nil, surveys.Context{}},
+		{"one millisecond", social, varied, time.Millisecond, speeder, surveys.Context{}},
+		{"duration unknown", social, varied, 0, nil, surveys.Context{}},
+		{"speeder on a short survey", seven, areaAnswers(seven, "5", "4"), 13 * time.Second, speeder, surveys.Context{}},
+		{"not a speeder on a short survey", seven, areaAnswers(seven, "5", "4"), 14 * time.Second, nil, surveys.Context{}},
+		{"straight-liner and speeder", social, areaAnswers(social, "5"), 20 * time.Second, []string{surveys.FlagStraightLiner, surveys.FlagSpeeder}, surveys.Context{}},
+
+		// Under half the median once 30 responses have a time.
+		{"under half the median", social, varied, 59 * time.Second, speeder, surveys.Context{Median: 2 * time.Minute, WithDuration: 30}},
+		{"at half the median", social, varied, 60 * time.Second, nil, surveys.Context{Median: 2 * time.Minute, WithDuration: 30}},
+		{"median of too few", social, varied, 59 * time.Second, nil, surveys.Context{Median: 2 * time.Minute, WithDuration: 29}},
+		{"unknown duration is never a speeder", social, varied, 0, nil, surveys.Context{Median: 2 * time.Minute, WithDuration: 100}},
+		{"shared address", social, varied, 0, []string{surveys.FlagSharedAddress}, surveys.Context{SharedAddress: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.c.Flags(tt.answers, tt.duration)
+			got := tt.c.Flags(tt.answers, tt.duration, tt.ctx)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("Flags(%d answers, %v) = %q, want %q", len(tt.answers), tt.duration, got, tt.want)
 			}

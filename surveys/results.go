@@ -190,18 +190,19 @@ type cachedResults struct {
 // (""). Scored results are reused until the survey's tallies change
 // (TalliesChanged), so readers never wait for the database under a flood
 // of submissions.
-func (s *Service) Results(slug, unit string) (*Results, error) {
+func (s *Service) Results(slug, unit string, excludeFlagged bool) (*Results, error) {
 	p, err := s.Published(slug)
 	if err != nil {
 		return nil, err
 	}
+	key := fmt.Sprintf("%s/%t", unit, excludeFlagged)
 	s.mu.Lock()
-	c, ok := s.results[p.Survey.ID][unit]
+	c, ok := s.results[p.Survey.ID][key]
 	s.mu.Unlock()
 	if ok && c.version == p.Version && time.Since(c.at) < resultsMaxAge {
 		return c.r, nil
 	}
-	r, err := s.resultsOf(p, unit)
+	r, err := s.resultsOf(p, unit, excludeFlagged)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +210,7 @@ func (s *Service) Results(slug, unit string) (*Results, error) {
 	if s.results[p.Survey.ID] == nil {
 		s.results[p.Survey.ID] = map[string]cachedResults{}
 	}
-	s.results[p.Survey.ID][unit] = cachedResults{r, p.Version, time.Now()}
+	s.results[p.Survey.ID][key] = cachedResults{r, p.Version, time.Now()}
 	s.mu.Unlock()
 	return r, nil
 }
@@ -237,20 +238,20 @@ func (s *Service) FreshResults(slug, unit string) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.resultsOf(p, unit)
+	return s.resultsOf(p, unit, false)
 }
 
-func (s *Service) resultsOf(p *Published, unit string) (*Results, error) {
+func (s *Service) resultsOf(p *Published, unit string, excludeFlagged bool) (*Results, error) {
 	if unit != "" {
 		if _, ok := p.Compiled.UnitName(unit); !ok {
 			return nil, ErrUnknownUnit
 		}
 	}
-	rows, err := s.Store.TalliesOfCell(p.Survey.ID, "")
+	rows, err := s.Store.TalliesOfCells(p.Survey.ID, "", DimFlagged)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
 	}
-	r := p.Compiled.Score(fromRows(rows), unit)
+	r := p.Compiled.ScoreWith(fromRows(rows), unit, excludeFlagged)
 	return &r, nil
 }
 

@@ -61,22 +61,26 @@ type UnitResults struct {
 	Areas     []AreaResult `json:"areas"`
 }
 
-// Score computes the results for one unit ("" for all) from the counters.
-// It is a pure function: no clock, no database.
-func (c *Compiled) Score(t Tallies, unit string) Results {
+// Score computes the results for one unit ("" for all) from the counters,
+// flagged responses included. It is a pure function: no clock, no database.
+func (c *Compiled) Score(t Tallies, unit string) Results { return c.ScoreWith(t, unit, false) }
+
+// ScoreWith is Score with the choice to leave flagged responses out; the
+// body states the choice, and Flagged always counts the flagged responses.
+func (c *Compiled) ScoreWith(t Tallies, unit string, excludeFlagged bool) Results {
 	r := Results{
 		Survey:          c.Def.Slug,
 		Title:           c.Def.Title,
 		Unit:            unit,
-		IncludesFlagged: true,
+		IncludesFlagged: !excludeFlagged,
 		Sample:          "opt-in",
 	}
 	if c.Def.Dedup == DedupToken {
 		r.Sample = "sampled"
 	}
-	scope := t.Scope(unit, "")
+	r.Flagged = t.Scope(unit, "")[KeyFlagged].N
+	scope := t.scopeFor(unit, excludeFlagged)
 	r.Responses = scope[KeyResponses].N
-	r.Flagged = scope[KeyFlagged].N
 	r.Overall, r.Areas = c.scoreAreas(scope)
 	if c.overall != nil {
 		item := c.scoreItem(scope, c.overall)
@@ -85,7 +89,7 @@ func (c *Compiled) Score(t Tallies, unit string) Results {
 	}
 	if unit == "" {
 		for _, u := range c.Def.Units {
-			us := t.Scope(u.Code, "")
+			us := t.scopeFor(u.Code, excludeFlagged)
 			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us[KeyResponses].N}
 			ur.Overall, ur.Areas = c.scoreAreas(us)
 			r.Units = append(r.Units, ur)

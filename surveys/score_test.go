@@ -537,3 +537,32 @@ func TestT975MatchesTheExactQuantile(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreExcludingFlagged: leaving flagged responses out gives exactly
+// the results of the unflagged responses alone, and says so.
+func TestScoreExcludingFlagged(t *testing.T) {
+	c, err := surveys.Compile(scoringDefinition())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := handResponses()
+	var clean []surveys.Accepted
+	for _, r := range all {
+		if !r.Flagged {
+			clean = append(clean, r)
+		}
+	}
+	for _, unit := range []string{"", "u1", "u2"} {
+		got := c.ScoreWith(countAll(c, all), unit, true)
+		want := c.Score(countAll(c, clean), unit)
+		if got.IncludesFlagged || got.Flagged == 0 && unit != "u1" {
+			t.Fatalf("unit %q: includes_flagged %v, flagged %d", unit, got.IncludesFlagged, got.Flagged)
+		}
+		got.IncludesFlagged, got.Flagged = want.IncludesFlagged, want.Flagged
+		if !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			t.Fatalf("unit %q excluding flagged:\n got %s\nwant %s", unit, g, w)
+		}
+	}
+}

@@ -52,6 +52,7 @@ type Service struct {
 	versions map[uint64]*Compiled
 	bySlug   map[string]cachedSurvey
 	results  map[uint64]map[string]cachedResults // survey → unit → scored results
+	medians  map[uint64]cachedMedian
 }
 
 type cachedSurvey struct {
@@ -86,6 +87,7 @@ func NewService(store *models.Store, claimer dedup.Claimer, broker live.Broker, 
 		versions: map[uint64]*Compiled{},
 		bySlug:   map[string]cachedSurvey{},
 		results:  map[uint64]map[string]cachedResults{},
+		medians:  map[uint64]cachedMedian{},
 	}
 }
 
@@ -293,9 +295,48 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 		ms := duration.Milliseconds()
 		r.DurationMS = &ms
 	}
-	r.Flags = strings.Join(p.Compiled.Flags(answers, duration), ",")
+	r.Flags = strings.Join(p.Compiled.Flags(answers, duration, s.qualityContext(p.Survey.ID, r.IPHash)), ",")
 	r.Choices, r.Texts = EncodeAnswers(answers)
 	return r
+}
+
+// medianTTL is how long a survey's median completion time is reused.
+const medianTTL = 30 * time.Second
+
+type cachedMedian struct {
+	median time.Duration
+	n      int64
+	at     time.Time
+}
+
+// qualityContext gathers what the flags need from the survey's other
+// responses. It never fails a submission: on a read error the flags that
+// need it are skipped.
+func (s *Service) qualityContext(surveyID uint64, ipHash string) Context {
+	var ctx Context
+	s.mu.Lock()
+	m, ok := s.medians[surveyID]
+	s.mu.Unlock()
+	// Until the median rule applies, the count is small and cheap to reread.
+	if !ok || time.Since(m.at) > medianTTL || m.n < speederMedianMin {
+		ms, n, err := s.Store.MedianDuration(surveyID)
+		if err != nil {
+			slog.Warn("quality: median completion time", slog.Any("error", err))
+		}
+		m = cachedMedian{time.Duration(ms) * time.Millisecond, n, time.Now()}
+		s.mu.Lock()
+		s.medians[surveyID] = m
+		s.mu.Unlock()
+	}
+	ctx.Median, ctx.WithDuration = m.median, m.n
+	if ipHash != "" {
+		shared, err := s.Store.AddressHasAtLeast(surveyID, ipHash, sharedAddressMin)
+		if err != nil {
+			slog.Warn("quality: responses per address", slog.Any("error", err))
+		}
+		ctx.SharedAddress = shared
+	}
+	return ctx
 }
 
 // hash is a keyed HMAC, so phone numbers and addresses are never stored in clear.

@@ -281,3 +281,59 @@ func TestRenderLiveWithoutCache(t *testing.T) {
 		t.Fatalf("unknown survey: err = %v", err)
 	}
 }
+
+func TestQualityFlagsAreStoredAndCountedApart(t *testing.T) {
+	for _, b := range surveystest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			svc := surveystest.Service(t, b.Store)
+			c := compiled(t, svc)
+			rng := mrand.New(mrand.NewPCG(9, 9))
+			now := time.Now()
+			send := func(device, ip string, took time.Duration) string {
+				t.Helper()
+				sub := surveystest.RandomSubmission(rng, c)
+				started := now.Add(-took)
+				sub.StartedAt = &started
+				_, err := svc.Submit(context.Background(), surveys.SubmitInput{
+					Slug: slug, Submission: sub, DeviceID: device, ClientIP: ip, Now: now,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, err := b.Store.ResponseBySubmission(mustSurvey(t, svc).Survey.ID, sub.SubmissionID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r.Flags
+			}
+			// 30 careful residents behind one office address: not flagged yet.
+			for i := range 30 {
+				if f := send(fmt.Sprintf("office-%d", i), "203.0.113.50", 10*time.Minute); strings.Contains(f, "speeder") || strings.Contains(f, "shared") {
+					t.Fatalf("resident %d flagged %q", i, f)
+				}
+			}
+			if f := send("office-30", "203.0.113.50", 10*time.Minute); !strings.Contains(f, surveys.FlagSharedAddress) {
+				t.Fatalf("31st response from one address flagged %q, want %s", f, surveys.FlagSharedAddress)
+			}
+			// Under half the median (10 min) but over the 36 s floor.
+			if f := send("hasty", "198.51.100.7", 3*time.Minute); !strings.Contains(f, surveys.FlagSpeeder) {
+				t.Fatalf("3 min against a 10 min median flagged %q, want speeder", f)
+			}
+			if err := svc.TallyPending(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			all, err := svc.Results(slug, "", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clean, err := svc.Results(slug, "", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if all.Responses != 32 || all.Flagged != 2 || !all.IncludesFlagged || clean.Responses != 30 || clean.IncludesFlagged {
+				t.Fatalf("all: %d responses, %d flagged; clean: %d responses (includes_flagged %v)",
+					all.Responses, all.Flagged, clean.Responses, clean.IncludesFlagged)
+			}
+		})
+	}
+}

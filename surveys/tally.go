@@ -10,6 +10,10 @@ const (
 	KeyOverall   = "overall"   // N, Sum, SumSq: each respondent's composite score
 )
 
+// DimFlagged is the cell holding the counters of flagged responses only,
+// so that results can leave them out (all minus flagged).
+const DimFlagged = "flagged"
+
 // OptionKey is the counter of one option of one question.
 func OptionKey(question, option string) string { return "opt:" + question + ":" + option }
 
@@ -176,6 +180,9 @@ func (k *Counter) Add(r Accepted) {
 		m := milli(oSum / oW)
 		k.deltas = append(k.deltas, slotDelta{slotOverall, TallyValue{N: 1, Sum: m, SumSq: m * m}})
 	}
+	if r.Flagged {
+		k.dims = append(k.dims, DimFlagged)
+	}
 
 	for _, u := range []string{"", r.Unit} {
 		for _, d := range k.dims {
@@ -218,6 +225,23 @@ func (t Tallies) Scope(unit, dim string) map[string]TallyValue {
 		}
 	}
 	return out
+}
+
+// scopeFor returns the counters results are scored from: the whole sample,
+// or the whole sample less its flagged responses.
+func (t Tallies) scopeFor(unit string, excludeFlagged bool) map[string]TallyValue {
+	all := t.Scope(unit, "")
+	if !excludeFlagged {
+		return all
+	}
+	for k, f := range t.Scope(unit, DimFlagged) {
+		v := all[k]
+		v.N -= f.N
+		v.Sum -= f.Sum
+		v.SumSq -= f.SumSq
+		all[k] = v
+	}
+	return all
 }
 
 // Dims lists the breakdown cells present for a unit, e.g. "town:t01".

@@ -25,6 +25,11 @@ var (
 	slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$`)
 )
 
+// ValidSlug reports whether s has the form of a survey slug. Callers answer
+// "not found" for any other without asking the database, whose collation
+// may match "social-2022 " (trailing space) or "SOCIAL-2022" to "social-2022".
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
 // Problem is one thing wrong with a definition: where, and why.
 type Problem struct {
 	Path   string `json:"path"`

@@ -75,7 +75,7 @@ func TestGenerator(t *testing.T) {
 				if sub.StartedAt == nil {
 					t.Fatal("no started_at")
 				}
-				if flags := c.Flags(answers, now.Sub(*sub.StartedAt)); slices.Contains(flags, surveys.FlagSpeeder) {
+				if flags := c.Flags(answers, now.Sub(*sub.StartedAt), surveys.Context{}); slices.Contains(flags, surveys.FlagSpeeder) {
 					t.Fatalf("flagged as a speeder: started %s", sub.StartedAt)
 				}
 				var raw string
