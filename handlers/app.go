@@ -21,6 +21,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
 // MaxBodyBytes is the largest submission body accepted.
@@ -38,6 +39,8 @@ type Config struct {
 	// Limiter counts requests for the rate limits: Redis-backed so that
 	// every instance shares the counts, or in memory (the default).
 	Limiter limit.Limiter
+	// Staff signs staff in; made from the service's store when nil.
+	Staff *staff.Service
 	// SSELifetime ends a live stream after this long; the browser reconnects.
 	SSELifetime time.Duration
 }
@@ -46,6 +49,7 @@ type Config struct {
 type App struct {
 	cfg       Config
 	svc       *surveys.Service
+	staff     *staff.Service
 	hub       *live.Hub
 	templates *template.Template
 	assets    map[string]string // name → content-hashed URL
@@ -62,7 +66,10 @@ func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 	if cfg.Limiter == nil {
 		cfg.Limiter = limit.NewMemory()
 	}
-	a := &App{cfg: cfg, svc: svc, hub: hub, assets: map[string]string{}, byHash: map[string]string{}}
+	if cfg.Staff == nil {
+		cfg.Staff = &staff.Service{Store: svc.Store, Limiter: cfg.Limiter}
+	}
+	a := &App{cfg: cfg, svc: svc, staff: cfg.Staff, hub: hub, assets: map[string]string{}, byHash: map[string]string{}}
 	sub, err := fs.Sub(static.FS, "assets")
 	if err != nil {
 		return nil, err
@@ -140,6 +147,14 @@ func (a *App) routes(e *echo.Echo) {
 	v1.POST("/surveys/:slug/responses", a.PostResponse, a.rateLimit)
 	v1.GET("/surveys/:slug/results", a.GetResults)
 	v1.GET("/surveys/:slug/live", a.GetLive)
+
+	for _, r := range a.staffRoutes() {
+		var mw []echo.MiddlewareFunc
+		if r.Role != "" {
+			mw = append(mw, a.staffAuth(r.Role))
+		}
+		e.Add(r.Method, r.Path, r.h, mw...)
+	}
 }
 
 // rateLimit refuses a submission with 429 when its IP address or its survey
@@ -154,7 +169,7 @@ func (a *App) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			if l.limit <= 0 {
 				continue
 			}
-			ok, err := a.cfg.Limiter.Allow(ctx, l.key, l.limit)
+			ok, err := a.cfg.Limiter.Allow(ctx, l.key, l.limit, time.Second)
 			if err != nil {
 				slog.Warn("rate limiter unavailable, letting the request through", slog.Any("error", err))
 			}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
 // apiError is an error with its status, code and bilingual message.
@@ -27,7 +29,7 @@ var (
 	errMalformedBody    = &apiError{http.StatusBadRequest, "malformed", "无法读取提交内容 the request body could not be read"}
 	errNoCookie         = &apiError{http.StatusForbidden, "forbidden", "请先打开问卷页面再提交 open the survey page first, then submit (respondent cookie missing or invalid)"}
 	errRateLimited      = &apiError{http.StatusTooManyRequests, "rate_limited", "提交过于频繁，请稍后再试 too many requests, try again shortly"}
-	errResultsPrivate   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对工作人员开放 results of this survey are for staff only"}
+	errResultsPrivate   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对工作人员开放，请先登录 results of this survey are for signed-in staff only"}
 )
 
 // errorBody is the API's error shape.
@@ -47,9 +49,37 @@ func classify(err error) (int, errorDetail) {
 	var api *apiError
 	var invalid *surveys.InvalidError
 	var he *echo.HTTPError
+	var defErr *surveys.DefinitionError
 	switch {
 	case errors.As(err, &api):
 		return api.Status, errorDetail{Code: api.Code, Message: api.Message}
+	case errors.As(err, &defErr):
+		fields := map[string]string{}
+		for _, p := range defErr.Problems {
+			fields[p.Path] = p.Reason
+		}
+		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid_definition",
+			Message: fmt.Sprintf("问卷定义有%d处问题，未保存 the definition has %d problems; nothing was saved", len(fields), len(fields)), Fields: fields}
+	case errors.Is(err, staff.ErrBadLogin):
+		return errBadLogin.Status, errorDetail{Code: errBadLogin.Code, Message: errBadLogin.Message}
+	case errors.Is(err, staff.ErrThrottled):
+		return errThrottled.Status, errorDetail{Code: errThrottled.Code, Message: errThrottled.Message}
+	case errors.Is(err, staff.ErrNoSession):
+		return errSignIn.Status, errorDetail{Code: errSignIn.Code, Message: errSignIn.Message}
+	case errors.Is(err, staff.ErrInvalid):
+		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid", Message: strings.TrimPrefix(err.Error(), staff.ErrInvalid.Error()+": ")}
+	case errors.Is(err, staff.ErrUserExists):
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: "用户名已被使用 this user name is taken"}
+	case errors.Is(err, staff.ErrLastAdmin):
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: "不能停用或降级最后一位管理员 the last enabled admin cannot be disabled or demoted"}
+	case errors.Is(err, staff.ErrUserNotFound):
+		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "没有这个用户 no such user"}
+	case errors.Is(err, surveys.ErrSlugTaken):
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: "这个链接名已被使用 this slug is already used", Fields: map[string]string{"slug": "已被使用 already used"}}
+	case errors.Is(err, surveys.ErrNoDraft):
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: "没有待发布的草稿 there is no draft to publish"}
+	case errors.Is(err, surveys.ErrNotOpenable):
+		return http.StatusConflict, errorDetail{Code: "conflict", Message: "问卷尚未发布 the survey has not been published"}
 	case errors.As(err, &invalid):
 		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid",
 			Message: "部分回答需要修改 some answers need fixing", Fields: invalid.Fields}

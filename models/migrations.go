@@ -56,6 +56,16 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{5, "staff accounts, sessions, audit log, invitation tokens; survey titles", func(tx *gorm.DB) error {
+		if err := createTables(tx, &User{}, &Session{}, &AuditEntry{}, &Token{}); err != nil {
+			return err
+		}
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&Survey{}, "Title") {
+			return m.AddColumn(&Survey{}, "Title")
+		}
+		return nil
+	}},
 }
 
 // LatestVersion is the schema version this build expects.

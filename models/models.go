@@ -25,6 +25,7 @@ const (
 type Survey struct {
 	ID                 uint64 `gorm:"primaryKey"`
 	Slug               string `gorm:"size:64;uniqueIndex"`
+	Title              string `gorm:"size:200"`
 	Status             string `gorm:"size:16"`
 	PublishedVersionID *uint64
 	DraftVersionID     *uint64

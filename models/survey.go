@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,6 +48,132 @@ func (s *Store) Version(id uint64) (*SurveyVersion, error) {
 	}
 	return &v, nil
 }
+
+// SurveyRow is a survey in the staff list, with its response count.
+type SurveyRow struct {
+	Survey
+	Responses int64
+}
+
+// SurveyRows lists every survey, newest first, with response counts.
+func (s *Store) SurveyRows() ([]SurveyRow, error) {
+	var svs []Survey
+	if err := s.R.Order("id DESC").Find(&svs).Error; err != nil {
+		return nil, err
+	}
+	var counts []struct {
+		SurveyID uint64
+		N        int64
+	}
+	err := s.R.Model(&Response{}).Select("survey_id, COUNT(*) AS n").Group("survey_id").Scan(&counts).Error
+	if err != nil {
+		return nil, err
+	}
+	n := map[uint64]int64{}
+	for _, c := range counts {
+		n[c.SurveyID] = c.N
+	}
+	rows := make([]SurveyRow, len(svs))
+	for i, sv := range svs {
+		rows[i] = SurveyRow{sv, n[sv.ID]}
+	}
+	return rows, nil
+}
+
+// Versions lists a survey's versions, newest first.
+func (s *Store) Versions(surveyID uint64) ([]SurveyVersion, error) {
+	var vs []SurveyVersion
+	err := s.R.Where("survey_id = ?", surveyID).Order("number DESC").Find(&vs).Error
+	return vs, err
+}
+
+// CreateDraft stores a new survey whose first version is a draft.
+func (s *Store) CreateDraft(sv *Survey, definition string) error {
+	return translate(s.W.Transaction(func(tx *gorm.DB) error {
+		sv.Status = StatusDraft
+		if err := tx.Create(sv).Error; err != nil {
+			return err
+		}
+		v := &SurveyVersion{SurveyID: sv.ID, Number: 1, Definition: definition}
+		if err := tx.Create(v).Error; err != nil {
+			return err
+		}
+		sv.DraftVersionID = &v.ID
+		return tx.Model(sv).Update("draft_version_id", v.ID).Error
+	}))
+}
+
+// SaveDraft stores a survey's draft definition: it changes the open draft
+// version, or starts a new version when the survey has none (a published
+// version never changes). It returns the draft version.
+func (s *Store) SaveDraft(surveyID uint64, title, definition string) (*SurveyVersion, error) {
+	var v SurveyVersion
+	err := s.W.Transaction(func(tx *gorm.DB) error {
+		var sv Survey
+		if err := tx.Take(&sv, surveyID).Error; err != nil {
+			return err
+		}
+		if sv.DraftVersionID != nil {
+			if err := tx.Take(&v, *sv.DraftVersionID).Error; err != nil {
+				return err
+			}
+			v.Definition = definition
+			if err := tx.Model(&v).Update("definition", definition).Error; err != nil {
+				return err
+			}
+		} else {
+			var last int
+			if err := tx.Model(&SurveyVersion{}).Where("survey_id = ?", surveyID).Select("COALESCE(MAX(number), 0)").Scan(&last).Error; err != nil {
+				return err
+			}
+			v = SurveyVersion{SurveyID: surveyID, Number: last + 1, Definition: definition}
+			if err := tx.Create(&v).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Model(&sv).Updates(map[string]any{"draft_version_id": v.ID, "title": title}).Error
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &v, nil
+}
+
+// Publish makes the survey's draft version its published one, with its
+// catalogue, and opens the survey. It returns the published version.
+func (s *Store) Publish(surveyID uint64, cat Catalogue) (*SurveyVersion, error) {
+	var v SurveyVersion
+	err := s.W.Transaction(func(tx *gorm.DB) error {
+		var sv Survey
+		if err := tx.Take(&sv, surveyID).Error; err != nil {
+			return err
+		}
+		if sv.DraftVersionID == nil {
+			return ErrNoDraft
+		}
+		if err := tx.Take(&v, *sv.DraftVersionID).Error; err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		v.PublishedAt = &now
+		if err := tx.Model(&v).Update("published_at", now).Error; err != nil {
+			return err
+		}
+		if err := saveCatalogue(tx, v.ID, cat); err != nil {
+			return err
+		}
+		return tx.Model(&sv).Updates(map[string]any{
+			"published_version_id": v.ID, "draft_version_id": nil, "status": StatusPublished,
+		}).Error
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &v, nil
+}
+
+// ErrNoDraft is a publish request for a survey with no draft version.
+var ErrNoDraft = errors.New("models: no draft to publish")
 
 // CreatePublished stores a new survey with its first version, published,
 // and that version's catalogue, in one transaction.

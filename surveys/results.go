@@ -304,7 +304,7 @@ func (s *Service) SeedBuiltin(name string) (bool, error) {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return false, err
 	}
-	sv := &models.Survey{Slug: c.Def.Slug, Results: c.Def.Results}
+	sv := &models.Survey{Slug: c.Def.Slug, Title: c.Def.Title, Results: c.Def.Results}
 	err = s.Store.CreatePublished(sv, string(data), c.Catalogue())
 	if errors.Is(err, models.ErrDuplicate) {
 		return false, nil // another instance seeded it first

@@ -262,9 +262,20 @@ func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
 		}
 		return "p:" + s.hash("phone", phone), nil
 	case DedupToken:
-		// Invitation tokens come with the staff tools; until a survey has
-		// issued them, no token is valid.
-		return "", ErrForbidden
+		tok := strings.TrimSpace(in.Submission.Token)
+		if tok == "" || len(tok) > 64 {
+			return "", ErrForbidden
+		}
+		t, err := s.Store.TokenByHash(p.Survey.ID, s.hash("token", strings.ToLower(tok)), s.hash("token", normalizeShort(tok)))
+		if errors.Is(err, models.ErrNotFound) {
+			return "", ErrForbidden
+		} else if err != nil {
+			return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		if t.UnitCode != "" && t.UnitCode != in.Submission.Unit {
+			return "", &InvalidError{Fields: map[string]string{"unit": "此邀请码属于另一个单位 this invitation is for another unit"}}
+		}
+		return fmt.Sprintf("t:%d", t.ID), nil
 	default:
 		if in.DeviceID == "" {
 			return "", ErrForbidden

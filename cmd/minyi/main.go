@@ -29,6 +29,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
 // config is the server's configuration, from env vars and matching flags.
@@ -50,6 +51,12 @@ func main() {
 		switch os.Args[1] {
 		case "healthcheck":
 			os.Exit(healthcheck(os.Args[2:], os.Stderr))
+		case "admin":
+			if err := adminCommand(os.Args[2:], os.Getenv, os.Stdin, os.Stdout); err != nil && !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(os.Stderr, "minyi:", err)
+				os.Exit(1)
+			}
+			return
 		case "seed", "rebuild":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			err := dataCommand(ctx, os.Args[1], os.Args[2:], os.Getenv, os.Stdout)
@@ -122,6 +129,7 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 			"Usage: minyi [flags]                     serve\n"+
 			"       minyi seed [flags] [--survey S] [--responses N]   store N synthetic responses, then rebuild tallies\n"+
 			"       minyi rebuild [flags] [--survey S]                rebuild a survey's tallies from its raw responses\n"+
+			"       minyi admin create --user NAME --role ROLE      add a staff account (password from a prompt or stdin)\n"+
 			"       minyi healthcheck [--url URL]\n\n"+
 			"Every flag defaults to the env var named in its description.")
 		fs.PrintDefaults()
@@ -214,6 +222,14 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 			slog.Info("seeded the demo survey", slog.String("slug", "social-2022"))
 		}
 	}
+	firstPassword := ""
+	if store.Dialect == models.DialectSQLite {
+		// The embedded default is a demo on one machine: give it an admin.
+		st := &staff.Service{Store: store, Limiter: limiter}
+		if firstPassword, err = st.EnsureFirstAdmin(); err != nil {
+			return fmt.Errorf("create the first admin: %w", err)
+		}
+	}
 	hub := live.NewHub(svc.RenderLive)
 	app, err := handlers.New(handlers.Config{
 		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
@@ -251,6 +267,10 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	slog.Info("minyi started", slog.String("addr", ln.Addr().String()), slog.String("database", database),
 		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()))
 	printURLs(ln.Addr().String(), cfg.demo())
+	if firstPassword != "" {
+		fmt.Printf("  管理 staff:      %s/admin  user admin, password %s (shown once; change it after signing in)\n\n",
+			"http://"+displayAddr(ln.Addr().String()), firstPassword)
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -318,12 +338,17 @@ func loadSecret(cfg config, store *models.Store) ([]byte, error) {
 	return []byte(s), nil
 }
 
-func printURLs(addr string, demo bool) {
+// displayAddr is a listening address as a browser on this machine reaches it.
+func displayAddr(addr string) string {
 	host, port, _ := net.SplitHostPort(addr)
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
-	base := "http://" + net.JoinHostPort(host, port)
+	return net.JoinHostPort(host, port)
+}
+
+func printURLs(addr string, demo bool) {
+	base := "http://" + displayAddr(addr)
 	fmt.Printf("\n  民意 Minyi is running at %s\n", base)
 	if demo {
 		fmt.Printf("  问卷 survey:     %s/s/social-2022\n", base)

@@ -34,7 +34,7 @@ func TestAllowCountsPerKeyAndWindow(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					ok, err := l.Allow(ctx, "ip:203.0.113.1", 20)
+					ok, err := l.Allow(ctx, "ip:203.0.113.1", 20, time.Second)
 					if err != nil {
 						t.Error(err)
 					}
@@ -47,7 +47,7 @@ func TestAllowCountsPerKeyAndWindow(t *testing.T) {
 			if p := passed.Load(); p != 20 {
 				t.Fatalf("%d of 50 concurrent requests passed a limit of 20 per second", p)
 			}
-			if ok, _ := l.Allow(ctx, "ip:198.51.100.2", 20); !ok {
+			if ok, _ := l.Allow(ctx, "ip:198.51.100.2", 20, time.Second); !ok {
 				t.Fatal("another key was limited")
 			}
 		})
@@ -59,13 +59,13 @@ func TestNextWindowStartsAfresh(t *testing.T) {
 	now := frozen()
 	m.now = func() time.Time { return now }
 	for range 3 {
-		m.Allow(context.Background(), "k", 3)
+		m.Allow(context.Background(), "k", 3, time.Second)
 	}
-	if ok, _ := m.Allow(context.Background(), "k", 3); ok {
+	if ok, _ := m.Allow(context.Background(), "k", 3, time.Second); ok {
 		t.Fatal("a fourth request passed a limit of 3")
 	}
 	now = now.Add(time.Second)
-	if ok, _ := m.Allow(context.Background(), "k", 3); !ok {
+	if ok, _ := m.Allow(context.Background(), "k", 3, time.Second); !ok {
 		t.Fatal("the next second should start a fresh count")
 	}
 }
@@ -83,7 +83,7 @@ func TestRedisLimitIsShared(t *testing.T) {
 		if i%2 == 1 {
 			l = b
 		}
-		ok, err := l.Allow(ctx, "survey:1", 5)
+		ok, err := l.Allow(ctx, "survey:1", 5, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,5 +96,24 @@ func TestRedisLimitIsShared(t *testing.T) {
 	}
 	if ttl := rdb.TTL(ctx, p+"survey:1:1800000000").Val(); ttl <= 0 || ttl > 2*time.Second {
 		t.Fatalf("window key TTL = %v, want it to expire within 2 s", ttl)
+	}
+}
+
+func TestLongerWindows(t *testing.T) {
+	m := NewMemory()
+	now := frozen()
+	m.now = func() time.Time { return now }
+	for i := range 5 {
+		if ok, _ := m.Allow(context.Background(), "login", 5, 5*time.Minute); !ok {
+			t.Fatalf("attempt %d refused", i+1)
+		}
+		now = now.Add(10 * time.Second)
+	}
+	if ok, _ := m.Allow(context.Background(), "login", 5, 5*time.Minute); ok {
+		t.Fatal("a sixth attempt within five minutes passed")
+	}
+	now = now.Add(5 * time.Minute)
+	if ok, _ := m.Allow(context.Background(), "login", 5, 5*time.Minute); !ok {
+		t.Fatal("the next window should start a fresh count")
 	}
 }

@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/staff"
+)
+
+// AdminPage is the data of the staff page templates (admin-*.html). The
+// pages are shells: their script reads and changes everything through the
+// JSON admin API, so nothing needs a reload.
+type AdminPage struct {
+	User     *models.User // nil on the sign-in page
+	CSRF     string
+	SurveyID uint64
+	CanEdit  bool // designer or admin
+	IsAdmin  bool
+	Next     string // where the sign-in page goes afterwards
+}
+
+func (a *App) adminPage(c echo.Context, name string, surveyID uint64) error {
+	s := current(c)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return a.render(c, http.StatusOK, name, AdminPage{
+		User:     &s.User,
+		CSRF:     s.CSRF,
+		SurveyID: surveyID,
+		CanEdit:  staff.RoleAtLeast(s.User.Role, models.RoleDesigner),
+		IsAdmin:  s.User.Role == models.RoleAdmin,
+	})
+}
+
+// GetLoginPage handles GET /admin/login.
+func (a *App) GetLoginPage(c echo.Context) error {
+	next := c.QueryParam("next")
+	if len(next) == 0 || next[0] != '/' || len(next) > 1 && next[1] == '/' {
+		next = "/admin" // only paths on this site: no open redirect
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return a.render(c, http.StatusOK, "admin-login.html", AdminPage{Next: next})
+}
+
+// GetAdminPage handles GET /admin: the survey list.
+func (a *App) GetAdminPage(c echo.Context) error { return a.adminPage(c, "admin-list.html", 0) }
+
+// GetDesignerPage handles GET /admin/surveys/:id: the questionnaire designer.
+func (a *App) GetDesignerPage(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.svc.SurveyDetail(id); err != nil {
+		return err
+	}
+	return a.adminPage(c, "admin-designer.html", id)
+}
+
+// GetTokenSheetPage handles GET /admin/surveys/:id/sheet: a printable A4
+// sheet of the invitations just generated (the page reads them from the
+// browser's session storage; the server keeps only hashes).
+func (a *App) GetTokenSheetPage(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return a.adminPage(c, "admin-sheet.html", id)
+}
+
+// GetUsersPage handles GET /admin/users.
+func (a *App) GetUsersPage(c echo.Context) error { return a.adminPage(c, "admin-users.html", 0) }
+
+// GetAuditPage handles GET /admin/audit.
+func (a *App) GetAuditPage(c echo.Context) error { return a.adminPage(c, "admin-audit.html", 0) }
+
+// GetPreviewPage handles GET /admin/surveys/:id/preview[?version=published]:
+// the respondent page exactly as residents see it, for the draft (or the
+// published version), with submitting turned off.
+func (a *App) GetPreviewPage(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	d, err := a.svc.SurveyDetail(id)
+	if err != nil {
+		return err
+	}
+	def := d.DraftDefinition
+	if c.QueryParam("version") == "published" || def == nil {
+		def = d.PublishedDefinition
+	}
+	if def == nil {
+		return errBadID
+	}
+	comp, err := surveys.Compile(def)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	err = a.templates.ExecuteTemplate(&b, "survey.html", SurveyPage{
+		Def: comp.Def, Slug: def.Slug, State: "preview", Endpoint: "",
+		Scale: comp.ScaleOptions(), Total: comp.QuestionCount(),
+	})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(http.StatusOK, b.Bytes())
+}

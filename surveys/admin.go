@@ -1,0 +1,334 @@
+package surveys
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/minyi-survey/minyi/models"
+)
+
+// Errors of the staff operations on surveys.
+var (
+	ErrSlugTaken   = errors.New("surveys: slug already used")
+	ErrNoDraft     = errors.New("surveys: no draft to publish")
+	ErrNotOpenable = errors.New("surveys: the survey has no published version")
+)
+
+// SurveySummary is a survey in the staff list.
+type SurveySummary struct {
+	ID        uint64     `json:"id"`
+	Slug      string     `json:"slug"`
+	Title     string     `json:"title"`
+	Status    string     `json:"status"`
+	Results   string     `json:"results"`
+	Responses int64      `json:"responses"`
+	Published *uint64    `json:"published_version"`
+	Draft     *uint64    `json:"draft_version"`
+	ClosesAt  *time.Time `json:"closes_at,omitempty"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+func summary(r models.SurveyRow) SurveySummary {
+	return SurveySummary{ID: r.ID, Slug: r.Slug, Title: r.Title, Status: r.Status, Results: r.Results,
+		Responses: r.Responses, Published: r.PublishedVersionID, Draft: r.DraftVersionID,
+		ClosesAt: r.ClosesAt, UpdatedAt: r.UpdatedAt}
+}
+
+// SurveyList lists every survey for staff, newest first.
+func (s *Service) SurveyList() ([]SurveySummary, error) {
+	rows, err := s.Store.SurveyRows()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	out := make([]SurveySummary, len(rows))
+	for i, r := range rows {
+		out[i] = summary(r)
+	}
+	return out, nil
+}
+
+// VersionInfo describes one version of a survey.
+type VersionInfo struct {
+	ID          uint64     `json:"id"`
+	Number      int        `json:"number"`
+	PublishedAt *time.Time `json:"published_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+// SurveyDetail is one survey for the designer: its summary, the draft
+// (what the designer edits) and the published definition, and its versions.
+type SurveyDetail struct {
+	SurveySummary
+	DraftDefinition     *Definition   `json:"draft,omitempty"`
+	PublishedDefinition *Definition   `json:"published,omitempty"`
+	Versions            []VersionInfo `json:"versions"`
+}
+
+// SurveyDetail returns a survey for staff.
+func (s *Service) SurveyDetail(id uint64) (*SurveyDetail, error) {
+	sv, err := s.Store.SurveyByID(id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	n, err := s.Store.CountResponses(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	d := &SurveyDetail{SurveySummary: summary(models.SurveyRow{Survey: *sv, Responses: n})}
+	vs, err := s.Store.Versions(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	for _, v := range vs {
+		d.Versions = append(d.Versions, VersionInfo{v.ID, v.Number, v.PublishedAt, v.CreatedAt})
+		var def Definition
+		if sv.DraftVersionID != nil && v.ID == *sv.DraftVersionID || sv.PublishedVersionID != nil && v.ID == *sv.PublishedVersionID {
+			if err := json.Unmarshal([]byte(v.Definition), &def); err != nil {
+				return nil, fmt.Errorf("surveys: stored version %d: %w", v.ID, err)
+			}
+		}
+		if sv.DraftVersionID != nil && v.ID == *sv.DraftVersionID {
+			d.DraftDefinition = &def
+		}
+		if sv.PublishedVersionID != nil && v.ID == *sv.PublishedVersionID {
+			d.PublishedDefinition = &def
+		}
+	}
+	return d, nil
+}
+
+// NewSurvey says where a new survey's first draft comes from: a built-in
+// template, a copy of another survey (its draft, else its published
+// version), or an imported definition. Slug and title override the source's.
+type NewSurvey struct {
+	Slug       string      `json:"slug"`
+	Title      string      `json:"title"`
+	Template   string      `json:"template,omitempty"`
+	CopyOf     uint64      `json:"copy_of,omitempty"`
+	Definition *Definition `json:"definition,omitempty"`
+}
+
+// CreateSurvey stores a new survey with a valid draft and returns its id.
+func (s *Service) CreateSurvey(in NewSurvey) (uint64, error) {
+	var def Definition
+	switch {
+	case in.Definition != nil:
+		def = *in.Definition
+	case in.CopyOf != 0:
+		src, err := s.SurveyDetail(in.CopyOf)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case src.DraftDefinition != nil:
+			def = *src.DraftDefinition
+		case src.PublishedDefinition != nil:
+			def = *src.PublishedDefinition
+		default:
+			return 0, ErrNotFound
+		}
+	default:
+		name := in.Template
+		if name == "" {
+			name = "social-2022"
+		}
+		data, err := Builtin(name)
+		if err != nil {
+			return 0, &DefinitionError{Problems: []Problem{{"template", "没有这个模板 no such template"}}}
+		}
+		if err := json.Unmarshal(data, &def); err != nil {
+			return 0, err
+		}
+	}
+	if in.Slug != "" {
+		def.Slug = in.Slug
+	}
+	if in.Title != "" {
+		def.Title = in.Title
+	}
+	raw, err := s.checkDefinition(&def)
+	if err != nil {
+		return 0, err
+	}
+	sv := &models.Survey{Slug: def.Slug, Title: def.Title, Results: def.Results}
+	if err := s.Store.CreateDraft(sv, raw); errors.Is(err, models.ErrDuplicate) {
+		return 0, ErrSlugTaken
+	} else if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return sv.ID, nil
+}
+
+// checkDefinition validates a definition and returns its stored form.
+func (s *Service) checkDefinition(def *Definition) (string, error) {
+	if err := def.Validate(); err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(def); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// SaveDraft replaces a survey's draft with def, or starts a new draft
+// version when the survey only has published ones. The slug cannot change.
+// An invalid definition is refused whole (*DefinitionError), nothing saved.
+func (s *Service) SaveDraft(id uint64, def *Definition) (uint64, error) {
+	sv, err := s.Store.SurveyByID(id)
+	if errors.Is(err, models.ErrNotFound) {
+		return 0, ErrNotFound
+	} else if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if def.Slug != sv.Slug {
+		return 0, &DefinitionError{Problems: []Problem{{"slug", "问卷发布后链接不能更改 the slug of a survey cannot change (" + sv.Slug + ")"}}}
+	}
+	raw, err := s.checkDefinition(def)
+	if err != nil {
+		return 0, err
+	}
+	v, err := s.Store.SaveDraft(id, def.Title, raw)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return v.ID, nil
+}
+
+// Publish publishes a survey's draft: from now on residents answer it, and
+// it never changes. It returns the published version id.
+func (s *Service) Publish(id uint64) (uint64, error) {
+	d, err := s.SurveyDetail(id)
+	if err != nil {
+		return 0, err
+	}
+	if d.DraftDefinition == nil {
+		return 0, ErrNoDraft
+	}
+	c, err := Compile(d.DraftDefinition)
+	if err != nil {
+		return 0, err
+	}
+	v, err := s.Store.Publish(id, c.Catalogue())
+	if errors.Is(err, models.ErrNoDraft) {
+		return 0, ErrNoDraft
+	} else if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	s.Forget(d.Slug)
+	return v.ID, nil
+}
+
+// SetOpen closes (open=false) or reopens a published survey.
+func (s *Service) SetOpen(id uint64, open bool) error {
+	sv, err := s.Store.SurveyByID(id)
+	if errors.Is(err, models.ErrNotFound) {
+		return ErrNotFound
+	} else if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if sv.PublishedVersionID == nil {
+		return ErrNotOpenable
+	}
+	status := models.StatusClosed
+	if open {
+		status = models.StatusPublished
+	}
+	if err := s.Store.SetStatus(id, status); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	s.Forget(sv.Slug)
+	return nil
+}
+
+// IssuedToken is an invitation as staff hand it out; it is shown once.
+type IssuedToken struct {
+	Token string `json:"token"`
+	Short string `json:"short_code"`
+	Unit  string `json:"unit,omitempty"`
+}
+
+// MaxTokensPerBatch caps one generation request.
+const MaxTokensPerBatch = 10000
+
+// shortAlphabet is Crockford's base32: no I, L, O or U, so a code read
+// aloud or typed from paper comes out right (normalizeShort maps the rest).
+var shortAlphabet = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// CreateTokens issues n one-time invitations to a token-mode survey,
+// optionally for one unit. Tokens carry 128 random bits, short codes 40;
+// only their keyed hashes are stored, so this is the one chance to see them.
+func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, error) {
+	d, err := s.SurveyDetail(id)
+	if err != nil {
+		return nil, err
+	}
+	def := d.PublishedDefinition
+	if def == nil {
+		def = d.DraftDefinition
+	}
+	fields := map[string]string{}
+	if n < 1 || n > MaxTokensPerBatch {
+		fields["count"] = fmt.Sprintf("一次可生成1-%d个 between 1 and %d at a time", MaxTokensPerBatch, MaxTokensPerBatch)
+	}
+	if def == nil || def.Dedup != DedupToken {
+		fields["dedup"] = "问卷须为邀请码模式 the survey must use dedup mode token"
+	}
+	if unit != "" && def != nil {
+		found := false
+		for _, u := range def.Units {
+			found = found || u.Code == unit
+		}
+		if !found {
+			fields["unit"] = "本调查没有这个单位 no such unit in this survey"
+		}
+	}
+	if len(fields) > 0 {
+		return nil, &InvalidError{Fields: fields}
+	}
+	batch := uint64(time.Now().UnixNano())
+	out := make([]IssuedToken, n)
+	rows := make([]models.Token, n)
+	for i := range out {
+		t := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(random(16)))
+		short := shortAlphabet.EncodeToString(random(5)) // 8 characters
+		out[i] = IssuedToken{Token: t, Short: short, Unit: unit}
+		rows[i] = models.Token{SurveyID: id, Hash: s.hash("token", t), ShortHash: s.hash("token", normalizeShort(short)),
+			UnitCode: unit, Batch: batch}
+	}
+	if err := s.Store.CreateTokens(rows); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return out, nil
+}
+
+// TokenCounts returns how many invitations a survey has and how many answered.
+func (s *Service) TokenCounts(id uint64) (total, used int64, err error) {
+	total, used, err = s.Store.TokenCounts(id)
+	if err != nil {
+		err = fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return
+}
+
+// normalizeShort lets residents type a short code in any case, with spaces or dashes.
+func normalizeShort(code string) string {
+	code = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(code))
+	return strings.NewReplacer("O", "0", "I", "1", "L", "1").Replace(code)
+}
+
+func random(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return b
+}
