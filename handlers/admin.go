@@ -70,6 +70,8 @@ func (a *App) staffRoutes() []staffRoute {
 		r(http.MethodGet, "/api/v1/admin/surveys/:id/definition", designer, a.GetDefinitionExport),
 		r(http.MethodGet, "/api/v1/admin/surveys/:id/tokens", viewer, a.GetTokenCounts),
 		r(http.MethodPost, "/api/v1/admin/surveys/:id/tokens", designer, a.PostTokens),
+		r(http.MethodGet, "/api/v1/admin/surveys/:id/responses", designer, a.GetResponses),
+		r(http.MethodPost, "/api/v1/admin/surveys/:id/responses/:rid/review", designer, a.PostReview),
 		r(http.MethodGet, "/api/v1/admin/qr", designer, a.GetQR),
 		r(http.MethodGet, "/api/v1/admin/users", admin, a.GetUsers),
 		r(http.MethodPost, "/api/v1/admin/users", admin, a.PostUser),
@@ -521,4 +523,40 @@ func (a *App) GetAudit(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"entries": es})
+}
+
+// GetResponses handles GET /api/v1/admin/surveys/:id/responses
+// [?flagged=1][&before=RESPONSE_ID]: responses for review, newest first,
+// 100 a page, without their answers.
+func (a *App) GetResponses(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	rows, err := a.svc.ResponseList(id, c.QueryParam("flagged") == "1", c.QueryParam("before"), 100)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"responses": rows})
+}
+
+// PostReview handles POST /api/v1/admin/surveys/:id/responses/:rid/review:
+// {"review": "valid"|"invalid"|""}. Audited.
+func (a *App) PostReview(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Review string `json:"review"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := a.svc.ReviewResponse(c.Request().Context(), id, c.Param("rid"), in.Review)
+	if err != nil {
+		return err
+	}
+	a.audit(c, "response.review", &id, &r.VersionID, fmt.Sprintf("%s: %q (flags %q)", r.PublicID, in.Review, r.Flags))
+	return c.JSON(http.StatusOK, map[string]string{"response_id": r.PublicID, "review": r.Review, "flags": r.Flags})
 }

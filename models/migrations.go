@@ -66,6 +66,13 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{6, "staff review of flagged responses", func(tx *gorm.DB) error {
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&Response{}, "Review") {
+			return m.AddColumn(&Response{}, "Review")
+		}
+		return nil
+	}},
 }
 
 // LatestVersion is the schema version this build expects.

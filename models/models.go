@@ -106,7 +106,10 @@ type Response struct {
 	DurationMS    *int64 `gorm:"index:idx_response_duration,priority:2"`
 	IPHash        string `gorm:"size:64;index:idx_response_ip,priority:2"`
 	Flags         string `gorm:"size:200"`
-	Tallied       bool   `gorm:"index:idx_response_pending,priority:1"`
+	// Review is staff's decision on a response: "" (none), "valid" (count
+	// it even when flagged) or "invalid" (treat it as flagged).
+	Review  string `gorm:"size:16"`
+	Tallied bool   `gorm:"index:idx_response_pending,priority:1"`
 	// Choices are the chosen option codes, "q01=5,q02=dk,multi=a|b" (codes
 	// are [A-Za-z0-9_+-.], so the separators are safe); Texts are the text
 	// answers as a JSON object. One row per response keeps a submission one
@@ -141,4 +144,17 @@ type Lock struct {
 type Setting struct {
 	Name  string `gorm:"primaryKey;size:64"`
 	Value string `gorm:"size:1000"`
+}
+
+// Response review decisions.
+const (
+	ReviewValid   = "valid"
+	ReviewInvalid = "invalid"
+)
+
+// Flagged reports whether results that leave out flagged responses leave
+// this one out: it has a quality flag staff did not clear, or staff marked
+// it invalid.
+func (r *Response) Flagged() bool {
+	return r.Review == ReviewInvalid || r.Flags != "" && r.Review != ReviewValid
 }

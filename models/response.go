@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -42,7 +43,7 @@ func (s *Store) CountResponses(surveyID uint64) (int64, error) {
 }
 
 // tallyColumns are what counting needs of a response.
-const tallyColumns = "id, survey_id, version_id, unit_code, flags, choices, tallied"
+const tallyColumns = "id, survey_id, version_id, unit_code, flags, review, choices, tallied"
 
 // EachResponse calls fn for every response of a survey, in id order,
 // reading batch responses at a time (the columns counting needs only).
@@ -127,4 +128,69 @@ func (s *Store) AddressHasAtLeast(surveyID uint64, ipHash string, n int) (bool, 
 	err := s.R.Model(&Response{}).Where("survey_id = ? AND ip_hash = ?", surveyID, ipHash).
 		Offset(n-1).Limit(1).Pluck("id", &ids).Error
 	return len(ids) > 0, err
+}
+
+// ResponseRow is a response as staff review it (no answers).
+type ResponseRow struct {
+	PublicID    string     `json:"response_id"`
+	VersionID   uint64     `json:"version"`
+	UnitCode    string     `json:"unit,omitempty"`
+	Channel     string     `json:"channel"`
+	SubmittedAt time.Time  `json:"submitted_at"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	DurationMS  *int64     `json:"duration_ms,omitempty"`
+	Flags       string     `json:"flags"`
+	Review      string     `json:"review"`
+}
+
+// ResponseRows lists a survey's responses newest first, only the flagged
+// or reviewed ones when flaggedOnly, up to limit, older than before (a
+// response's public id; "" = newest).
+func (s *Store) ResponseRows(surveyID uint64, flaggedOnly bool, before string, limit int) ([]ResponseRow, error) {
+	q := s.R.Model(&Response{}).Where("survey_id = ?", surveyID)
+	if flaggedOnly {
+		q = q.Where("flags <> '' OR review <> ''")
+	}
+	if before != "" {
+		var r Response
+		if err := s.R.Select("id").Where("survey_id = ? AND public_id = ?", surveyID, before).Take(&r).Error; err != nil {
+			return nil, translate(err)
+		}
+		q = q.Where("id < ?", r.ID)
+	}
+	var rows []ResponseRow
+	err := q.Order("id DESC").Limit(limit).Select("public_id, version_id, unit_code, channel, submitted_at, started_at, duration_ms, flags, review").Scan(&rows).Error
+	return rows, err
+}
+
+// Review records staff's decision on a response and, when the response is
+// already counted, moves it between the flagged and the clean counters in
+// the same transaction (delta is called with the response before and after).
+func (s *Store) Review(surveyID uint64, publicID, review string, delta func(before, after *Response) ([]Tally, error)) (*Response, error) {
+	var r Response
+	err := s.W.Transaction(func(tx *gorm.DB) error {
+		if err := lockTally(tx); err != nil {
+			return err
+		}
+		if err := tx.Select(tallyColumns+", public_id").Where("survey_id = ? AND public_id = ?", surveyID, publicID).Take(&r).Error; err != nil {
+			return err
+		}
+		before := r
+		r.Review = review
+		if err := tx.Model(&Response{}).Where("id = ?", r.ID).Update("review", review).Error; err != nil {
+			return err
+		}
+		if !r.Tallied || before.Flagged() == r.Flagged() {
+			return nil // the next tally pass counts it as it is now
+		}
+		rows, err := delta(&before, &r)
+		if err != nil {
+			return err
+		}
+		return s.upsertTallies(tx, rows)
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &r, nil
 }

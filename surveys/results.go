@@ -116,7 +116,7 @@ func (c *counter) Add(r *models.Response) error {
 	if err != nil {
 		return fmt.Errorf("response %d: %w", r.ID, err)
 	}
-	vc.Add(Accepted{Unit: r.UnitCode, Flagged: r.Flags != "", Answers: answers})
+	vc.Add(Accepted{Unit: r.UnitCode, Flagged: r.Flagged(), Answers: answers})
 	return nil
 }
 
@@ -168,10 +168,14 @@ func (s *Service) RebuildTallies(ctx context.Context, surveyID uint64) error {
 	return s.Broker.Publish(ctx, surveyID)
 }
 
+// fromRows reads stored counters; a counter back at zero (a reviewed
+// response moved out of a cell) is the same as none.
 func fromRows(rows []models.Tally) Tallies {
 	t := make(Tallies, len(rows))
 	for _, r := range rows {
-		t.Add(TallyID{r.Unit, r.Dim, r.Metric}, TallyValue{r.N, r.ScoreSum, r.ScoreSq})
+		if r.N != 0 || r.ScoreSum != 0 || r.ScoreSq != 0 {
+			t.Add(TallyID{r.Unit, r.Dim, r.Metric}, TallyValue{r.N, r.ScoreSum, r.ScoreSq})
+		}
 	}
 	return t
 }
@@ -234,11 +238,17 @@ func (s *Service) TalliesChanged(surveyID uint64) {
 
 // FreshResults scores from the tallies as they are now, bypassing the cache.
 func (s *Service) FreshResults(slug, unit string) (*Results, error) {
+	return s.FreshResultsWith(slug, unit, false)
+}
+
+// FreshResultsWith is FreshResults with the choice to leave flagged
+// responses out.
+func (s *Service) FreshResultsWith(slug, unit string, excludeFlagged bool) (*Results, error) {
 	p, err := s.Published(slug)
 	if err != nil {
 		return nil, err
 	}
-	return s.resultsOf(p, unit, false)
+	return s.resultsOf(p, unit, excludeFlagged)
 }
 
 func (s *Service) resultsOf(p *Published, unit string, excludeFlagged bool) (*Results, error) {

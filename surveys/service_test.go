@@ -337,3 +337,86 @@ func TestQualityFlagsAreStoredAndCountedApart(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewMovesResponsesBetweenSets: staff decisions on flagged and
+// clean responses change which results count them, and the stored counters
+// still equal a recount of the raw rows after every step.
+func TestReviewMovesResponsesBetweenSets(t *testing.T) {
+	for _, b := range surveystest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			svc := surveystest.Service(t, b.Store)
+			c := compiled(t, svc)
+			id := mustSurvey(t, svc).Survey.ID
+			rng := mrand.New(mrand.NewPCG(11, 12))
+			now := time.Now()
+			ids := map[string]string{}
+			for _, who := range []string{"fast", "careful1", "careful2"} {
+				sub := surveystest.RandomSubmission(rng, c)
+				took := 10 * time.Minute
+				if who == "fast" {
+					took = 5 * time.Second // under the 36 s floor: a speeder
+				}
+				started := now.Add(-took)
+				sub.StartedAt = &started
+				res, err := svc.Submit(context.Background(), surveys.SubmitInput{Slug: slug, Submission: sub, DeviceID: who, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids[who] = res.ResponseID
+			}
+			ctx := context.Background()
+			// Reviewing before the tally pass: the pass counts the decision.
+			if _, err := svc.ReviewResponse(ctx, id, ids["careful2"], "invalid"); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.TallyPending(ctx); err != nil {
+				t.Fatal(err)
+			}
+			check := func(step string, wantClean int64) {
+				t.Helper()
+				stored, err := svc.TalliesOf(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				recount, err := svc.RecountTallies(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(stored, recount) {
+					t.Fatalf("%s: stored tallies differ from a recount", step)
+				}
+				clean, err := svc.FreshResultsWith(slug, "", true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if clean.Responses != wantClean {
+					t.Fatalf("%s: %d responses without flagged ones, want %d", step, clean.Responses, wantClean)
+				}
+			}
+			check("speeder flagged, careful2 marked invalid", 1)
+			if _, err := svc.ReviewResponse(ctx, id, ids["fast"], "valid"); err != nil {
+				t.Fatal(err)
+			}
+			check("speeder cleared", 2)
+			if _, err := svc.ReviewResponse(ctx, id, ids["careful2"], ""); err != nil {
+				t.Fatal(err)
+			}
+			check("careful2's decision undone", 3)
+			if _, err := svc.ReviewResponse(ctx, id, ids["fast"], ""); err != nil {
+				t.Fatal(err)
+			}
+			check("speeder flagged again", 2)
+			if _, err := svc.ReviewResponse(ctx, id, ids["fast"], "maybe"); err == nil {
+				t.Fatal("review maybe accepted")
+			}
+			if _, err := svc.ReviewResponse(ctx, id, "no-such-response", "valid"); !errors.Is(err, surveys.ErrNotFound) {
+				t.Fatalf("unknown response: %v", err)
+			}
+			// Only the speeder is flagged now (careful2's decision was undone).
+			rows, err := svc.ResponseList(id, true, "", 10)
+			if err != nil || len(rows) != 1 || rows[0].PublicID != ids["fast"] {
+				t.Fatalf("flagged or reviewed: %d rows, %v", len(rows), err)
+			}
+		})
+	}
+}
