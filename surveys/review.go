@@ -55,7 +55,7 @@ func (s *Service) reviewDelta(before, after *models.Response) ([]models.Tally, e
 		return nil, err
 	}
 	type id struct {
-		survey               uint64
+		survey            uint64
 		unit, dim, metric string
 	}
 	diff := map[id]models.Tally{}
