@@ -238,7 +238,12 @@ func (a *App) PostPassword(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	if err := a.staff.ChangePassword(current(c), in.Old, in.New); err != nil {
+	err := a.staff.ChangePassword(current(c), in.Old, in.New)
+	if errors.Is(err, staff.ErrBadLogin) {
+		// Not 401: the session is fine, only the old password is wrong.
+		return &surveys.InvalidError{Fields: map[string]string{"old": "原密码不正确 the current password is wrong"}}
+	}
+	if err != nil {
 		return err
 	}
 	a.audit(c, "password", nil, nil, "")

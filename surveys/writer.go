@@ -18,9 +18,10 @@ const maxBatch = 128
 // Under load one fsync covers many residents; alone, a response is written
 // at once, with no added wait. A 201 still means the response is committed.
 //
-// After a batch commits, its dedup claims are marked committed in one round
-// trip. Until then a claim stays "pending", which only means a duplicate
-// is refused by the database instead of by the claim.
+// After a batch commits and its waiters are answered, its dedup claims are
+// marked committed in one round trip. Until then a claim stays "pending",
+// which only means a duplicate is refused by the database instead of by
+// the claim.
 type writer struct {
 	store   *models.Store
 	claimer dedup.Claimer
@@ -79,19 +80,19 @@ func (w *writer) loop() {
 			rows = append(rows, req.r)
 		}
 		errs := w.insert(batch, rows)
+		// Answer first: the database is the guarantee, and a slow Redis
+		// must not hold residents' answers.
 		commits = commits[:0]
 		for i, req := range batch {
 			if errs[i] == nil {
 				commits = append(commits, req.commit)
 			}
+			req.done <- errs[i]
 		}
 		if len(commits) > 0 {
 			if err := w.claimer.CommitMany(context.Background(), commits); err != nil {
 				slog.Warn("dedup commit failed; the database still refuses duplicates", slog.Any("error", err))
 			}
-		}
-		for i, req := range batch {
-			req.done <- errs[i]
 		}
 	}
 }

@@ -202,6 +202,9 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		if err != nil {
 			return fmt.Errorf("MINYI_REDIS_URL: %w", err)
 		}
+		// Honour each call's deadline while reading, so a hung Redis costs
+		// a submission a fraction of a second, not go-redis's own timeouts.
+		opts.ContextTimeoutEnabled = true
 		rdb := redis.NewClient(opts)
 		defer rdb.Close()
 		if err := rdb.Ping(ctx).Err(); err != nil {

@@ -9,6 +9,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// callTimeout bounds every Redis call: the database decides when Redis is
+// slow, so waiting longer only delays residents.
+const callTimeout = 250 * time.Millisecond
+
 // Redis keeps claims in Redis, shared by every app instance.
 type Redis struct {
 	rdb    redis.UniversalClient
@@ -32,6 +36,8 @@ return 0`)
 
 // Claim implements Claimer with one SET NX GET round trip.
 func (r *Redis) Claim(ctx context.Context, key, submission string) (Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	old, err := r.rdb.SetArgs(ctx, r.prefix+key, encode(false, submission), redis.SetArgs{
 		Mode: "NX", Get: true, TTL: PendingTTL,
 	}).Result()
@@ -46,6 +52,8 @@ func (r *Redis) Claim(ctx context.Context, key, submission string) (Result, erro
 
 // Commit implements Claimer.
 func (r *Redis) Commit(ctx context.Context, key, submission string, ttl time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	if err := r.rdb.Set(ctx, r.prefix+key, encode(true, submission), ttl).Err(); err != nil {
 		return fmt.Errorf("dedup: redis commit: %w", err)
 	}
@@ -54,6 +62,8 @@ func (r *Redis) Commit(ctx context.Context, key, submission string, ttl time.Dur
 
 // CommitMany implements Claimer with one pipelined round trip.
 func (r *Redis) CommitMany(ctx context.Context, cs []Commit) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, c := range cs {
 			p.Set(ctx, r.prefix+c.Key, encode(true, c.Submission), c.TTL)
@@ -68,6 +78,8 @@ func (r *Redis) CommitMany(ctx context.Context, cs []Commit) error {
 
 // Release implements Claimer.
 func (r *Redis) Release(ctx context.Context, key, submission string) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	if err := releaseScript.Run(ctx, r.rdb, []string{r.prefix + key}, encode(false, submission)).Err(); err != nil {
 		return fmt.Errorf("dedup: redis release: %w", err)
 	}
