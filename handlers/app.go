@@ -162,11 +162,13 @@ func (a *App) routes(e *echo.Echo) {
 func (a *App) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
+		slug := c.Param("slug")
 		for _, l := range []struct {
 			key   string
 			limit int
-		}{{"ip:" + c.RealIP(), a.cfg.SubmitRate}, {"survey:" + c.Param("slug"), a.cfg.SurveyRate}} {
-			if l.limit <= 0 {
+		}{{"ip:" + c.RealIP(), a.cfg.SubmitRate}, {"survey:" + slug, a.cfg.SurveyRate}} {
+			// A malformed slug answers 404 later; never key a counter on it.
+			if l.limit <= 0 || strings.HasPrefix(l.key, "survey:") && !surveys.ValidSlug(slug) {
 				continue
 			}
 			ok, err := a.cfg.Limiter.Allow(ctx, l.key, l.limit, time.Second)

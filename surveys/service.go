@@ -114,7 +114,9 @@ func (s *Service) Published(slug string) (*Published, error) {
 		return c.p, nil
 	}
 	sv, err := s.Store.SurveyBySlug(slug)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && sv.PublishedVersionID == nil) {
+	// The exact slug only: MySQL's comparison ignores trailing spaces and,
+	// under a case-insensitive collation, case.
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (sv.PublishedVersionID == nil || sv.Slug != slug)) {
 		return nil, ErrNotFound
 	}
 	if err != nil {

@@ -46,7 +46,11 @@ func (c *Compiled) RandomAnswers(rng *rand.Rand) []Answer {
 		case KindSingle, KindMulti:
 			a.Values = []string{q.Options[rng.IntN(len(q.Options))].Code}
 		case KindText:
-			a.Text = "意见" + strconv.Itoa(rng.IntN(1000))
+			text := []rune("意见" + strconv.Itoa(rng.IntN(1000)))
+			if q.MaxLength > 0 && len(text) > q.MaxLength {
+				text = text[:q.MaxLength]
+			}
+			a.Text = string(text)
 		}
 		out = append(out, a)
 	}
