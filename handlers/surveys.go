@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,30 +21,57 @@ type SurveyPage struct {
 	Def      *surveys.Definition
 	Slug     string
 	Version  int64
-	State    string // "open", "answered" or "closed"
+	State    string // "open", "answered", "closed" or "preview" (staff; submitting off)
 	Endpoint string
 	Scale    []surveys.Option
 	Total    int
+	// Dedup is the survey's dedup mode (device, token or phone); the
+	// template falls back to Def.Dedup when it is empty.
+	Dedup string
+	// Token is an invitation token to put into the page (data-token on the
+	// form), trimmed and at most 64 characters. The respondent page leaves
+	// it empty: its body is cached and shared by every resident, so the
+	// script reads the token from the address (?t=) instead.
+	Token string
+	// HasToken says the address carries an invitation (?t=): the page then
+	// starts with the code card hidden. It is part of the cache key.
+	HasToken bool
 }
 
-// GetSurveyPage handles GET /s/:slug, the respondent page.
+// GetSurveyPage handles GET /s/:slug[?t=TOKEN], the respondent page.
 func (a *App) GetSurveyPage(c echo.Context) error {
 	p, err := a.published(c)
 	if err != nil {
 		return err
 	}
-	device := a.ensureDevice(c)
+	device := a.ensureDevice(c) // every mode issues the cookie
+	mode := p.Compiled.Def.Dedup
+	if mode == "" {
+		mode = surveys.DedupDevice
+	}
 	state := "open"
 	if !p.Open(time.Now()) {
 		state = "closed"
-	} else if p.Compiled.Def.Dedup == surveys.DedupDevice {
+	} else if mode == surveys.DedupDevice {
+		// Only the device is known before submitting: token and phone
+		// surveys learn who answered from the submission itself.
 		answered, err := a.svc.Store.HasResponded(p.Survey.ID, "d:"+device)
 		if err == nil && answered {
 			state = "answered"
 		}
 	}
+	// The invitation of the address: ?t= as printed in invitation links (or
+	// the older ?token=), trimmed; longer than any token (64) is none, as in
+	// the script.
+	token := strings.TrimSpace(c.QueryParam("t"))
+	if token == "" {
+		token = strings.TrimSpace(c.QueryParam("token"))
+	}
+	hasToken := mode == surveys.DedupToken && state == "open" && token != "" && len(token) <= 64
 	c.Response().Header().Set("Cache-Control", "no-store")
-	key := fmt.Sprintf("page/%d/%s", p.Version, state)
+	// The body is cached per version, state and, for token surveys, whether
+	// the address has a token; the token itself never enters the body.
+	key := fmt.Sprintf("page/%d/%s/%t", p.Version, state, hasToken)
 	return a.bodies.serve(c, key, echo.MIMETextHTMLCharsetUTF8, func() ([]byte, error) {
 		var b bytes.Buffer
 		err := a.templates.ExecuteTemplate(&b, "survey.html", SurveyPage{
@@ -54,6 +82,8 @@ func (a *App) GetSurveyPage(c echo.Context) error {
 			Endpoint: "/api/v1/surveys/" + p.Survey.Slug + "/responses",
 			Scale:    p.Compiled.ScaleOptions(),
 			Total:    p.Compiled.QuestionCount(),
+			Dedup:    mode,
+			HasToken: hasToken,
 		})
 		return b.Bytes(), err
 	})
@@ -167,7 +197,14 @@ func (a *App) published(c echo.Context) (*surveys.Published, error) {
 	if !surveys.ValidSlug(slug) {
 		return nil, surveys.ErrNotFound
 	}
-	return a.svc.Published(slug)
+	p, err := a.svc.Published(slug)
+	var stale *surveys.DefinitionError
+	if errors.As(err, &stale) {
+		// A stored version the validator refuses is the server's fault: a
+		// 500, logged in full, not a 422 listing the definition to residents.
+		return nil, fmt.Errorf("handlers: published version of %s: %v", slug, err)
+	}
+	return p, err
 }
 
 // publicResults returns the survey when its results may be shown to anyone.

@@ -296,6 +296,21 @@ func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, er
 	if len(fields) > 0 {
 		return nil, &InvalidError{Fields: fields}
 	}
+	// Short codes have 40 bits: a clash with an earlier batch is rare but
+	// possible, and the unique index refuses the batch; draw again.
+	for attempt := 0; ; attempt++ {
+		out, rows := s.drawTokens(id, n, unit)
+		err := s.Store.CreateTokens(rows)
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, models.ErrDuplicate) || attempt == 2 {
+			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+	}
+}
+
+func (s *Service) drawTokens(id uint64, n int, unit string) ([]IssuedToken, []models.Token) {
 	batch := uint64(time.Now().UnixNano())
 	out := make([]IssuedToken, n)
 	rows := make([]models.Token, n)
@@ -306,10 +321,7 @@ func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, er
 		rows[i] = models.Token{SurveyID: id, Hash: s.hash("token", t), ShortHash: s.hash("token", normalizeShort(short)),
 			UnitCode: unit, Batch: batch}
 	}
-	if err := s.Store.CreateTokens(rows); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return out, nil
+	return out, rows
 }
 
 // TokenCounts returns how many invitations a survey has and how many answered.

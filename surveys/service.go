@@ -262,7 +262,8 @@ func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
 				"phone": "请填写11位手机号码 enter an 11-digit mainland mobile number",
 			}}
 		}
-		return "p:" + s.hash("phone", phone), nil
+		// Keyed per survey, so the same person cannot be linked across surveys.
+		return "p:" + s.hash("phone", fmt.Sprintf("%d:%s", p.Survey.ID, phone)), nil
 	case DedupToken:
 		tok := strings.TrimSpace(in.Submission.Token)
 		if tok == "" || len(tok) > 64 {

@@ -14,6 +14,7 @@ const (
 	MaxQuestions      = 500
 	MaxOptions        = 200
 	MaxTextLimit      = 10000
+	MaxWeight         = 1000
 	maxNameLength     = 200
 	maxSummaryLength  = 2000
 	maxIntroLength    = 5000
@@ -64,16 +65,29 @@ func (c *checker) text(path, value string, required bool, limit int) {
 	}
 }
 
+// code checks a code and that seen holds no other code equal to it, case
+// aside: tally keys made of codes sit in unique indexes, and MySQL's default
+// collations fold case, so "M" and "m" would be counted as one option.
 func (c *checker) code(path, value string, seen map[string]string) {
+	key := strings.ToLower(value)
 	switch {
 	case value == "":
 		c.add(path, "代码必填 code required")
 	case !codePattern.MatchString(value):
 		c.add(path, "代码只能含字母、数字、_ + - . (最长64) code must be letters, digits, _ + - . (max 64)")
-	case seen[value] != "":
-		c.add(path, "代码重复，已用于 %s duplicate code, already used at %s", seen[value], seen[value])
+	case seen[key] != "":
+		c.add(path, "代码重复（不区分大小写），已用于 %s duplicate code (case aside), already used at %s", seen[key], seen[key])
 	default:
-		seen[value] = path
+		seen[key] = path
+	}
+}
+
+// weight checks an area or item weight: 0 (the default, 1) to MaxWeight.
+// Larger ones would overflow the weighted sums into infinities, which no
+// results body can carry; NaN fails too.
+func (c *checker) weight(path string, w float64) {
+	if !(w >= 0 && w <= MaxWeight) {
+		c.add(path, "权重须在0-%d之间（0为默认1） weight must be 0-%d (0 means the default, 1)", MaxWeight, MaxWeight)
 	}
 }
 
@@ -90,11 +104,12 @@ func (d *Definition) Validate() error {
 	if d.Year < 1949 || d.Year > 2200 {
 		c.add("year", "年份无效 year out of range")
 	}
-	if d.Legal != nil {
-		for field, v := range map[string]string{"form_no": d.Legal.FormNo, "issuer": d.Legal.Issuer,
-			"approver": d.Legal.Approver, "approval_no": d.Legal.ApprovalNo, "valid_until": d.Legal.ValidUntil} {
-			c.text("legal."+field, v, false, maxNameLength)
-		}
+	if l := d.Legal; l != nil {
+		c.text("legal.form_no", l.FormNo, false, maxNameLength)
+		c.text("legal.issuer", l.Issuer, false, maxNameLength)
+		c.text("legal.approver", l.Approver, false, maxNameLength)
+		c.text("legal.approval_no", l.ApprovalNo, false, maxNameLength)
+		c.text("legal.valid_until", l.ValidUntil, false, maxNameLength)
 	}
 	switch d.Dedup {
 	case DedupDevice, DedupToken, DedupPhone:
@@ -137,9 +152,7 @@ func (d *Definition) Validate() error {
 		c.code(p+".code", a.Code, areas)
 		c.text(p+".name", a.Name, true, maxNameLength)
 		c.text(p+".summary", a.Summary, false, maxSummaryLength)
-		if a.Weight < 0 {
-			c.add(p+".weight", "权重不能为负 weight must not be negative")
-		}
+		c.weight(p+".weight", a.Weight)
 		if len(a.Questions) == 0 {
 			c.add(p+".questions", "每个领域至少一题 each area needs a question")
 		}
@@ -210,13 +223,12 @@ func (d *Definition) validateScale(c *checker) {
 
 func (d *Definition) validateQuestion(c *checker, p string, q Question, seen map[string]string) {
 	c.code(p+".code", q.Code, seen)
-	if q.Code == "unit" || q.Code == "submission_id" {
+	switch q.Code {
+	case "unit", "submission_id", "phone", "token", "answers":
 		c.add(p+".code", "代码为保留字 code is reserved")
 	}
 	c.text(p+".text", q.Text, true, maxQuestionLength)
-	if q.Weight < 0 {
-		c.add(p+".weight", "权重不能为负 weight must not be negative")
-	}
+	c.weight(p+".weight", q.Weight)
 	switch q.Kind {
 	case KindSatisfaction, KindText:
 		if len(q.Options) > 0 {

@@ -338,6 +338,9 @@ func loadSecret(cfg config, store *models.Store) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the generated secret: %w", err)
 	}
+	slog.Warn("MINYI_SECRET is not set: using a secret generated into the database. " +
+		"Set it (and keep it out of the database) before a phone-mode survey: with both, " +
+		"a copy of the database would let someone recover numbers by trying every mobile number")
 	return []byte(s), nil
 }
 

@@ -6,6 +6,12 @@
  * Network errors, 429 and 5xx are retried with backoff until the server
  * answers. Plain ES5 plus what old Android WebViews have; no inline code, so
  * the page runs under a CSP without 'unsafe-inline'.
+ *
+ * Sampling modes (data-dedup): "device" counts the signed cookie; "token"
+ * sends the invitation token from the address (?t=, or ?token=) or the code
+ * the resident types; "phone" sends the mobile number typed in. The staff
+ * preview (data-state="preview") shows the same form but never writes
+ * localStorage and never sends a request.
  */
 (function () {
   'use strict';
@@ -31,16 +37,18 @@
   }
 
   // Storage: localStorage when it works (it may not in private modes or when
-  // full), a map in memory otherwise.
-  var store = (function () {
+  // full) and is wanted (not in the staff preview), a map in memory otherwise.
+  function makeStore(useLocal) {
     var mem = {};
     var ls = null;
-    try {
-      ls = window.localStorage;
-      ls.setItem('minyi:probe', '1');
-      ls.removeItem('minyi:probe');
-    } catch (e) {
-      ls = null;
+    if (useLocal) {
+      try {
+        ls = window.localStorage;
+        ls.setItem('minyi:probe', '1');
+        ls.removeItem('minyi:probe');
+      } catch (e) {
+        ls = null;
+      }
     }
     return {
       get: function (key) {
@@ -80,7 +88,8 @@
         each(keys, this.remove);
       }
     };
-  })();
+  }
+  var store = null;
 
   // uuid4 makes a random (version 4) UUID.
   function uuid4() {
@@ -170,15 +179,37 @@
     return (body && typeof body === 'object' && body.error && typeof body.error === 'object') ? body.error : {};
   }
 
-  function tokenFromURL() {
-    var m = /[?&]token=([^&#]*)/.exec(window.location.search || '');
+  // queryParam returns a parameter of the page's address, or ''.
+  function queryParam(name) {
+    var m = new RegExp('[?&]' + name + '=([^&#]*)').exec(window.location.search || '');
     if (!m) return '';
     try { return decodeURIComponent(m[1].replace(/\+/g, ' ')); } catch (e) { return ''; }
+  }
+
+  // tokenFromURL returns the invitation token of the address: ?t= (as
+  // printed in invitation links and QR codes) or the older ?token=. Like the
+  // server, it ignores anything longer than 64 characters.
+  function tokenFromURL() {
+    var t = trim(queryParam('t'));
+    if (!t) t = trim(queryParam('token'));
+    return t.length <= 64 ? t : '';
+  }
+
+  // normalizePhone drops spaces, dashes and a +86 prefix and turns
+  // full-width digits into ASCII ones: "+86 138-0013-8000" → "13800138000".
+  function normalizePhone(v) {
+    v = String(v).replace(/[\uff10-\uff19]/g, function (d) {
+      return String.fromCharCode(d.charCodeAt(0) - 0xfee0);
+    }).replace(/[\s\-()\u3000]/g, '');
+    if (/^(\+|00)?86\d{11}$/.test(v)) v = v.slice(v.length - 11);
+    return v;
   }
 
   function init() {
     var main = document.getElementById('main');
     var form = document.getElementById('survey');
+    var preview = !!main && main.getAttribute('data-state') === 'preview';
+    store = makeStore(!preview);
 
     if (!form) {
       // The server rendered a screen; once answered, nothing is left to keep.
@@ -193,16 +224,29 @@
     var slug = form.getAttribute('data-slug') || '';
     var endpoint = form.getAttribute('data-endpoint') || '';
     var version = form.getAttribute('data-version') || '';
+    var mode = form.getAttribute('data-dedup') || 'device';
     var surveyURL = /\/responses\/?$/.test(endpoint) ?
       endpoint.replace(/\/responses\/?$/, '') :
       '/api/v1/surveys/' + encodeURIComponent(slug);
-    var draftKey = DRAFT_PREFIX + slug + ':' + version;
-    var doneKey = DONE_PREFIX + slug;
+    // The invitation of the address; the page's HTML is shared by everybody
+    // (it is cached), so the token is read here, not rendered by the server.
+    var urlToken = mode === 'token' ? (tokenFromURL() || trim(form.getAttribute('data-token') || '')) : '';
+    // Each invitation link keeps its own draft: two residents who share a
+    // phone, each with a link, never see each other's answers.
+    var draftKey = DRAFT_PREFIX + slug + ':' + version + (urlToken ? ':t:' + urlToken : '');
+    // Only a device-mode survey is "done" for the whole browser: a token or a
+    // phone number counts a person, and another person may use this phone.
+    var doneKey = mode === 'device' ? DONE_PREFIX + slug : '';
 
     var questions = [];
     each(form.querySelectorAll('[data-question]'), function (q) { questions.push(q); });
     var unitSelect = form.querySelector('select[name="unit"]');
     var unitWrap = document.getElementById('field-unit');
+    var tokenCard = document.getElementById('card-token');
+    var tokenWrap = mode === 'token' ? document.getElementById('field-token') : null;
+    var tokenInput = tokenWrap && tokenWrap.querySelector('input');
+    var phoneWrap = mode === 'phone' ? document.getElementById('field-phone') : null;
+    var phoneInput = phoneWrap && phoneWrap.querySelector('input');
     var button = document.getElementById('submit');
     var statusEl = document.getElementById('status');
     var progressEl = document.getElementById('progress');
@@ -211,7 +255,7 @@
     var total = (progressEl && parseInt(progressEl.getAttribute('data-total'), 10)) || questions.length;
 
     // A survey this browser already completed shows the answered screen.
-    if (store.get(doneKey) === '1') {
+    if (doneKey && store.get(doneKey) === '1') {
       showScreen('answered');
       return;
     }
@@ -252,7 +296,11 @@
       });
     }
 
-    // Draft: {submission_id, started_at, answers, unit}, one per survey version.
+    // Draft: {submission_id, started_at, answers, unit, token, phone}, one per
+    // survey version (and invitation link). token is the invitation sent (the
+    // typed code, else the address's), typed whether the resident typed it;
+    // phone is kept only until the submission is answered, so that a retry
+    // after a dropped connection works.
     function loadDraft() {
       var d = null;
       var raw = store.get(draftKey);
@@ -264,7 +312,17 @@
       if (typeof d.started_at !== 'string' || !d.started_at) d.started_at = new Date().toISOString();
       if (!d.answers || typeof d.answers !== 'object') d.answers = {};
       if (typeof d.unit !== 'string') d.unit = '';
+      if (typeof d.token !== 'string') d.token = '';
+      if (typeof d.phone !== 'string') d.phone = '';
       return d;
+    }
+
+    // token is the invitation to send: the code typed in, else the address's
+    // (unless the server refused it).
+    var urlTokenOK = true;
+    function token() {
+      var typed = tokenInput ? trim(tokenInput.value) : '';
+      return typed || (urlTokenOK ? urlToken : '');
     }
 
     var draft = loadDraft();
@@ -282,6 +340,11 @@
       });
       draft.answers = answers;
       if (unitSelect) draft.unit = unitSelect.value;
+      if (tokenInput) {
+        draft.token = token();
+        draft.typed = trim(tokenInput.value) !== '';
+      }
+      if (phoneInput) draft.phone = phoneInput.value;
       store.set(draftKey, JSON.stringify(draft));
     }
 
@@ -313,13 +376,17 @@
       unitSelect.value = draft.unit;
       if (unitSelect.value !== draft.unit) unitSelect.value = '';
     }
+    if (tokenInput && draft.typed === true && draft.token) tokenInput.value = draft.token;
+    if (phoneInput && draft.phone) phoneInput.value = draft.phone;
+    // The code card is for residents without a link, or whose link failed.
+    if (tokenCard) tokenCard.hidden = !!urlToken && !trim(tokenInput.value);
     saveDraft();
     updateProgress();
 
     // Errors and status.
     function wrapOf(el) {
       while (el && el !== form) {
-        if (el.getAttribute && (el.hasAttribute('data-question') || el === unitWrap)) return el;
+        if (el.getAttribute && (el.hasAttribute('data-question') || el === unitWrap || el === tokenWrap || el === phoneWrap)) return el;
         el = el.parentNode;
       }
       return null;
@@ -339,7 +406,21 @@
     }
 
     function allWraps() {
-      return unitWrap ? [unitWrap].concat(questions) : questions;
+      var w = [];
+      if (tokenWrap) w.push(tokenWrap);
+      if (phoneWrap) w.push(phoneWrap);
+      if (unitWrap) w.push(unitWrap);
+      return w.concat(questions);
+    }
+
+    var MSG_TOKEN = '请输入邀请码 Enter your invitation code';
+    var MSG_TOKEN_BAD = '邀请码无效或已使用 This invitation code is not valid';
+    var MSG_PHONE = '请填写11位手机号码 Enter an 11-digit mainland mobile number';
+
+    // showTokenError reveals the code card with a message next to the input.
+    function showTokenError(msg) {
+      if (tokenCard) tokenCard.hidden = false;
+      setError(tokenWrap, msg);
     }
 
     // setStatus shows a Chinese line and an optional second (English) line.
@@ -371,6 +452,19 @@
 
     function validate() {
       var missing = [];
+      if (tokenWrap && !token()) {
+        showTokenError(MSG_TOKEN);
+        missing.push(tokenWrap);
+      }
+      if (phoneWrap) {
+        var ph = normalizePhone(phoneInput.value);
+        if (!/^1[3-9]\d{9}$/.test(ph)) {
+          setError(phoneWrap, MSG_PHONE);
+          missing.push(phoneWrap);
+        } else if (ph !== phoneInput.value) {
+          phoneInput.value = ph;
+        }
+      }
       if (unitSelect && !unitSelect.value) {
         setError(unitWrap || unitSelect.parentNode, '请选择被评价单位 Please choose the unit being evaluated.');
         missing.push(unitWrap || unitSelect.parentNode);
@@ -390,8 +484,8 @@
     function buildBody() {
       var b = { submission_id: draft.submission_id };
       if (unitSelect) b.unit = unitSelect.value;
-      var token = tokenFromURL();
-      if (token) b.token = token;
+      if (mode === 'token') b.token = sentToken = token();
+      if (phoneInput) b.phone = normalizePhone(phoneInput.value);
       b.started_at = draft.started_at;
       b.answers = {};
       each(questions, function (q) {
@@ -408,6 +502,7 @@
     var attempt = 0;
     var retryTimer = null;
     var refreshed = false;
+    var sentToken = '';
 
     function stop() {
       sending = false;
@@ -421,7 +516,11 @@
       stop();
       if (screen !== 'closed') {
         store.remove(draftKey);
-        store.set(doneKey, '1');
+        if (doneKey) store.set(doneKey, '1');
+      } else if (draft.phone) {
+        // A closed survey keeps the answers, not the number.
+        draft.phone = '';
+        store.set(draftKey, JSON.stringify(draft));
       }
       setStatus('');
       showScreen(screen);
@@ -455,7 +554,11 @@
       var other = [];
       for (var code in fields) {
         if (!has(fields, code)) continue;
-        var wrap = code === 'unit' ? unitWrap : document.getElementById('q-' + code);
+        var wrap = code === 'unit' ? unitWrap :
+          code === 'phone' && phoneWrap ? phoneWrap :
+            code === 'token' && tokenWrap ? tokenWrap :
+              document.getElementById('q-' + code);
+        if (wrap && wrap === tokenWrap) tokenCard.hidden = false;
         if (wrap && form.contains(wrap)) setError(wrap, String(fields[code]));
         else other.push(String(fields[code]));
       }
@@ -487,13 +590,41 @@
       });
     }
 
+    // tokenRefused shows that the server did not accept the invitation.
+    function tokenRefused() {
+      stop();
+      // A refused link is not sent again: the resident types the printed
+      // code (the long token of the link means nothing to them).
+      if (sentToken === urlToken) urlTokenOK = false;
+      showTokenError(MSG_TOKEN_BAD);
+      setStatus('error', '邀请码无效或已使用', 'This invitation code is not valid.');
+      focusField(tokenWrap);
+    }
+
+    // usedScreen shows "this invitation has already been used". The draft is
+    // kept: the resident may have another code.
+    function usedScreen() {
+      stop();
+      if (sentToken === urlToken) urlTokenOK = false;
+      setStatus('');
+      showScreen('used');
+    }
+
     function handle(res) {
       var s = res.status;
       var err = errorOf(res.body);
       if (s === 200 || s === 201) return finish('thanks');
-      if (s === 409 && (!err.code || err.code === 'duplicate')) return finish('answered');
+      if (s === 409 && (!err.code || err.code === 'duplicate')) {
+        return mode === 'token' && document.getElementById('screen-used') ? usedScreen() : finish('answered');
+      }
       if (s === 410) return finish('closed');
       if (retryable(s)) return retryLater(res);
+      if (s === 403 && mode === 'token') {
+        // In token mode a 403 is about the invitation, unless the server
+        // says the respondent cookie is missing: then get one, once.
+        if (sentToken && !refreshed && /cookie/i.test(String(err.message || ''))) return refreshCookie();
+        return tokenRefused();
+      }
       if (s === 403 && !refreshed) return refreshCookie();
       stop();
       if (s === 422) return showInvalid(res);
@@ -505,6 +636,10 @@
     function send() {
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = null;
+      if (preview || !endpoint) {
+        stop();
+        return;
+      }
       if (attempt === 0) setStatus('info', '正在提交…', 'Submitting…');
       request('POST', endpoint, body, handle);
     }
@@ -516,8 +651,9 @@
       updateProgress();
     });
     form.addEventListener('input', function (e) {
-      if (e.target && e.target.tagName === 'TEXTAREA') {
-        clearError(wrapOf(e.target));
+      var el = e.target;
+      if (el && (el.tagName === 'TEXTAREA' || el === tokenInput || el === phoneInput)) {
+        clearError(wrapOf(el));
         saveSoon();
         updateProgress();
       }
@@ -529,9 +665,14 @@
       each(allWraps(), clearError);
       setStatus('');
       var missing = validate();
+      if (preview) {
+        setStatus('info', '预览：提交已关闭', 'Preview: submitting is off.');
+        if (missing.length) focusField(missing[0]);
+        return;
+      }
       if (missing.length) {
-        setStatus('error', '还有 ' + missing.length + ' 道必答题未完成，请查看标出的题目。',
-          missing.length + ' required question(s) still need an answer.');
+        setStatus('error', '还有 ' + missing.length + ' 项必答内容未完成，请查看标出的地方。',
+          missing.length + ' required item(s) still need an answer.');
         focusField(missing[0]);
         return;
       }
@@ -543,6 +684,18 @@
       form.setAttribute('aria-busy', 'true');
       send();
     });
+    var another = document.getElementById('use-another');
+    if (another) {
+      another.addEventListener('click', function () {
+        // Back to the form for another code; the answers are all still there.
+        each(document.querySelectorAll('.screen'), function (sc) { sc.hidden = true; });
+        form.hidden = false;
+        tokenInput.value = '';
+        saveDraft();
+        showTokenError(MSG_TOKEN);
+        focusField(tokenWrap);
+      });
+    }
     window.addEventListener('online', retryNow);
     window.addEventListener('pagehide', flush);
     document.addEventListener('visibilitychange', function () {
@@ -550,7 +703,8 @@
       else flush();
     });
 
-    button.disabled = false;
+    // The preview keeps its button disabled: submitting is off.
+    button.disabled = preview;
   }
 
   if (document.readyState === 'loading') {
