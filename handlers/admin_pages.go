@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"strings"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -108,6 +109,10 @@ func (a *App) GetPreviewPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	// The designer shows this page in a phone-shaped frame of its own.
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "frame-ancestors 'none'", "frame-ancestors 'self'", 1))
 	return c.HTMLBlob(http.StatusOK, b.Bytes())
 }

@@ -313,3 +313,21 @@ func TestUserManagement(t *testing.T) {
 		t.Fatalf("audit: %s", r.Raw)
 	}
 }
+
+func TestPreviewMayBeFramedBySameOriginOnly(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	d := signIn(t, in, models.RoleViewer)
+	p, err := in.Svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := d.do(http.MethodGet, fmt.Sprintf("/admin/surveys/%d/preview", p.Survey.ID), nil)
+	if r.Status != 200 || r.Header.Get("X-Frame-Options") != "SAMEORIGIN" ||
+		!strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'self'") {
+		t.Fatalf("preview: %d, X-Frame-Options %q, CSP %q", r.Status, r.Header.Get("X-Frame-Options"), r.Header.Get("Content-Security-Policy"))
+	}
+	r = d.do(http.MethodGet, "/admin", nil)
+	if r.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Fatal("other staff pages must not be framed")
+	}
+}

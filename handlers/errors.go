@@ -82,7 +82,7 @@ func classify(err error) (int, errorDetail) {
 		return http.StatusConflict, errorDetail{Code: "conflict", Message: "问卷尚未发布 the survey has not been published"}
 	case errors.As(err, &invalid):
 		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid",
-			Message: "部分回答需要修改 some answers need fixing", Fields: invalid.Fields}
+			Message: "请修改标出的内容 please fix what is marked", Fields: invalid.Fields}
 	case errors.Is(err, surveys.ErrMalformed):
 		return http.StatusBadRequest, errorDetail{Code: "malformed",
 			Message: "提交内容不是有效的JSON the body is not the JSON this endpoint expects"}
