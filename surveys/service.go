@@ -53,6 +53,7 @@ type Service struct {
 	bySlug   map[string]cachedSurvey
 	results  map[uint64]map[string]cachedResults // survey → unit → scored results
 	medians  map[uint64]cachedMedian
+	shared   map[string]bool // survey:address known to be shared
 }
 
 type cachedSurvey struct {
@@ -88,6 +89,7 @@ func NewService(store *models.Store, claimer dedup.Claimer, broker live.Broker, 
 		bySlug:   map[string]cachedSurvey{},
 		results:  map[uint64]map[string]cachedResults{},
 		medians:  map[uint64]cachedMedian{},
+		shared:   map[string]bool{},
 	}
 }
 
@@ -318,9 +320,10 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 const medianTTL = 30 * time.Second
 
 type cachedMedian struct {
-	median time.Duration
-	n      int64
-	at     time.Time
+	median     time.Duration
+	n          int64
+	at         time.Time
+	refreshing bool
 }
 
 // qualityContext gathers what the flags need from the survey's other
@@ -328,29 +331,82 @@ type cachedMedian struct {
 // need it are skipped.
 func (s *Service) qualityContext(surveyID uint64, ipHash string) Context {
 	var ctx Context
-	s.mu.Lock()
-	m, ok := s.medians[surveyID]
-	s.mu.Unlock()
-	// Until the median rule applies, the count is small and cheap to reread.
-	if !ok || time.Since(m.at) > medianTTL || m.n < speederMedianMin {
-		ms, n, err := s.Store.MedianDuration(surveyID)
-		if err != nil {
-			slog.Warn("quality: median completion time", slog.Any("error", err))
-		}
-		m = cachedMedian{time.Duration(ms) * time.Millisecond, n, time.Now()}
-		s.mu.Lock()
-		s.medians[surveyID] = m
-		s.mu.Unlock()
-	}
+	m := s.median(surveyID)
 	ctx.Median, ctx.WithDuration = m.median, m.n
 	if ipHash != "" {
-		shared, err := s.Store.AddressHasAtLeast(surveyID, ipHash, sharedAddressMin)
-		if err != nil {
-			slog.Warn("quality: responses per address", slog.Any("error", err))
-		}
-		ctx.SharedAddress = shared
+		ctx.SharedAddress = s.sharedAddress(surveyID, ipHash)
 	}
 	return ctx
+}
+
+// maxSharedKnown bounds the memory of addresses known to be shared.
+const maxSharedKnown = 100_000
+
+// sharedAddress reports whether an address already sent sharedAddressMin
+// responses to the survey. An address once shared stays shared, so those
+// are remembered and not asked again (a flood from one address then costs
+// no query at all).
+func (s *Service) sharedAddress(surveyID uint64, ipHash string) bool {
+	key := fmt.Sprintf("%d:%s", surveyID, ipHash)
+	s.mu.Lock()
+	known := s.shared[key]
+	s.mu.Unlock()
+	if known {
+		return true
+	}
+	shared, err := s.Store.AddressHasAtLeast(surveyID, ipHash, sharedAddressMin)
+	if err != nil {
+		slog.Warn("quality: responses per address", slog.Any("error", err))
+	}
+	if shared {
+		s.mu.Lock()
+		if len(s.shared) >= maxSharedKnown {
+			clear(s.shared)
+		}
+		s.shared[key] = true
+		s.mu.Unlock()
+	}
+	return shared
+}
+
+// median returns the survey's median completion time. Until the median
+// rule applies the count is small and cheap to read each time; after that
+// one request at a time refreshes it in the background every medianTTL
+// (finding the middle of a million rows takes a while) and the others use
+// the value they have.
+func (s *Service) median(surveyID uint64) cachedMedian {
+	s.mu.Lock()
+	m, ok := s.medians[surveyID]
+	fresh := time.Since(m.at) < medianTTL
+	switch {
+	case ok && (m.refreshing || m.n >= speederMedianMin && fresh):
+		s.mu.Unlock()
+		return m
+	case ok && m.n >= speederMedianMin:
+		m.refreshing = true
+		s.medians[surveyID] = m
+		s.mu.Unlock()
+		go s.refreshMedian(surveyID)
+		return m
+	}
+	// Not known yet, or still few: read it now, one request at a time
+	// (the others go on without the median rule meanwhile).
+	m.refreshing = true
+	s.medians[surveyID] = m
+	s.mu.Unlock()
+	return s.refreshMedian(surveyID)
+}
+
+func (s *Service) refreshMedian(surveyID uint64) cachedMedian {
+	ms, n, err := s.Store.MedianDuration(surveyID)
+	if err != nil {
+		slog.Warn("quality: median completion time", slog.Any("error", err))
+	}
+	m := cachedMedian{median: time.Duration(ms) * time.Millisecond, n: n, at: time.Now()}
+	s.mu.Lock()
+	s.medians[surveyID] = m
+	s.mu.Unlock()
+	return m
 }
 
 // hash is a keyed HMAC, so phone numbers and addresses are never stored in clear.
