@@ -2,6 +2,7 @@ package dedup_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -134,5 +135,27 @@ func TestCommitMany(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestMemoryClaimsStayBounded(t *testing.T) {
+	m := dedup.NewMemory()
+	ctx := context.Background()
+	for i := range dedup.MaxMemoryClaims + 10 {
+		k := "k" + strconv.Itoa(i)
+		m.Claim(ctx, k, "s")
+		m.Commit(ctx, k, "s", time.Hour)
+	}
+	if n := m.Len(); n > dedup.MaxMemoryClaims {
+		t.Fatalf("%d claims held, bound %d", n, dedup.MaxMemoryClaims)
+	}
+	// A pending claim survives the purge: it guards a write in flight.
+	m.Claim(ctx, "pending", "p")
+	for i := range dedup.MaxMemoryClaims {
+		k := "j" + strconv.Itoa(i)
+		m.Commit(ctx, k, "s", time.Hour)
+	}
+	if r, _ := m.Claim(ctx, "pending", "other"); r.State != dedup.Pending {
+		t.Fatalf("pending claim lost in the purge: %+v", r)
 	}
 }

@@ -40,12 +40,31 @@ func (m *Memory) Claim(_ context.Context, key, submission string) (Result, error
 	return Result{State: Won}, nil
 }
 
+// MaxMemoryClaims bounds the claims kept in process. Past it, committed
+// claims are forgotten: the database still refuses those duplicates, a
+// little more slowly, and memory stays flat however many residents answer.
+const MaxMemoryClaims = 100_000
+
 // Commit implements Claimer.
 func (m *Memory) Commit(_ context.Context, key, submission string, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if len(m.claims) >= MaxMemoryClaims {
+		for k, c := range m.claims {
+			if decode(c.value).State == Committed {
+				delete(m.claims, k)
+			}
+		}
+	}
 	m.claims[key] = memoryClaim{encode(true, submission), m.now().Add(ttl)}
 	return nil
+}
+
+// Len counts the claims held.
+func (m *Memory) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.claims)
 }
 
 // CommitMany implements Claimer.
