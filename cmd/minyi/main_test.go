@@ -193,3 +193,28 @@ func TestSeedAndRebuildCommands(t *testing.T) {
 		t.Fatal("rebuilding an unknown survey should fail")
 	}
 }
+
+func TestAdminCreateCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) string { return map[string]string{"MINYI_DATA_DIR": dir}[k] }
+	var out bytes.Buffer
+	err := adminCommand([]string{"create", "--user", "li.ming", "--role", "designer"}, env, strings.NewReader("a-long-password-789\n"), &out)
+	if err != nil || !strings.Contains(out.String(), "created li.ming (designer)") {
+		t.Fatalf("admin create: %v, %q", err, out.String())
+	}
+	if err := adminCommand([]string{"create", "--user", "li.ming", "--role", "designer"}, env, strings.NewReader("a-long-password-789\n"), io.Discard); err == nil {
+		t.Fatal("the same name twice was accepted")
+	}
+	if err := adminCommand([]string{"create", "--user", "wang", "--role", "designer"}, env, strings.NewReader("short\n"), io.Discard); err == nil {
+		t.Fatal("a short password was accepted")
+	}
+	if err := adminCommand([]string{"delete"}, env, strings.NewReader(""), io.Discard); err == nil {
+		t.Fatal("an unknown sub-command was accepted")
+	}
+	// The new account signs in on the server.
+	base, _ := serve(t, config{Addr: "127.0.0.1:0", DataDir: dir})
+	resp, err := http.Post(base+"/api/v1/admin/login", "application/json", strings.NewReader(`{"name":"li.ming","password":"a-long-password-789"}`))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign in as the created user: %v %v", resp, err)
+	}
+}
