@@ -358,24 +358,35 @@ func (a *App) setOpen(c echo.Context, open bool) error {
 // [?version=draft|published]: the definition as a JSON file, the same
 // format POST /api/v1/admin/surveys takes as "definition".
 func (a *App) GetDefinitionExport(c echo.Context) error {
-	id, err := idParam(c)
+	id, def, err := a.requestedDefinition(c)
 	if err != nil {
 		return err
 	}
+	a.audit(c, "survey.export", &id, nil, "definition")
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.json"`, def.Slug))
+	return c.JSONPretty(http.StatusOK, def, "  ")
+}
+
+// requestedDefinition returns the survey id of the route and its draft
+// definition, or its published one with ?version=published (or when there
+// is no draft).
+func (a *App) requestedDefinition(c echo.Context) (uint64, *surveys.Definition, error) {
+	id, err := idParam(c)
+	if err != nil {
+		return 0, nil, err
+	}
 	d, err := a.svc.SurveyDetail(id)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	def := d.DraftDefinition
 	if c.QueryParam("version") == "published" || def == nil {
 		def = d.PublishedDefinition
 	}
 	if def == nil {
-		return errBadID
+		return 0, nil, errBadID
 	}
-	a.audit(c, "survey.export", &id, nil, "definition")
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.json"`, def.Slug))
-	return c.JSONPretty(http.StatusOK, def, "  ")
+	return id, def, nil
 }
 
 type tokenCounts struct {

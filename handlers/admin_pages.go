@@ -82,20 +82,9 @@ func (a *App) GetAuditPage(c echo.Context) error { return a.adminPage(c, "admin-
 // the respondent page exactly as residents see it, for the draft (or the
 // published version), with submitting turned off.
 func (a *App) GetPreviewPage(c echo.Context) error {
-	id, err := idParam(c)
+	_, def, err := a.requestedDefinition(c)
 	if err != nil {
 		return err
-	}
-	d, err := a.svc.SurveyDetail(id)
-	if err != nil {
-		return err
-	}
-	def := d.DraftDefinition
-	if c.QueryParam("version") == "published" || def == nil {
-		def = d.PublishedDefinition
-	}
-	if def == nil {
-		return errBadID
 	}
 	comp, err := surveys.Compile(def)
 	if err != nil {
