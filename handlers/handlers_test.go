@@ -468,6 +468,19 @@ func TestResultsAndLive(t *testing.T) {
 			if r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?flagged=maybe"); r.Status != 422 || errorCode(t, r) != "invalid" {
 				t.Fatalf("flagged=maybe: %d %s", r.Status, r.Raw)
 			}
+			r = get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?by=age")
+			var byAge struct{ Breakdown surveys.Breakdown }
+			if err := json.Unmarshal(r.Raw, &byAge); err != nil || r.Status != 200 || len(byAge.Breakdown.Cells) != 6 {
+				t.Fatalf("by=age: %d %s", r.Status, r.Raw)
+			}
+			for _, cell := range byAge.Breakdown.Cells {
+				if want := map[bool]int64{true: 1, false: 0}[cell.Code == "60-69"]; cell.Responses != want {
+					t.Fatalf("age %s: %d responses, want %d", cell.Code, cell.Responses, want)
+				}
+			}
+			if r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?by=income"); r.Status != 422 {
+				t.Fatalf("by=income: %d", r.Status)
+			}
 		})
 	}
 }

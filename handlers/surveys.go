@@ -165,7 +165,8 @@ func (a *App) PostResponse(c echo.Context) error {
 	return c.JSON(status, acceptedBody{ResponseID: res.ResponseID, Status: "accepted"})
 }
 
-// GetResults handles GET /api/v1/surveys/:slug/results[?unit=CODE][&flagged=include|exclude].
+// GetResults handles GET /api/v1/surveys/:slug/results[?unit=CODE]
+// [&flagged=include|exclude][&by=town|age|gender].
 func (a *App) GetResults(c echo.Context) error {
 	p, err := a.publicResults(c)
 	if err != nil {
@@ -181,7 +182,7 @@ func (a *App) GetResults(c echo.Context) error {
 			"flagged": "须为 include 或 exclude must be include or exclude",
 		}}
 	}
-	r, err := a.svc.Results(p.Survey.Slug, c.QueryParam("unit"), exclude)
+	r, err := a.svc.ResultsBy(p.Survey.Slug, c.QueryParam("unit"), exclude, c.QueryParam("by"))
 	if err != nil {
 		return err
 	}

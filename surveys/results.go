@@ -195,18 +195,26 @@ type cachedResults struct {
 // (TalliesChanged), so readers never wait for the database under a flood
 // of submissions.
 func (s *Service) Results(slug, unit string, excludeFlagged bool) (*Results, error) {
+	return s.ResultsBy(slug, unit, excludeFlagged, "")
+}
+
+// ResultsBy is Results with a breakdown by a demographic role ("" for none).
+func (s *Service) ResultsBy(slug, unit string, excludeFlagged bool, by string) (*Results, error) {
 	p, err := s.Published(slug)
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s/%t", unit, excludeFlagged)
+	if by != "" && unit != "" {
+		return nil, &InvalidError{Fields: map[string]string{"by": "分组结果针对全部样本，不能与 unit 同用 breakdowns are for the whole sample, not with unit"}}
+	}
+	key := fmt.Sprintf("%s/%t/%s", unit, excludeFlagged, by)
 	s.mu.Lock()
 	c, ok := s.results[p.Survey.ID][key]
 	s.mu.Unlock()
 	if ok && c.version == p.Version && time.Since(c.at) < resultsMaxAge {
 		return c.r, nil
 	}
-	r, err := s.resultsOf(p, unit, excludeFlagged)
+	r, err := s.resultsOf(p, unit, excludeFlagged, by)
 	if err != nil {
 		return nil, err
 	}
@@ -248,10 +256,10 @@ func (s *Service) FreshResultsWith(slug, unit string, excludeFlagged bool) (*Res
 	if err != nil {
 		return nil, err
 	}
-	return s.resultsOf(p, unit, excludeFlagged)
+	return s.resultsOf(p, unit, excludeFlagged, "")
 }
 
-func (s *Service) resultsOf(p *Published, unit string, excludeFlagged bool) (*Results, error) {
+func (s *Service) resultsOf(p *Published, unit string, excludeFlagged bool, by string) (*Results, error) {
 	if unit != "" {
 		if _, ok := p.Compiled.UnitName(unit); !ok {
 			return nil, ErrUnknownUnit
@@ -262,6 +270,17 @@ func (s *Service) resultsOf(p *Published, unit string, excludeFlagged bool) (*Re
 		return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
 	}
 	r := p.Compiled.ScoreWith(fromRows(rows), unit, excludeFlagged)
+	if by != "" {
+		dims := p.Compiled.BreakdownDims(by)
+		if len(dims) == 0 {
+			return nil, &InvalidError{Fields: map[string]string{"by": "本调查没有这个分组 this survey has no such breakdown (town, age, gender)"}}
+		}
+		rows, err := s.Store.TalliesOfCells(p.Survey.ID, dims...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
+		}
+		r.Breakdown = p.Compiled.ScoreBreakdown(fromRows(rows), by)
+	}
 	return &r, nil
 }
 

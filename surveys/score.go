@@ -23,6 +23,23 @@ type Results struct {
 	OverallQuestion *ItemResult   `json:"overall_question,omitempty"`
 	Areas           []AreaResult  `json:"areas"`
 	Units           []UnitResults `json:"units,omitempty"`
+	Breakdown       *Breakdown    `json:"breakdown,omitempty"`
+}
+
+// Breakdown is the results per answer of a demographic question (town,
+// age band or gender), whole sample, flagged responses included.
+type Breakdown struct {
+	By    string          `json:"by"`
+	Cells []BreakdownCell `json:"cells"`
+}
+
+// BreakdownCell is one answer's respondents.
+type BreakdownCell struct {
+	Code      string       `json:"code"`
+	Label     string       `json:"label"`
+	Responses int64        `json:"responses"`
+	Overall   Summary      `json:"overall"`
+	Areas     []AreaResult `json:"areas"`
 }
 
 // Summary is the composite index over areas.
@@ -59,6 +76,41 @@ type UnitResults struct {
 	Responses int64        `json:"responses"`
 	Overall   Summary      `json:"overall"`
 	Areas     []AreaResult `json:"areas"`
+}
+
+// ScoreBreakdown scores every answer of the question with role (town, age
+// or gender) from its breakdown cells; nil when the survey has no such question.
+func (c *Compiled) ScoreBreakdown(t Tallies, role string) *Breakdown {
+	var q *CompiledQuestion
+	for _, b := range c.breakdown {
+		if b.Role == role {
+			q = b
+		}
+	}
+	if q == nil {
+		return nil
+	}
+	b := &Breakdown{By: role}
+	for _, o := range q.Options {
+		scope := t.Scope("", DimKey(role, o.Code))
+		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope[KeyResponses].N}
+		cell.Overall, cell.Areas = c.scoreAreas(scope)
+		b.Cells = append(b.Cells, cell)
+	}
+	return b
+}
+
+// BreakdownDims lists the tally cells a breakdown by role reads.
+func (c *Compiled) BreakdownDims(role string) []string {
+	var dims []string
+	for _, b := range c.breakdown {
+		if b.Role == role {
+			for _, o := range b.Options {
+				dims = append(dims, DimKey(role, o.Code))
+			}
+		}
+	}
+	return dims
 }
 
 // Score computes the results for one unit ("" for all) from the counters,

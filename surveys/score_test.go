@@ -566,3 +566,36 @@ func TestScoreExcludingFlagged(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreBreakdownEqualsFilteredSample: each town's cell scores exactly
+// like the sample of that town's respondents alone.
+func TestScoreBreakdownEqualsFilteredSample(t *testing.T) {
+	c, err := surveys.Compile(scoringDefinition())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := handResponses()
+	b := c.ScoreBreakdown(countAll(c, all), surveys.RoleTown)
+	if b == nil || b.By != surveys.RoleTown || len(b.Cells) == 0 {
+		t.Fatalf("breakdown: %+v", b)
+	}
+	for _, cell := range b.Cells {
+		var only []surveys.Accepted
+		for _, r := range all {
+			for _, a := range r.Answers {
+				if a.Question == "town" && a.Values[0] == cell.Code {
+					only = append(only, r)
+				}
+			}
+		}
+		want := c.Score(countAll(c, only), "")
+		if cell.Responses != want.Responses || !reflect.DeepEqual(cell.Areas, want.Areas) || !reflect.DeepEqual(cell.Overall, want.Overall) {
+			g, _ := json.Marshal(cell)
+			w, _ := json.Marshal(want)
+			t.Fatalf("town %s:\n got %s\nwant %s", cell.Code, g, w)
+		}
+	}
+	if c.ScoreBreakdown(countAll(c, all), surveys.RoleAge) != nil {
+		t.Fatal("a breakdown by a question the survey lacks")
+	}
+}
