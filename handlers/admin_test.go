@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -329,5 +330,42 @@ func TestPreviewMayBeFramedBySameOriginOnly(t *testing.T) {
 	r = d.do(http.MethodGet, "/admin", nil)
 	if r.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 		t.Fatal("other staff pages must not be framed")
+	}
+}
+
+func TestExportResponsesCSV(t *testing.T) {
+	for name, in := range instances(t, handlers.Config{}) {
+		t.Run(name, func(t *testing.T) {
+			for i := range 5 {
+				if r := post(t, resident(t, in), in.URL+"/api/v1/surveys/"+slug+"/responses", "application/json", randomBody(t, in, uint64(i))); r.Status != 201 {
+					t.Fatalf("submit: %d", r.Status)
+				}
+			}
+			p, _ := in.Svc.Published(slug)
+			d := signIn(t, in, models.RoleDesigner)
+			r := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/responses.csv", p.Survey.ID), nil)
+			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.HasPrefix(r.Raw, []byte("\xef\xbb\xbf")) {
+				t.Fatalf("export: %d %q, BOM %v", r.Status, r.Header.Get("Content-Type"), bytes.HasPrefix(r.Raw, []byte("\xef\xbb\xbf")))
+			}
+			rows, err := csv.NewReader(bytes.NewReader(r.Raw[3:])).ReadAll()
+			if err != nil || len(rows) != 6 {
+				t.Fatalf("csv: %d rows, %v", len(rows), err)
+			}
+			col := map[string]int{}
+			for i, h := range rows[0] {
+				col[strings.Fields(h)[0]] = i
+			}
+			for _, row := range rows[1:] {
+				level, label := row[col["q01"]], row[col["q01_label"]]
+				want := map[string]string{"5": "满意", "4": "比较满意", "3": "一般", "2": "不太满意", "1": "不满意", "dk": "不了解"}[level]
+				if want == "" || label != want || row[col["town_label"]] == "" || row[col["response_id"]] == "" {
+					t.Fatalf("row: q01=%q label %q town %q", level, label, row[col["town_label"]])
+				}
+			}
+			v := signIn(t, in, models.RoleViewer)
+			if r := v.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/responses.csv", p.Survey.ID), nil); r.Status != 403 {
+				t.Fatalf("viewer export: %d", r.Status)
+			}
+		})
 	}
 }

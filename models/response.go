@@ -194,3 +194,25 @@ func (s *Store) Review(surveyID uint64, publicID, review string, delta func(befo
 	}
 	return &r, nil
 }
+
+// EachResponseRow calls fn for every response of a survey with every
+// column, in id order, batch at a time: the streaming read of an export.
+func (s *Store) EachResponseRow(surveyID uint64, batch int, fn func(*Response) error) error {
+	var last uint64
+	for {
+		var rs []Response
+		err := s.R.Where("survey_id = ? AND id > ?", surveyID, last).Order("id").Limit(batch).Find(&rs).Error
+		if err != nil {
+			return err
+		}
+		if len(rs) == 0 {
+			return nil
+		}
+		for i := range rs {
+			if err := fn(&rs[i]); err != nil {
+				return err
+			}
+		}
+		last = rs[len(rs)-1].ID
+	}
+}
