@@ -48,10 +48,16 @@ const tallyColumns = "id, survey_id, version_id, unit_code, flags, review, choic
 // EachResponse calls fn for every response of a survey, in id order,
 // reading batch responses at a time (the columns counting needs only).
 func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*Response) error) error {
+	return eachResponse(db.Select(tallyColumns), surveyID, batch, fn)
+}
+
+// eachResponse walks a survey's responses in id order, batch at a time,
+// with the columns q selects.
+func eachResponse(q *gorm.DB, surveyID uint64, batch int, fn func(*Response) error) error {
 	var last uint64
 	for {
 		var rs []Response
-		err := db.Select(tallyColumns).Where("survey_id = ? AND id > ?", surveyID, last).Order("id").Limit(batch).Find(&rs).Error
+		err := q.Session(&gorm.Session{}).Where("survey_id = ? AND id > ?", surveyID, last).Order("id").Limit(batch).Find(&rs).Error
 		if err != nil {
 			return err
 		}
@@ -198,21 +204,5 @@ func (s *Store) Review(surveyID uint64, publicID, review string, delta func(befo
 // EachResponseRow calls fn for every response of a survey with every
 // column, in id order, batch at a time: the streaming read of an export.
 func (s *Store) EachResponseRow(surveyID uint64, batch int, fn func(*Response) error) error {
-	var last uint64
-	for {
-		var rs []Response
-		err := s.R.Where("survey_id = ? AND id > ?", surveyID, last).Order("id").Limit(batch).Find(&rs).Error
-		if err != nil {
-			return err
-		}
-		if len(rs) == 0 {
-			return nil
-		}
-		for i := range rs {
-			if err := fn(&rs[i]); err != nil {
-				return err
-			}
-		}
-		last = rs[len(rs)-1].ID
-	}
+	return eachResponse(s.R, surveyID, batch, fn)
 }

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -178,3 +179,34 @@ func (c *countChoices) Add(r *models.Response) error {
 }
 
 func (c *countChoices) Rows() []models.Tally { return c.rows }
+
+func TestEachResponseWalksEveryBatch(t *testing.T) {
+	for _, b := range surveystest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.Store
+			sv := &models.Survey{Slug: "walk", Results: "public"}
+			if err := s.CreatePublished(sv, `{}`, models.Catalogue{}); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 7 {
+				r := &models.Response{PublicID: fmt.Sprint("w", i), SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
+					RespondentKey: fmt.Sprint("d:", i), SubmissionID: fmt.Sprint("s", i), SubmittedAt: time.Now(), Choices: "q01=5"}
+				if err := s.InsertResponse(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for name, walk := range map[string]func(func(*models.Response) error) error{
+				"counting columns": func(fn func(*models.Response) error) error { return s.EachResponse(s.R, sv.ID, 2, fn) },
+				"every column":     func(fn func(*models.Response) error) error { return s.EachResponseRow(sv.ID, 2, fn) },
+			} {
+				var seen []string
+				if err := walk(func(r *models.Response) error { seen = append(seen, r.Choices); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				if len(seen) != 7 {
+					t.Fatalf("%s: walked %d responses in batches of 2, want 7", name, len(seen))
+				}
+			}
+		})
+	}
+}

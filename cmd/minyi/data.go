@@ -32,18 +32,11 @@ func dataCommand(ctx context.Context, name string, args []string, getenv func(st
 	if n < 0 || n > 100_000_000 {
 		return fmt.Errorf("--responses must be 0-100000000, got %d", n)
 	}
-	store, err := openStore(cfg)
+	store, secret, err := openData(cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(); err != nil {
-		return err
-	}
-	secret, err := loadSecret(cfg, store)
-	if err != nil {
-		return err
-	}
 	svc := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), secret)
 	defer svc.Close()
 	if name == "seed" && slug == "social-2022" {

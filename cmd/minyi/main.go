@@ -181,18 +181,11 @@ func (c config) demo() bool {
 // run serves until ctx ends, then drains in-flight requests. When ready is
 // not nil it receives the listening address.
 func run(ctx context.Context, cfg config, ready chan<- string) error {
-	store, err := openStore(cfg)
+	store, secret, err := openData(cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(); err != nil {
-		return err
-	}
-	secret, err := loadSecret(cfg, store)
-	if err != nil {
-		return err
-	}
 
 	var claimer dedup.Claimer = dedup.NewMemory()
 	var broker live.Broker = live.NewMemory()
@@ -312,6 +305,25 @@ func servePprof(addr string) {
 	if err := http.ListenAndServe(addr, mux); err != nil {
 		slog.Error("profiler stopped", slog.Any("error", err))
 	}
+}
+
+// openData opens and migrates the configured database and loads the secret:
+// what the server and the data sub-commands all start with.
+func openData(cfg config) (*models.Store, []byte, error) {
+	store, err := openStore(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := store.Migrate(); err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	secret, err := loadSecret(cfg, store)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, secret, nil
 }
 
 func openStore(cfg config) (*models.Store, error) {
