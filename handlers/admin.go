@@ -72,6 +72,7 @@ func (a *App) staffRoutes() []staffRoute {
 		r(http.MethodPost, "/api/v1/admin/surveys/:id/tokens", designer, a.PostTokens),
 		r(http.MethodGet, "/api/v1/admin/surveys/:id/responses", designer, a.GetResponses),
 		r(http.MethodGet, "/api/v1/admin/surveys/:id/responses.csv", designer, a.GetResponsesCSV),
+		r(http.MethodGet, "/api/v1/admin/surveys/:id/responses.xlsx", designer, a.GetResponsesXLSX),
 		r(http.MethodPost, "/api/v1/admin/surveys/:id/responses/:rid/review", designer, a.PostReview),
 		r(http.MethodGet, "/api/v1/admin/qr", designer, a.GetQR),
 		r(http.MethodGet, "/api/v1/admin/users", admin, a.GetUsers),
@@ -576,32 +577,4 @@ func (a *App) PostReview(c echo.Context) error {
 	}
 	a.audit(c, "response.review", &id, &r.VersionID, fmt.Sprintf("%s: %q (flags %q)", r.PublicID, in.Review, r.Flags))
 	return c.JSON(http.StatusOK, map[string]string{"response_id": r.PublicID, "review": r.Review, "flags": r.Flags})
-}
-
-// GetResponsesCSV handles GET /api/v1/admin/surveys/:id/responses.csv: every
-// raw response as CSV (UTF-8 with BOM), streamed. Audited.
-func (a *App) GetResponsesCSV(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	d, err := a.svc.SurveyDetail(id)
-	if err != nil {
-		return err
-	}
-	a.audit(c, "survey.export", &id, nil, "responses csv")
-	w := c.Response()
-	w.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-responses.csv"`, d.Slug))
-	w.Header().Set("Cache-Control", "no-store")
-	// A large export outlasts the server's write timeout; it streams as it reads.
-	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
-	w.WriteHeader(http.StatusOK)
-	if err := a.svc.ExportCSV(w, id); err != nil {
-		// The status is sent; all that is left is to say so in the log and
-		// cut the body short, so the download shows as failed.
-		c.Logger().Errorf("export survey %d: %v", id, err)
-		panic(http.ErrAbortHandler)
-	}
-	return nil
 }

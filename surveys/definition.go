@@ -58,6 +58,8 @@ type Definition struct {
 	Extra   []Question  `json:"extra,omitempty"`
 	Dedup   string      `json:"dedup"`
 	Results string      `json:"results"`
+	// Previous links the previous year's survey (its slug) for Δ per area.
+	Previous string `json:"previous,omitempty"`
 }
 
 // LegalMarks are the marks a Chinese statistical questionnaire shows when set.

@@ -121,6 +121,9 @@ func (d *Definition) Validate() error {
 	default:
 		c.add("results", "须为 public 或 staff must be public or staff")
 	}
+	if d.Previous != "" && (!ValidSlug(d.Previous) || d.Previous == d.Slug) {
+		c.add("previous", "须为另一份调查的标识 must be the slug of another survey")
+	}
 
 	if len(d.Units) > MaxUnits {
 		c.add("units", "单位过多 too many units: %d > %d", len(d.Units), MaxUnits)
