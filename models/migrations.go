@@ -73,6 +73,24 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{7, "share links; weighting margins; longer tally cells for joint demographic cells", func(tx *gorm.DB) error {
+		if err := createTables(tx, &ShareLink{}); err != nil {
+			return err
+		}
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		for _, col := range []string{"Weighted", "Margins"} {
+			if !m.HasColumn(&Survey{}, col) {
+				if err := m.AddColumn(&Survey{}, col); err != nil {
+					return err
+				}
+			}
+		}
+		if tx.Dialector.Name() == "mysql" {
+			// SQLite does not enforce sizes; MySQL's column was 80 characters.
+			return m.AlterColumn(&Tally{}, "Dim")
+		}
+		return nil
+	}},
 }
 
 // LatestVersion is the schema version this build expects.

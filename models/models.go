@@ -30,9 +30,12 @@ type Survey struct {
 	PublishedVersionID *uint64
 	DraftVersionID     *uint64
 	Results            string `gorm:"size:16"`
-	ClosesAt           *time.Time
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// Weighted turns raking on; Margins are the population margins (JSON).
+	Weighted  bool
+	Margins   string
+	ClosesAt  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // SurveyVersion is one version of a survey's definition. A published
@@ -126,7 +129,7 @@ type Tally struct {
 	ID       uint64 `gorm:"primaryKey"`
 	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1"`
 	Unit     string `gorm:"size:64;uniqueIndex:idx_tally_id,priority:2"`
-	Dim      string `gorm:"size:80;uniqueIndex:idx_tally_id,priority:3"`
+	Dim      string `gorm:"size:200;uniqueIndex:idx_tally_id,priority:3"`
 	Metric   string `gorm:"size:160;uniqueIndex:idx_tally_id,priority:4"`
 	N        int64
 	ScoreSum int64

@@ -43,7 +43,7 @@ func (s *Store) CountResponses(surveyID uint64) (int64, error) {
 }
 
 // tallyColumns are what counting needs of a response.
-const tallyColumns = "id, survey_id, version_id, unit_code, flags, review, choices, tallied"
+const tallyColumns = "id, survey_id, version_id, unit_code, submitted_at, flags, review, choices, tallied"
 
 // EachResponse calls fn for every response of a survey, in id order,
 // reading batch responses at a time (the columns counting needs only).
@@ -172,7 +172,7 @@ func (s *Store) ResponseRows(surveyID uint64, flaggedOnly bool, before string, l
 // Review records staff's decision on a response and, when the response is
 // already counted, moves it between the flagged and the clean counters in
 // the same transaction (delta is called with the response before and after).
-func (s *Store) Review(surveyID uint64, publicID, review string, delta func(before, after *Response) ([]Tally, error)) (*Response, error) {
+func (s *Store) Review(surveyID uint64, publicID, review string, delta func(before, after *Response, joint bool) ([]Tally, error)) (*Response, error) {
 	var r Response
 	err := s.W.Transaction(func(tx *gorm.DB) error {
 		if err := lockTally(tx); err != nil {
@@ -186,10 +186,14 @@ func (s *Store) Review(surveyID uint64, publicID, review string, delta func(befo
 		if err := tx.Model(&Response{}).Where("id = ?", r.ID).Update("review", review).Error; err != nil {
 			return err
 		}
-		if !r.Tallied || before.Flagged() == r.Flagged() {
+		if !r.Tallied || before.Review == r.Review {
 			return nil // the next tally pass counts it as it is now
 		}
-		rows, err := delta(&before, &r)
+		joint, err := weightedSurveys(tx)
+		if err != nil {
+			return err
+		}
+		rows, err := delta(&before, &r, joint[surveyID])
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,9 @@ const LockTally = "tally"
 // Counter accumulates stored responses into counter deltas. Implementations
 // live in the surveys package; a new one starts empty.
 type Counter interface {
+	// Joint names the surveys whose responses are also counted in joint
+	// demographic cells (weighting on); it is called before any Add.
+	Joint(surveys map[uint64]bool)
 	Add(r *Response) error
 	Rows() []Tally
 }
@@ -28,6 +31,11 @@ func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
+		joint, err := weightedSurveys(tx)
+		if err != nil {
+			return err
+		}
+		count.Joint(joint)
 		var rs []Response
 		if err := tx.Select(tallyColumns).Where("tallied = ?", false).Order("id").Limit(limit).Find(&rs).Error; err != nil {
 			return err
@@ -66,8 +74,13 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
+		joint, err := weightedSurveys(tx)
+		if err != nil {
+			return err
+		}
+		count.Joint(joint)
 		var ids []uint64
-		err := s.EachResponse(tx, surveyID, 5000, func(r *Response) error {
+		err = s.EachResponse(tx, surveyID, 5000, func(r *Response) error {
 			if err := count.Add(r); err != nil {
 				return err
 			}
@@ -103,7 +116,12 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 // ComputeTallies recomputes a survey's counters from its stored responses
 // without storing them, to check the incremental counters against.
 func (s *Store) ComputeTallies(surveyID uint64, count Counter) ([]Tally, error) {
-	err := s.EachResponse(s.R, surveyID, 5000, count.Add)
+	joint, err := weightedSurveys(s.R)
+	if err != nil {
+		return nil, err
+	}
+	count.Joint(joint)
+	err = s.EachResponse(s.R, surveyID, 5000, count.Add)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/minyi-survey/minyi/models"
@@ -90,6 +91,7 @@ func (s *Service) TallyPending(ctx context.Context) error {
 type counter struct {
 	svc      *Service
 	versions map[uint64]*versionCount
+	joint    map[uint64]bool
 }
 
 type versionCount struct {
@@ -100,6 +102,9 @@ type versionCount struct {
 func (s *Service) newCounter() *counter {
 	return &counter{svc: s, versions: map[uint64]*versionCount{}}
 }
+
+// Joint implements models.Counter.
+func (c *counter) Joint(surveys map[uint64]bool) { c.joint = surveys }
 
 // Add implements models.Counter.
 func (c *counter) Add(r *models.Response) error {
@@ -116,7 +121,12 @@ func (c *counter) Add(r *models.Response) error {
 	if err != nil {
 		return fmt.Errorf("response %d: %w", r.ID, err)
 	}
-	vc.Add(Accepted{Unit: r.UnitCode, Flagged: r.Flagged(), Answers: answers})
+	var flags []string
+	if r.Flags != "" {
+		flags = strings.Split(r.Flags, ",")
+	}
+	vc.Add(Accepted{Unit: r.UnitCode, Flagged: r.Flagged(), Answers: answers,
+		At: r.SubmittedAt, Flags: flags, Review: r.Review, Joint: c.joint[r.SurveyID]})
 	return nil
 }
 

@@ -46,8 +46,13 @@ func (s *Service) ReviewResponse(ctx context.Context, surveyID uint64, responseI
 
 // reviewDelta is what changes in the counters when a counted response
 // changes from before to after: the difference of counting each alone.
-func (s *Service) reviewDelta(before, after *models.Response) ([]models.Tally, error) {
+func (s *Service) reviewDelta(before, after *models.Response, joint bool) ([]models.Tally, error) {
 	was, is := s.newCounter(), s.newCounter()
+	if joint {
+		set := map[uint64]bool{before.SurveyID: true}
+		was.Joint(set)
+		is.Joint(set)
+	}
 	if err := was.Add(before); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package surveys
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Tally keys. Every accepted response adds to a handful of counters; the
 // results are computed from these counters alone, never from raw responses.
@@ -19,6 +22,17 @@ func OptionKey(question, option string) string { return "opt:" + question + ":" 
 
 // AreaKey holds N, Sum and SumSq of respondents' scores in one area.
 func AreaKey(area string) string { return "area:" + area }
+
+// HourKey counts the responses submitted in one hour (UTC); whole sample only.
+func HourKey(t time.Time) string { return "hour:" + t.UTC().Format(hourLayout) }
+
+const hourLayout = "2006-01-02T15"
+
+// FlagKey counts the responses carrying one quality flag; whole sample only.
+func FlagKey(flag string) string { return "flag:" + flag }
+
+// ReviewKey counts staff decisions ("valid" or "invalid"); whole sample only.
+func ReviewKey(review string) string { return "review:" + review }
 
 // DimKey names a breakdown cell, e.g. "town:t01"; "" is the whole sample.
 func DimKey(role, option string) string { return role + ":" + option }
@@ -62,6 +76,14 @@ type Accepted struct {
 	Unit    string
 	Flagged bool
 	Answers []Answer
+	// At is when it was submitted; Flags and Review are its quality flags
+	// and the staff decision on them, counted by reason.
+	At     time.Time
+	Flags  []string
+	Review string
+	// Joint counts it also in its joint town×age×gender cell, which
+	// weighting reads (only surveys with weighting on keep them).
+	Joint bool
 }
 
 // Count adds one accepted response of this version to t: its option counts,
@@ -79,7 +101,8 @@ func (c *Compiled) Count(t Tallies, r Accepted) {
 type Counter struct {
 	c      *Compiled
 	scopes map[scope][]TallyValue
-	deltas []slotDelta // reused per response
+	extra  map[string]int64 // whole-sample counters with open-ended keys
+	deltas []slotDelta      // reused per response
 	dims   []string
 }
 
@@ -101,7 +124,7 @@ const (
 // NewCounter returns an empty counter for this version.
 func (c *Compiled) NewCounter() *Counter {
 	c.slotsOnce.Do(c.buildSlots)
-	return &Counter{c: c, scopes: map[scope][]TallyValue{}}
+	return &Counter{c: c, scopes: map[scope][]TallyValue{}, extra: map[string]int64{}}
 }
 
 // buildSlots numbers every counter of the version and names its key.
@@ -137,6 +160,7 @@ func (k *Counter) Add(r Accepted) {
 		k.deltas = append(k.deltas, slotDelta{slotFlagged, TallyValue{N: 1}})
 	}
 	k.dims = append(k.dims[:0], "")
+	var demo [3]string // town, age, gender
 	areaSum := make([]float64, len(c.Def.Areas))
 	areaW := make([]float64, len(c.Def.Areas))
 	for _, a := range r.Answers {
@@ -160,6 +184,7 @@ func (k *Counter) Add(r Accepted) {
 		case RoleTown, RoleAge, RoleGender:
 			if len(a.Values) == 1 {
 				k.dims = append(k.dims, DimKey(q.Role, a.Values[0]))
+				demo[demoIndex[q.Role]] = a.Values[0]
 			}
 		}
 	}
@@ -183,9 +208,30 @@ func (k *Counter) Add(r Accepted) {
 	if r.Flagged {
 		k.dims = append(k.dims, DimFlagged)
 	}
+	unitDims := len(k.dims) // the joint cells are for the whole sample only
+	if r.Joint {
+		all, flagged := jointDims(demo)
+		k.dims = append(k.dims, all)
+		if r.Flagged {
+			k.dims = append(k.dims, flagged)
+		}
+	}
+	if !r.At.IsZero() {
+		k.extra[HourKey(r.At)]++
+	}
+	for _, f := range r.Flags {
+		k.extra[FlagKey(f)]++
+	}
+	if r.Review != "" {
+		k.extra[ReviewKey(r.Review)]++
+	}
 
 	for _, u := range []string{"", r.Unit} {
-		for _, d := range k.dims {
+		dims := k.dims
+		if u != "" {
+			dims = dims[:unitDims]
+		}
+		for _, d := range dims {
 			sc := scope{u, d}
 			vals := k.scopes[sc]
 			if vals == nil {
@@ -214,7 +260,22 @@ func (k *Counter) AddTo(t Tallies) {
 			}
 		}
 	}
+	for key, n := range k.extra {
+		if n != 0 {
+			t.Add(TallyID{"", "", key}, TallyValue{N: n})
+		}
+	}
 }
+
+// jointDims names a response's joint cell and its flagged twin:
+// "w:<town>|<age>|<gender>" and "wf:…", "" for an unanswered question.
+func jointDims(demo [3]string) (string, string) {
+	cell := demo[0] + "|" + demo[1] + "|" + demo[2]
+	return "w:" + cell, "wf:" + cell
+}
+
+// demoIndex places a demographic role in a joint cell.
+var demoIndex = map[string]int{RoleTown: 0, RoleAge: 1, RoleGender: 2}
 
 // Scope returns the counters of one unit and breakdown cell, keyed by Key.
 func (t Tallies) Scope(unit, dim string) map[string]TallyValue {
