@@ -43,6 +43,10 @@ type Config struct {
 	Staff *staff.Service
 	// SSELifetime ends a live stream after this long; the browser reconnects.
 	SSELifetime time.Duration
+	// SSEHeartbeat is the time between heartbeat comments on a live
+	// stream (15 s when zero); a stream opened with a share key checks at
+	// each that the key is still valid.
+	SSEHeartbeat time.Duration
 }
 
 // App holds the handlers' dependencies.
@@ -62,6 +66,9 @@ type App struct {
 func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 	if cfg.SSELifetime == 0 {
 		cfg.SSELifetime = 30 * time.Minute
+	}
+	if cfg.SSEHeartbeat == 0 {
+		cfg.SSEHeartbeat = 15 * time.Second
 	}
 	if cfg.Limiter == nil {
 		cfg.Limiter = limit.NewMemory()

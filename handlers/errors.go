@@ -29,6 +29,7 @@ var (
 	errMalformedBody    = &apiError{http.StatusBadRequest, "malformed", "无法读取提交内容 the request body could not be read"}
 	errNoCookie         = &apiError{http.StatusForbidden, "forbidden", "请先打开问卷页面再提交 open the survey page first, then submit (respondent cookie missing or invalid)"}
 	errRateLimited      = &apiError{http.StatusTooManyRequests, "rate_limited", "提交过于频繁，请稍后再试 too many requests, try again shortly"}
+	errShareKey         = &apiError{http.StatusForbidden, "forbidden", "分享链接无效或已撤销 this share link is wrong or has been revoked"}
 	errResultsPrivate   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对工作人员开放，请先登录 results of this survey are for signed-in staff only"}
 )
 

@@ -2,17 +2,28 @@ package handlers
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/minyi-survey/minyi/surveys"
 )
 
-const (
-	sseHeartbeat    = 15 * time.Second
-	sseWriteTimeout = 10 * time.Second
-)
+const sseWriteTimeout = 10 * time.Second
+
+// stillAllowed says whether a live stream opened with a share key may go
+// on: revoking the key ends the streams it opened within a heartbeat.
+func (a *App) stillAllowed(c echo.Context, p *surveys.Published) bool {
+	if p.Compiled.Def.Results == surveys.ResultsPublic {
+		return true
+	}
+	_, err := a.publicResults(c)
+	var api *apiError
+	return !errors.As(err, &api) // a database hiccup does not cut the stream
+}
 
 // GetLive handles GET /api/v1/surveys/:slug/live: a text/event-stream of
 // "tally" events carrying the results body, one on connect and then at most
@@ -51,7 +62,7 @@ func (a *App) GetLive(c echo.Context) error {
 		return nil
 	}
 	ctx := c.Request().Context()
-	heartbeat := time.NewTicker(sseHeartbeat)
+	heartbeat := time.NewTicker(a.cfg.SSEHeartbeat)
 	defer heartbeat.Stop()
 	lifetime := time.NewTimer(a.cfg.SSELifetime)
 	defer lifetime.Stop()
@@ -64,6 +75,9 @@ func (a *App) GetLive(c echo.Context) error {
 		case <-lifetime.C:
 			return nil // the browser's EventSource reconnects
 		case <-heartbeat.C:
+			if !a.stillAllowed(c, p) {
+				return nil // a revoked share key ends the stream; reconnecting gets 403
+			}
 			if err := send(": ping\n\n"); err != nil {
 				return nil
 			}

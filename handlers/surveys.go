@@ -13,7 +13,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
 // SurveyPage is the data of the respondent page template.
@@ -166,7 +168,7 @@ func (a *App) PostResponse(c echo.Context) error {
 }
 
 // GetResults handles GET /api/v1/surveys/:slug/results[?unit=CODE]
-// [&flagged=include|exclude][&by=town|age|gender].
+// [&flagged=include|exclude][&by=town|age|gender][&weighted=1][&key=SHARE].
 func (a *App) GetResults(c echo.Context) error {
 	p, err := a.publicResults(c)
 	if err != nil {
@@ -182,7 +184,17 @@ func (a *App) GetResults(c echo.Context) error {
 			"flagged": "须为 include 或 exclude must be include or exclude",
 		}}
 	}
-	r, err := a.svc.ResultsBy(p.Survey.Slug, c.QueryParam("unit"), exclude, c.QueryParam("by"))
+	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude}
+	switch c.QueryParam("weighted") {
+	case "", "0", "false":
+	case "1", "true":
+		q.Weighted = true
+	default:
+		return &surveys.InvalidError{Fields: map[string]string{
+			"weighted": "须为 1 或 0 must be 1 or 0",
+		}}
+	}
+	r, err := a.svc.ResultsFor(p.Survey.Slug, q)
 	if err != nil {
 		return err
 	}
@@ -208,15 +220,32 @@ func (a *App) published(c echo.Context) (*surveys.Published, error) {
 	return p, err
 }
 
-// publicResults returns the survey when its results may be shown to anyone.
-// Staff-only results wait for staff sign-in, which does not exist yet.
+// publicResults returns the survey when the request may see its results:
+// anyone when they are public; for staff-only results, a signed-in staff
+// user (viewer and up) or a valid, unrevoked share key in ?key=.
 func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 	p, err := a.published(c)
 	if err != nil {
 		return nil, err
 	}
-	if p.Compiled.Def.Results != surveys.ResultsPublic {
-		return nil, errResultsPrivate
+	if p.Compiled.Def.Results == surveys.ResultsPublic {
+		return p, nil
 	}
-	return p, nil
+	key := c.QueryParam("key")
+	if key != "" {
+		ok, err := a.svc.ShareKeyValid(p.Survey.ID, key)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return p, nil
+		}
+	}
+	if sess, err := a.session(c); err == nil && staff.RoleAtLeast(sess.User.Role, models.RoleViewer) {
+		return p, nil
+	}
+	if key != "" {
+		return nil, errShareKey
+	}
+	return nil, errResultsPrivate
 }

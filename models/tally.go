@@ -143,6 +143,14 @@ func (s *Store) TalliesOfCells(surveyID uint64, dims ...string) ([]Tally, error)
 	return ts, err
 }
 
+// TalliesOfJointCells returns a survey's joint demographic cells ("w:…"
+// and their flagged twins "wf:…"), which only surveys with weighting keep.
+func (s *Store) TalliesOfJointCells(surveyID uint64) ([]Tally, error) {
+	var ts []Tally
+	err := s.R.Where("survey_id = ? AND unit = ? AND (dim LIKE ? OR dim LIKE ?)", surveyID, "", "w:%", "wf:%").Find(&ts).Error
+	return ts, err
+}
+
 // PendingTallies counts responses not yet tallied.
 func (s *Store) PendingTallies() (int64, error) {
 	var n int64

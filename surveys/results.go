@@ -200,31 +200,65 @@ type cachedResults struct {
 	at      time.Time
 }
 
+// ResultsQuery says which results to score: for one unit or all (""),
+// with a breakdown by a demographic role, without flagged responses, or
+// raked to the survey's population margins. Unit, By and Weighted exclude
+// one another.
+type ResultsQuery struct {
+	Unit           string
+	By             string
+	ExcludeFlagged bool
+	Weighted       bool
+	// alone leaves the previous year's comparison out: a survey scored as
+	// another's previous year is not compared further back (nor in a cycle).
+	alone bool
+}
+
+func (q ResultsQuery) check() error {
+	fields := map[string]string{}
+	if q.By != "" && q.Unit != "" {
+		fields["by"] = "分组结果针对全部样本，不能与 unit 同用 breakdowns are for the whole sample, not with unit"
+	}
+	if q.Weighted && (q.Unit != "" || q.By != "") {
+		fields["weighted"] = "加权结果针对全部样本，不能与 unit 或 by 同用 weighted results are for the whole sample, not with unit or by"
+	}
+	if len(fields) > 0 {
+		return &InvalidError{Fields: fields}
+	}
+	return nil
+}
+
 // Results scores a published survey from its tallies, for one unit or all
 // (""). Scored results are reused until the survey's tallies change
 // (TalliesChanged), so readers never wait for the database under a flood
 // of submissions.
 func (s *Service) Results(slug, unit string, excludeFlagged bool) (*Results, error) {
-	return s.ResultsBy(slug, unit, excludeFlagged, "")
+	return s.ResultsFor(slug, ResultsQuery{Unit: unit, ExcludeFlagged: excludeFlagged})
 }
 
 // ResultsBy is Results with a breakdown by a demographic role ("" for none).
 func (s *Service) ResultsBy(slug, unit string, excludeFlagged bool, by string) (*Results, error) {
+	return s.ResultsFor(slug, ResultsQuery{Unit: unit, ExcludeFlagged: excludeFlagged, By: by})
+}
+
+// ResultsFor scores the results q asks for, reusing scored results until
+// the survey's tallies change.
+func (s *Service) ResultsFor(slug string, q ResultsQuery) (*Results, error) {
 	p, err := s.Published(slug)
 	if err != nil {
 		return nil, err
 	}
-	if by != "" && unit != "" {
-		return nil, &InvalidError{Fields: map[string]string{"by": "分组结果针对全部样本，不能与 unit 同用 breakdowns are for the whole sample, not with unit"}}
+	if err := q.check(); err != nil {
+		return nil, err
 	}
-	key := fmt.Sprintf("%s/%t/%s", unit, excludeFlagged, by)
+	key := fmt.Sprintf("%s/%t/%s/%t/%t", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone)
 	s.mu.Lock()
 	c, ok := s.results[p.Survey.ID][key]
 	s.mu.Unlock()
 	if ok && c.version == p.Version && time.Since(c.at) < resultsMaxAge {
 		return c.r, nil
 	}
-	r, err := s.resultsOf(p, unit, excludeFlagged, by)
+	r, err := s.resultsOf(p, q)
 	if err != nil {
 		return nil, err
 	}
@@ -266,32 +300,82 @@ func (s *Service) FreshResultsWith(slug, unit string, excludeFlagged bool) (*Res
 	if err != nil {
 		return nil, err
 	}
-	return s.resultsOf(p, unit, excludeFlagged, "")
+	return s.resultsOf(p, ResultsQuery{Unit: unit, ExcludeFlagged: excludeFlagged})
 }
 
-func (s *Service) resultsOf(p *Published, unit string, excludeFlagged bool, by string) (*Results, error) {
-	if unit != "" {
-		if _, ok := p.Compiled.UnitName(unit); !ok {
+func (s *Service) resultsOf(p *Published, q ResultsQuery) (*Results, error) {
+	if q.Unit != "" {
+		if _, ok := p.Compiled.UnitName(q.Unit); !ok {
 			return nil, ErrUnknownUnit
 		}
 	}
-	rows, err := s.Store.TalliesOfCells(p.Survey.ID, "", DimFlagged)
-	if err != nil {
-		return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
-	}
-	r := p.Compiled.ScoreWith(fromRows(rows), unit, excludeFlagged)
-	if by != "" {
-		dims := p.Compiled.BreakdownDims(by)
+	dims := []string{"", DimFlagged}
+	if q.By != "" {
+		dims = p.Compiled.BreakdownDims(q.By)
 		if len(dims) == 0 {
 			return nil, &InvalidError{Fields: map[string]string{"by": "本调查没有这个分组 this survey has no such breakdown (town, age, gender)"}}
 		}
-		rows, err := s.Store.TalliesOfCells(p.Survey.ID, dims...)
+		dims = append(dims, "", DimFlagged)
+	}
+	var margins Margins
+	if q.Weighted {
+		if !p.Survey.Weighted || p.Survey.Margins == "" {
+			return nil, &InvalidError{Fields: map[string]string{"weighted": "本调查未启用加权 weighting is not on for this survey"}}
+		}
+		if err := json.Unmarshal([]byte(p.Survey.Margins), &margins); err != nil {
+			return nil, fmt.Errorf("surveys: stored margins of %s: %w", p.Survey.Slug, err)
+		}
+		if problems := p.Compiled.ValidateMargins(margins); len(problems) > 0 {
+			return nil, &InvalidError{Fields: map[string]string{"weighted": "人口边际与当前问卷不符，请在设计页更新 the population margins no longer fit the published questionnaire; update them on the designer page"}}
+		}
+	}
+	rows, err := s.Store.TalliesOfCells(p.Survey.ID, dims...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
+	}
+	t := fromRows(rows)
+	var r Results
+	if q.Weighted {
+		joint, err := s.Store.TalliesOfJointCells(p.Survey.ID)
 		if err != nil {
 			return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
 		}
-		r.Breakdown = p.Compiled.ScoreBreakdown(fromRows(rows), by)
+		t.Merge(fromRows(joint))
+		if r, err = p.Compiled.ScoreWeighted(t, margins, q.ExcludeFlagged); err != nil {
+			return nil, err
+		}
+	} else {
+		r = p.Compiled.ScoreWith(t, q.Unit, q.ExcludeFlagged)
+	}
+	if q.By != "" {
+		r.Breakdown = p.Compiled.ScoreBreakdown(t, q.By)
+	}
+	r.AsOf = time.Now().UTC().Truncate(time.Second)
+	r.Year = p.Compiled.Def.Year
+	if q.Unit == "" {
+		r.Timeline = t.Timeline()
+		r.Quality = t.Quality()
+	}
+	if prev := p.Compiled.Def.Previous; prev != "" && q.Unit == "" && !q.alone {
+		r.Previous = s.compareWith(prev, q, &r)
 	}
 	return &r, nil
+}
+
+// compareWith compares whole-sample results r with the previous year's
+// survey scored the same way (flagged responses in or out, weighted or
+// not); nil when that survey is not published or cannot be scored so.
+func (s *Service) compareWith(slug string, q ResultsQuery, r *Results) *Comparison {
+	prevQ := ResultsQuery{ExcludeFlagged: q.ExcludeFlagged, Weighted: q.Weighted, alone: true}
+	prev, err := s.ResultsFor(slug, prevQ)
+	if err != nil {
+		var invalid *InvalidError
+		if !errors.Is(err, ErrNotFound) && !errors.As(err, &invalid) {
+			slog.Warn("results: previous year's survey", slog.String("survey", slug), slog.Any("error", err))
+		}
+		return nil
+	}
+	return Compare(r, prev)
 }
 
 // RenderLive renders the live event payload of a survey (live.Renderer).

@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -303,6 +304,50 @@ func (t Tallies) scopeFor(unit string, excludeFlagged bool) map[string]TallyValu
 		all[k] = v
 	}
 	return all
+}
+
+// Timeline lists the responses per hour of submission, oldest first.
+func (t Tallies) Timeline() []HourCount {
+	var out []HourCount
+	for id, v := range t {
+		h, ok := strings.CutPrefix(id.Key, "hour:")
+		if id.Unit != "" || id.Dim != "" || !ok || v.N == 0 {
+			continue
+		}
+		at, err := time.Parse(hourLayout, h)
+		if err != nil {
+			continue // not a key this build writes
+		}
+		out = append(out, HourCount{Hour: at, Responses: v.N})
+	}
+	slices.SortFunc(out, func(a, b HourCount) int { return a.Hour.Compare(b.Hour) })
+	return out
+}
+
+// Quality counts the flagged responses (as results count them: flagged
+// and not reviewed valid, or reviewed invalid), each flag's responses,
+// and the staff decisions.
+func (t Tallies) Quality() *Quality {
+	q := &Quality{Reasons: map[string]int64{}}
+	for _, f := range []string{FlagSpeeder, FlagStraightLiner, FlagSharedAddress} {
+		q.Reasons[f] = 0
+	}
+	for id, v := range t {
+		if id.Unit != "" || id.Dim != "" {
+			continue
+		}
+		switch {
+		case id.Key == KeyFlagged:
+			q.Flagged = v.N
+		case id.Key == ReviewKey("valid"):
+			q.ReviewedValid = v.N
+		case id.Key == ReviewKey("invalid"):
+			q.ReviewedInvalid = v.N
+		case strings.HasPrefix(id.Key, "flag:"):
+			q.Reasons[strings.TrimPrefix(id.Key, "flag:")] = v.N
+		}
+	}
+	return q
 }
 
 // Dims lists the breakdown cells present for a unit, e.g. "town:t01".

@@ -1,0 +1,102 @@
+package surveys
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/minyi-survey/minyi/models"
+)
+
+// Weighting is a survey's post-stratification settings as staff see and
+// edit them: whether results may be raked, the population margins, and the
+// questions that can be raked to.
+type Weighting struct {
+	Enabled   bool             `json:"enabled"`
+	Margins   Margins          `json:"margins"`
+	Variables []WeightVariable `json:"variables"`
+}
+
+// WeightVariable is a demographic question results can be raked on.
+type WeightVariable struct {
+	Role     string   `json:"role"`
+	Question string   `json:"question"`
+	Text     string   `json:"text"`
+	Options  []Option `json:"options"`
+}
+
+// Weighting returns a survey's weighting settings, with the variables of
+// its published version (its draft before it is published).
+func (s *Service) Weighting(id uint64) (*Weighting, error) {
+	sv, comp, err := s.weightingVersion(id)
+	if err != nil {
+		return nil, err
+	}
+	w := &Weighting{Enabled: sv.Weighted, Margins: Margins{}}
+	if sv.Margins != "" {
+		if err := json.Unmarshal([]byte(sv.Margins), &w.Margins); err != nil {
+			return nil, fmt.Errorf("surveys: stored margins of survey %d: %w", id, err)
+		}
+	}
+	for _, q := range comp.breakdown {
+		w.Variables = append(w.Variables, WeightVariable{Role: q.Role, Question: q.Code, Text: q.Text, Options: q.Options})
+	}
+	return w, nil
+}
+
+// SetWeighting stores a survey's margins and turns weighting on or off.
+// The margins must cover every option of each raked question. Turning
+// weighting on or off recounts the survey's tallies, since only surveys
+// with weighting on keep the joint demographic cells raking reads.
+func (s *Service) SetWeighting(ctx context.Context, id uint64, enabled bool, m Margins) (*Weighting, error) {
+	sv, comp, err := s.weightingVersion(id)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		m = Margins{}
+	}
+	if len(m) > 0 || enabled {
+		if problems := comp.ValidateMargins(m); len(problems) > 0 {
+			return nil, &InvalidError{Fields: problems}
+		}
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.SetWeighting(id, enabled, string(data)); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if enabled != sv.Weighted {
+		if err := s.RebuildTallies(ctx, id); err != nil {
+			return nil, fmt.Errorf("%w: recount tallies: %v", ErrUnavailable, err)
+		}
+	}
+	s.Forget(sv.Slug)
+	s.TalliesChanged(id)
+	return s.Weighting(id)
+}
+
+// weightingVersion returns a survey and the version its margins refer to.
+func (s *Service) weightingVersion(id uint64) (*models.Survey, *Compiled, error) {
+	sv, err := s.Store.SurveyByID(id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, ErrNotFound
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	vid := sv.PublishedVersionID
+	if vid == nil {
+		vid = sv.DraftVersionID
+	}
+	if vid == nil {
+		return nil, nil, ErrNotFound
+	}
+	comp, err := s.Version(*vid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sv, comp, nil
+}
