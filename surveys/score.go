@@ -106,15 +106,20 @@ type BreakdownCell struct {
 	Areas     []AreaResult `json:"areas"`
 }
 
-// Summary is the composite index over areas.
+// Summary is the composite index over areas. SE is the standard error of
+// the index (s/√n, s_w/√n_eff when weighted); NEff is set only in weighted
+// bodies.
 type Summary struct {
 	Index *float64  `json:"index"`
 	N     int64     `json:"n"`
 	CI95  []float64 `json:"ci95"`
+	SE    *float64  `json:"se"`
+	NEff  *float64  `json:"n_eff,omitempty"`
 	Low   bool      `json:"low_sample"`
 }
 
-// ItemResult holds the figures of one satisfaction item or area.
+// ItemResult holds the figures of one satisfaction item or area. SE is the
+// standard error of the index; NEff is set only in weighted bodies.
 type ItemResult struct {
 	Index            *float64  `json:"index"`
 	Rate             *float64  `json:"rate"`
@@ -123,6 +128,8 @@ type ItemResult struct {
 	N                int64     `json:"n"`
 	CI95             []float64 `json:"ci95"`
 	RateCI95         []float64 `json:"rate_ci95"`
+	SE               *float64  `json:"se"`
+	NEff             *float64  `json:"n_eff,omitempty"`
 	Low              bool      `json:"low_sample"`
 }
 
@@ -133,13 +140,16 @@ type AreaResult struct {
 	ItemResult
 }
 
-// UnitResults are the figures of one evaluated unit.
+// UnitResults are the figures of one evaluated unit. Rank is nil when the
+// unit is unranked (see RankUnits); Tied says another unit shares its rank.
 type UnitResults struct {
 	Code      string       `json:"code"`
 	Name      string       `json:"name"`
 	Responses int64        `json:"responses"`
 	Overall   Summary      `json:"overall"`
 	Areas     []AreaResult `json:"areas"`
+	Rank      *int         `json:"rank"`
+	Tied      bool         `json:"tied,omitempty"`
 }
 
 // ScoreBreakdown scores every answer of the question with role (town, age
@@ -156,9 +166,9 @@ func (c *Compiled) ScoreBreakdown(t Tallies, role string) *Breakdown {
 	}
 	b := &Breakdown{By: role}
 	for _, o := range q.Options {
-		scope := t.Scope("", DimKey(role, o.Code))
+		scope := unweighted(t.Scope("", DimKey(role, o.Code)))
 		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope[KeyResponses].N}
-		cell.Overall, cell.Areas = c.scoreAreas(scope)
+		cell.Overall, cell.Areas = c.scoreAreas(scope, false)
 		b.Cells = append(b.Cells, cell)
 	}
 	return b
@@ -183,10 +193,28 @@ func (c *Compiled) Score(t Tallies, unit string) Results { return c.ScoreWith(t,
 
 // ScoreWith is Score with the choice to leave flagged responses out; the
 // body states the choice, and Flagged always counts the flagged responses.
+// Scoring all units ranks them (RankUnits).
 func (c *Compiled) ScoreWith(t Tallies, unit string, excludeFlagged bool) Results {
+	r := c.header(t, unit, excludeFlagged)
+	c.scoreInto(&r, unweighted(t.scopeFor(unit, excludeFlagged)), false)
+	if unit == "" {
+		for _, u := range c.Def.Units {
+			us := unweighted(t.scopeFor(u.Code, excludeFlagged))
+			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us[KeyResponses].N}
+			ur.Overall, ur.Areas = c.scoreAreas(us, false)
+			r.Units = append(r.Units, ur)
+		}
+		RankUnits(r.Units)
+	}
+	return r
+}
+
+// header fills what every results body states besides its figures.
+func (c *Compiled) header(t Tallies, unit string, excludeFlagged bool) Results {
 	r := Results{
 		Survey:          c.Def.Slug,
 		Title:           c.Def.Title,
+		Year:            c.Def.Year,
 		Unit:            unit,
 		IncludesFlagged: !excludeFlagged,
 		Sample:          "opt-in",
@@ -195,33 +223,95 @@ func (c *Compiled) ScoreWith(t Tallies, unit string, excludeFlagged bool) Result
 		r.Sample = "sampled"
 	}
 	r.Flagged = t.Scope(unit, "")[KeyFlagged].N
-	scope := t.scopeFor(unit, excludeFlagged)
-	r.Responses = scope[KeyResponses].N
-	r.Overall, r.Areas = c.scoreAreas(scope)
-	if c.overall != nil {
-		item := c.scoreItem(scope, c.overall)
-		roundItem(&item)
-		r.OverallQuestion = &item
-	}
-	if unit == "" {
-		for _, u := range c.Def.Units {
-			us := t.scopeFor(u.Code, excludeFlagged)
-			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us[KeyResponses].N}
-			ur.Overall, ur.Areas = c.scoreAreas(us)
-			r.Units = append(r.Units, ur)
-		}
-	}
 	return r
 }
 
-func (c *Compiled) scoreAreas(scope map[string]TallyValue) (Summary, []AreaResult) {
+// scoreInto fills the responses, areas, overall index and overall question
+// of r from one scope's counters.
+func (c *Compiled) scoreInto(r *Results, scope wscope, weighted bool) {
+	r.Responses = scope[KeyResponses].N
+	r.Overall, r.Areas = c.scoreAreas(scope, weighted)
+	if c.overall != nil {
+		item := c.scoreItem(scope, c.overall, weighted)
+		roundItem(&item)
+		r.OverallQuestion = &item
+	}
+}
+
+// wstat is a counter with its respondents' weights: N respondents, W = Σw,
+// W2 = Σw², Sum = Σw·x and SumSq = Σw·x², x in the counter's units
+// (thousandths of a point for respondent scores). Unweighted, every w is 1.
+type wstat struct {
+	N                 int64
+	W, W2, Sum, SumSq float64
+}
+
+// wscope is one scope's counters with weights, keyed like Tallies.Scope.
+type wscope map[string]wstat
+
+// unweighted reads plain counters as counters whose weights are all 1.
+func unweighted(scope map[string]TallyValue) wscope {
+	out := make(wscope, len(scope))
+	for k, v := range scope {
+		n := float64(v.N)
+		out[k] = wstat{N: v.N, W: n, W2: n, Sum: float64(v.Sum), SumSq: float64(v.SumSq)}
+	}
+	return out
+}
+
+// add adds a plain counter whose respondents all weigh w.
+func (s *wstat) add(v TallyValue, w float64) {
+	n := float64(v.N)
+	s.N += v.N
+	s.W += w * n
+	s.W2 += w * w * n
+	s.Sum += w * float64(v.Sum)
+	s.SumSq += w * float64(v.SumSq)
+}
+
+// neff is Kish's effective sample size (Σw)²/Σw²; n when unweighted.
+func (s wstat) neff() float64 {
+	if s.W2 <= 0 {
+		return 0
+	}
+	return s.W * s.W / s.W2
+}
+
+// sd is the weighted standard deviation of x/unit with the n_eff/(n_eff−1)
+// correction, so that weights all 1 give the sample standard deviation;
+// false under two respondents.
+func (s wstat) sd(unit float64) (float64, bool) {
+	if s.N < 2 || s.W <= 0 {
+		return 0, false
+	}
+	den := s.W - s.W2/s.W // W·(n_eff−1)/n_eff; n−1 unweighted
+	if den <= 0 {
+		return 0, false
+	}
+	sum, sumSq := s.Sum/unit, s.SumSq/(unit*unit)
+	variance := (sumSq - sum*sum/s.W) / den
+	return math.Sqrt(math.Max(variance, 0)), true
+}
+
+// spread is the 95% interval center ± t(0.975, n_eff−1)·s/√n_eff and the
+// standard error s/√n_eff of a counter's mean, nil under two respondents.
+func spread(center float64, s wstat, unit float64) ([]float64, *float64) {
+	sd, ok := s.sd(unit)
+	if !ok {
+		return nil, nil
+	}
+	n := s.neff()
+	return tInterval(center, sd, n), ptr(sd / math.Sqrt(n))
+}
+
+func (c *Compiled) scoreAreas(scope wscope, weighted bool) (Summary, []AreaResult) {
 	areas := make([]AreaResult, len(c.Def.Areas))
 	var oSum, oW float64
 	for i, a := range c.Def.Areas {
 		var items []ItemResult
 		var weights []float64
 		for _, q := range a.Questions {
-			items = append(items, c.scoreItem(scope, c.byCode[q.Code]))
+			items = append(items, c.scoreItem(scope, c.byCode[q.Code], weighted))
 			weights = append(weights, weightOr1(q.Weight))
 		}
 		ar := AreaResult{Code: a.Code, Name: a.Name}
@@ -229,11 +319,15 @@ func (c *Compiled) scoreAreas(scope map[string]TallyValue) (Summary, []AreaResul
 		ar.Rate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.Rate })
 		ar.DissatisfiedRate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.DissatisfiedRate })
 		ar.DontKnowRate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.DontKnowRate })
+		// The interval and SE come from the respondents' area scores.
 		stats := scope[AreaKey(a.Code)]
 		ar.N = stats.N
-		ar.Low = ar.N < LowSample
+		ar.Low = stats.neff() < LowSample
+		if weighted {
+			ar.NEff = ptr(stats.neff())
+		}
 		if ar.Index != nil {
-			ar.CI95 = meanInterval(*ar.Index, stats)
+			ar.CI95, ar.SE = spread(*ar.Index, stats, 1000)
 			oSum += weightOr1(a.Weight) * *ar.Index
 			oW += weightOr1(a.Weight)
 			if len(items) == 1 {
@@ -244,66 +338,61 @@ func (c *Compiled) scoreAreas(scope map[string]TallyValue) (Summary, []AreaResul
 		areas[i] = ar
 	}
 	stats := scope[KeyOverall]
-	o := Summary{N: stats.N, Low: stats.N < LowSample}
+	o := Summary{N: stats.N, Low: stats.neff() < LowSample}
+	if weighted {
+		o.NEff = round(ptr(stats.neff()), 1)
+	}
 	if oW > 0 {
 		idx := oSum / oW
-		o.CI95 = meanInterval(idx, stats)
+		o.CI95, o.SE = spread(idx, stats, 1000)
 		o.Index = round(&idx, 2)
 	}
 	roundPair(o.CI95, 2)
+	o.SE = round(o.SE, 3)
 	return o, areas
 }
 
 // scoreItem computes one satisfaction question's figures from its option
 // counts, unrounded: areas average items before anything is rounded.
-func (c *Compiled) scoreItem(scope map[string]TallyValue, q *CompiledQuestion) ItemResult {
+func (c *Compiled) scoreItem(scope wscope, q *CompiledQuestion, weighted bool) ItemResult {
 	var r ItemResult
-	var n, dk, sat, dis int64
-	var sum, sumSq float64
+	var valid wstat // the non-"don't know" answers, x = the level's score
+	var dk, sat, dis float64
 	for _, l := range c.Def.Scale.Levels {
-		k := scope[OptionKey(q.Code, l.Code)].N
-		n += k
-		sum += float64(k) * l.Score
-		sumSq += float64(k) * l.Score * l.Score
+		k := scope[OptionKey(q.Code, l.Code)]
+		valid.N += k.N
+		valid.W += k.W
+		valid.W2 += k.W2
+		valid.Sum += k.W * l.Score
+		valid.SumSq += k.W * l.Score * l.Score
 		switch l.Class {
 		case ClassSatisfied:
-			sat += k
+			sat += k.W
 		case ClassDissatisfied:
-			dis += k
+			dis += k.W
 		}
 	}
 	if c.dontKnow != "" {
-		dk = scope[OptionKey(q.Code, c.dontKnow)].N
+		dk = scope[OptionKey(q.Code, c.dontKnow)].W
 	}
-	r.N = n
+	n := valid.neff()
+	r.N = valid.N
 	r.Low = n < LowSample
-	if n+dk > 0 {
-		r.DontKnowRate = ptr(float64(dk) / float64(n+dk))
+	if weighted {
+		r.NEff = ptr(n)
 	}
-	if n > 0 {
-		mean := sum / float64(n)
+	if valid.W+dk > 0 {
+		r.DontKnowRate = ptr(dk / (valid.W + dk))
+	}
+	if valid.W > 0 {
+		mean := valid.Sum / valid.W
 		r.Index = ptr(mean)
-		r.Rate = ptr(float64(sat) / float64(n))
-		r.DissatisfiedRate = ptr(float64(dis) / float64(n))
-		r.RateCI95 = Wilson(sat, n)
-		if n >= 2 {
-			variance := (sumSq - sum*sum/float64(n)) / float64(n-1)
-			r.CI95 = TInterval(mean, math.Sqrt(math.Max(variance, 0)), n)
-		}
+		r.Rate = ptr(sat / valid.W)
+		r.DissatisfiedRate = ptr(dis / valid.W)
+		r.RateCI95 = wilson(sat/valid.W, n)
+		r.CI95, r.SE = spread(mean, valid, 1)
 	}
 	return r
-}
-
-// meanInterval is center ± t·s/√n with s taken from a counter of
-// respondent scores kept in thousandths.
-func meanInterval(center float64, v TallyValue) []float64 {
-	if v.N < 2 {
-		return nil
-	}
-	n := float64(v.N)
-	sum, sumSq := float64(v.Sum)/1000, float64(v.SumSq)/1e6
-	variance := (sumSq - sum*sum/n) / (n - 1)
-	return TInterval(center, math.Sqrt(math.Max(variance, 0)), v.N)
 }
 
 // TInterval is the 95% interval mean ± t(0.975, n-1)·s/√n, clamped to 0-100.
@@ -311,7 +400,15 @@ func TInterval(mean, sd float64, n int64) []float64 {
 	if n < 2 {
 		return nil
 	}
-	h := t975(n-1) * sd / math.Sqrt(float64(n))
+	return tInterval(mean, sd, float64(n))
+}
+
+// tInterval is TInterval for a possibly fractional n (n_eff).
+func tInterval(mean, sd, n float64) []float64 {
+	if !(n > 1) {
+		return nil
+	}
+	h := t975f(n-1) * sd / math.Sqrt(n)
 	return []float64{math.Max(0, mean-h), math.Min(100, mean+h)}
 }
 
@@ -324,10 +421,7 @@ var tQuantiles sync.Map // int64 → float64
 // there is below 1e-9.
 func t975(df int64) float64 {
 	if df > 1000 {
-		const z = 1.959963984540054
-		v := float64(df)
-		z3, z5 := z*z*z, z*z*z*z*z
-		return z + (z3+z)/(4*v) + (5*z5+16*z3+3*z)/(96*v*v)
+		return t975CornishFisher(float64(df))
 	}
 	if v, ok := tQuantiles.Load(df); ok {
 		return v.(float64)
@@ -337,16 +431,41 @@ func t975(df int64) float64 {
 	return q
 }
 
+// t975f is t975 for fractional degrees of freedom (n_eff − 1).
+func t975f(df float64) float64 {
+	switch {
+	case df >= 1 && df == math.Trunc(df) && df < math.MaxInt64:
+		return t975(int64(df))
+	case df > 1000:
+		return t975CornishFisher(df)
+	}
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.975)
+}
+
+func t975CornishFisher(v float64) float64 {
+	const z = 1.959963984540054
+	z3, z5 := z*z*z, z*z*z*z*z
+	return z + (z3+z)/(4*v) + (5*z5+16*z3+3*z)/(96*v*v)
+}
+
 // Wilson is the 95% Wilson score interval of k successes in n.
 func Wilson(k, n int64) []float64 {
 	if n <= 0 {
 		return nil
 	}
+	return wilson(float64(k)/float64(n), float64(n))
+}
+
+// wilson is the 95% Wilson score interval of a share p of n (n_eff when
+// weighted).
+func wilson(p, n float64) []float64 {
+	if !(n > 0) {
+		return nil
+	}
 	const z = 1.96
-	p, nf := float64(k)/float64(n), float64(n)
-	den := 1 + z*z/nf
-	center := (p + z*z/(2*nf)) / den
-	h := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
+	den := 1 + z*z/n
+	center := (p + z*z/(2*n)) / den
+	h := z * math.Sqrt(math.Max(p*(1-p)/n+z*z/(4*n*n), 0)) / den
 	return []float64{math.Max(0, center-h), math.Min(1, center+h)}
 }
 
@@ -369,6 +488,8 @@ func roundItem(r *ItemResult) {
 	r.Rate = round(r.Rate, 4)
 	r.DissatisfiedRate = round(r.DissatisfiedRate, 4)
 	r.DontKnowRate = round(r.DontKnowRate, 4)
+	r.SE = round(r.SE, 3)
+	r.NEff = round(r.NEff, 1)
 	roundPair(r.CI95, 2)
 	roundPair(r.RateCI95, 4)
 }

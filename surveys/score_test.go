@@ -57,7 +57,8 @@ func countAll(c *surveys.Compiled, rs []surveys.Accepted) surveys.Tallies {
 // num returns a pointer to v, for expected figures.
 func num(v float64) *float64 { return &v }
 
-// Hand computation for the whole sample. t(0.975, df) from a t table:
+// Hand computation for the whole sample. SE is s/√n of the index (3 decimals).
+// t(0.975, df) from a t table:
 // df=1 12.7062, df=2 4.3027, df=3 3.1824, df=4 2.7764. Wilson(2,4) = [0.15, 0.85],
 // Wilson(3,4) = [0.3006, 0.9544].
 //
@@ -113,21 +114,21 @@ func TestScoreByHand(t *testing.T) {
 		t.Errorf("header = survey %q responses %d flagged %d includes %v sample %q, want test-2024 5 1 true opt-in",
 			got.Survey, got.Responses, got.Flagged, got.IncludesFlagged, got.Sample)
 	}
-	wantOverall := surveys.Summary{Index: num(73.33), N: 5, CI95: []float64{57.20, 89.47}, Low: true}
+	wantOverall := surveys.Summary{Index: num(73.33), N: 5, CI95: []float64{57.20, 89.47}, SE: num(5.812), Low: true}
 	assertEqualJSON(t, "overall", got.Overall, wantOverall)
 
 	wantAreas := []surveys.AreaResult{
 		{Code: "a1", Name: "环境保护", ItemResult: surveys.ItemResult{
 			Index: num(66.67), Rate: num(0.5), DissatisfiedRate: num(0.1667), DontKnowRate: num(0.2),
-			N: 5, CI95: []float64{42.29, 91.05}, Low: true}},
+			N: 5, CI95: []float64{42.29, 91.05}, SE: num(8.781), Low: true}},
 		{Code: "a2", Name: "平安建设", ItemResult: surveys.ItemResult{
 			Index: num(80), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
-			N: 4, CI95: []float64{54.02, 100}, RateCI95: []float64{0.3006, 0.9544}, Low: true}},
+			N: 4, CI95: []float64{54.02, 100}, RateCI95: []float64{0.3006, 0.9544}, SE: num(8.165), Low: true}},
 	}
 	assertEqualJSON(t, "areas", got.Areas, wantAreas)
 
 	wantQuestion := &surveys.ItemResult{Index: num(85), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
-		N: 4, CI95: []float64{54.53, 100}, RateCI95: []float64{0.3006, 0.9544}, Low: true}
+		N: 4, CI95: []float64{54.53, 100}, RateCI95: []float64{0.3006, 0.9544}, SE: num(9.574), Low: true}
 	assertEqualJSON(t, "overall question", got.OverallQuestion, wantQuestion)
 
 	if len(got.Units) != 2 || got.Units[0].Code != "u1" || got.Units[1].Code != "u2" {
@@ -153,11 +154,11 @@ func TestScoreItemsByHand(t *testing.T) {
 		want surveys.ItemResult
 	}{
 		{"q1", got.Areas[0].ItemResult, surveys.ItemResult{Index: num(70), Rate: num(0.5), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
-			N: 4, CI95: []float64{51.63, 88.37}, RateCI95: []float64{0.15, 0.85}, Low: true}},
+			N: 4, CI95: []float64{51.63, 88.37}, RateCI95: []float64{0.15, 0.85}, SE: num(5.774), Low: true}},
 		{"q2", got.Areas[1].ItemResult, surveys.ItemResult{Index: num(60), Rate: num(0.5), DissatisfiedRate: num(0.5), DontKnowRate: num(0.2),
-			N: 4, CI95: []float64{3.37, 100}, RateCI95: []float64{0.15, 0.85}, Low: true}},
+			N: 4, CI95: []float64{3.37, 100}, RateCI95: []float64{0.15, 0.85}, SE: num(17.795), Low: true}},
 		{"q3", got.Areas[2].ItemResult, surveys.ItemResult{Index: num(80), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
-			N: 4, CI95: []float64{54.02, 100}, RateCI95: []float64{0.3006, 0.9544}, Low: true}},
+			N: 4, CI95: []float64{54.02, 100}, RateCI95: []float64{0.3006, 0.9544}, SE: num(8.165), Low: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,16 +196,16 @@ func TestScoreUnitsByHand(t *testing.T) {
 		if got.Unit != "u1" || got.Responses != 3 || got.Flagged != 0 || got.Units != nil {
 			t.Errorf("unit %q responses %d flagged %d units %v, want u1 3 0 none", got.Unit, got.Responses, got.Flagged, got.Units)
 		}
-		assertEqualJSON(t, "overall", got.Overall, surveys.Summary{Index: num(76.94), N: 3, CI95: []float64{64.99, 88.90}, Low: true})
+		assertEqualJSON(t, "overall", got.Overall, surveys.Summary{Index: num(76.94), N: 3, CI95: []float64{64.99, 88.90}, SE: num(2.778), Low: true})
 		assertEqualJSON(t, "areas", got.Areas, []surveys.AreaResult{
 			{Code: "a1", Name: "环境保护", ItemResult: surveys.ItemResult{
 				Index: num(67.22), Rate: num(0.6111), DissatisfiedRate: num(0.1667), DontKnowRate: num(0.1111),
-				N: 3, CI95: []float64{40.60, 93.84}, Low: true}},
+				N: 3, CI95: []float64{40.60, 93.84}, SE: num(6.186), Low: true}},
 			{Code: "a2", Name: "平安建设", ItemResult: surveys.ItemResult{
 				Index: num(86.67), Rate: num(1), DissatisfiedRate: num(0), DontKnowRate: num(0),
 				// Centred on the unrounded index: 86.667 − 28.684 = 57.982 → 57.98
 				// (a rounded item would give 86.67 − 28.684 = 57.986 → 57.99).
-				N: 3, CI95: []float64{57.98, 100}, RateCI95: []float64{0.4385, 1}, Low: true}},
+				N: 3, CI95: []float64{57.98, 100}, RateCI95: []float64{0.4385, 1}, SE: num(6.667), Low: true}},
 		})
 		// The unit's figures inside the all-units results are the same.
 		assertEqualJSON(t, "units[0].overall", all.Units[0].Overall, got.Overall)
@@ -284,8 +285,8 @@ func TestScoreOverall(t *testing.T) {
 			response("", false, "q1", "4", "q2", "4", "q3", "dk"),
 		}), "")
 		// a1 composites (2×100+60)/3 = 86.667 and (2×80+80)/3 = 80: mean 83.333,
-		// s = 4.714, s/√2 = 3.333, h = t(0.975,1) 12.7062 × 3.333 = 42.35 → [40.98, 125.7→100]
-		assertEqualJSON(t, "overall", got.Overall, surveys.Summary{Index: num(83.33), N: 2, CI95: []float64{40.98, 100}, Low: true})
+		// s = 4.714, SE = s/√2 = 3.333, h = t(0.975,1) 12.7062 × 3.333 = 42.35 → [40.98, 125.7→100]
+		assertEqualJSON(t, "overall", got.Overall, surveys.Summary{Index: num(83.33), N: 2, CI95: []float64{40.98, 100}, SE: num(3.333), Low: true})
 		assertEqualJSON(t, "a2", got.Areas[1], surveys.AreaResult{Code: "a2", Name: "平安建设",
 			ItemResult: surveys.ItemResult{DontKnowRate: num(1), Low: true}})
 	})
