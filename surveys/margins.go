@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/minyi-survey/minyi/models"
 )
@@ -76,6 +77,9 @@ func (s *Service) SetWeighting(ctx context.Context, id uint64, enabled bool, m M
 	}
 	s.Forget(sv.Slug)
 	s.TalliesChanged(id)
+	if err := s.Broker.Publish(ctx, id); err != nil {
+		slog.Warn("live: publish failed", slog.Uint64("survey", id), slog.Any("error", err))
+	}
 	return s.Weighting(id)
 }
 

@@ -211,10 +211,9 @@ func (k *Counter) Add(r Accepted) {
 	}
 	unitDims := len(k.dims) // the joint cells are for the whole sample only
 	if r.Joint {
-		all, flagged := jointDims(demo)
-		k.dims = append(k.dims, all)
+		k.dims = append(k.dims, JointDim(demo[0], demo[1], demo[2]))
 		if r.Flagged {
-			k.dims = append(k.dims, flagged)
+			k.dims = append(k.dims, JointFlaggedDim(demo[0], demo[1], demo[2]))
 		}
 	}
 	if !r.At.IsZero() {
@@ -266,13 +265,6 @@ func (k *Counter) AddTo(t Tallies) {
 			t.Add(TallyID{"", "", key}, TallyValue{N: n})
 		}
 	}
-}
-
-// jointDims names a response's joint cell and its flagged twin:
-// "w:<town>|<age>|<gender>" and "wf:…", "" for an unanswered question.
-func jointDims(demo [3]string) (string, string) {
-	cell := demo[0] + "|" + demo[1] + "|" + demo[2]
-	return "w:" + cell, "wf:" + cell
 }
 
 // demoIndex places a demographic role in a joint cell.

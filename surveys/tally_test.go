@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minyi-survey/minyi/surveys"
 )
@@ -250,4 +251,64 @@ func diffTallies(a, b surveys.Tallies) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func TestCountTimelineAndQuality(t *testing.T) {
+	c := socialWithUnits(t)
+	at := time.Date(2026, 11, 26, 9, 59, 59, 0, time.FixedZone("CST", 8*3600))
+	rs := []surveys.Accepted{
+		{Unit: "u1", At: at, Flags: []string{surveys.FlagSpeeder, surveys.FlagStraightLiner}, Flagged: true},
+		{Unit: "u1", At: at.Add(time.Second), Flags: []string{surveys.FlagSpeeder}, Review: "valid"},
+		{Unit: "u2", At: at.Add(time.Hour), Review: "invalid", Flagged: true},
+		{Unit: "u2"}, // no time: not on the timeline
+	}
+	tl := surveys.Tallies{}
+	for _, r := range rs {
+		c.Count(tl, r)
+	}
+	want := []surveys.HourCount{
+		{Hour: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC), Responses: 1},
+		{Hour: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), Responses: 2},
+	}
+	if got := tl.Timeline(); !reflect.DeepEqual(got, want) {
+		t.Errorf("timeline = %+v, want %+v", got, want)
+	}
+	q := tl.Quality()
+	wantQ := &surveys.Quality{Flagged: 2, ReviewedValid: 1, ReviewedInvalid: 1, Reasons: map[string]int64{
+		surveys.FlagSpeeder: 2, surveys.FlagStraightLiner: 1, surveys.FlagSharedAddress: 0}}
+	if !reflect.DeepEqual(q, wantQ) {
+		t.Errorf("quality = %+v, want %+v", q, wantQ)
+	}
+	for id := range tl {
+		if id.Unit != "" && (strings.HasPrefix(id.Key, "hour:") || strings.HasPrefix(id.Key, "flag:") || strings.HasPrefix(id.Key, "review:")) {
+			t.Errorf("%+v: timeline and quality counters are for the whole sample only", id)
+		}
+	}
+}
+
+func TestJointCellsOnlyWhenAsked(t *testing.T) {
+	c := socialWithUnits(t)
+	answers := []surveys.Answer{{Question: "q01", Values: []string{"5"}}, {Question: "town", Values: []string{"t02"}}, {Question: "gender", Values: []string{"f"}}}
+	plain, joint := surveys.Tallies{}, surveys.Tallies{}
+	c.Count(plain, surveys.Accepted{Unit: "u1", Answers: answers, Flagged: true})
+	c.Count(joint, surveys.Accepted{Unit: "u1", Answers: answers, Flagged: true, Joint: true})
+	cells := map[string]bool{}
+	for id := range joint {
+		if strings.HasPrefix(id.Dim, "w") {
+			if id.Unit != "" {
+				t.Errorf("%+v: joint cells are for the whole sample only", id)
+			}
+			cells[id.Dim] = true
+			continue
+		}
+		if plain[id] != joint[id] {
+			t.Errorf("%+v differs with joint cells on", id)
+		}
+	}
+	if want := map[string]bool{"w:t02||f": true, "wf:t02||f": true}; !reflect.DeepEqual(cells, want) {
+		t.Errorf("joint cells = %v, want %v", cells, want)
+	}
+	if len(joint)-len(plain) != 2*len(joint.Scope("", "w:t02||f")) {
+		t.Errorf("joint counting added %d counters besides its cells", len(joint)-len(plain)-2*len(joint.Scope("", "w:t02||f")))
+	}
 }
