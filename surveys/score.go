@@ -167,7 +167,7 @@ func (c *Compiled) ScoreBreakdown(t Tallies, role string) *Breakdown {
 	b := &Breakdown{By: role}
 	for _, o := range q.Options {
 		scope := unweighted(t.Scope("", DimKey(role, o.Code)))
-		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope[KeyResponses].N}
+		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope.get(KeyResponses).N}
 		cell.Overall, cell.Areas = c.scoreAreas(scope, false)
 		b.Cells = append(b.Cells, cell)
 	}
@@ -200,7 +200,7 @@ func (c *Compiled) ScoreWith(t Tallies, unit string, excludeFlagged bool) Result
 	if unit == "" {
 		for _, u := range c.Def.Units {
 			us := unweighted(t.scopeFor(u.Code, excludeFlagged))
-			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us[KeyResponses].N}
+			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us.get(KeyResponses).N}
 			ur.Overall, ur.Areas = c.scoreAreas(us, false)
 			r.Units = append(r.Units, ur)
 		}
@@ -228,8 +228,8 @@ func (c *Compiled) header(t Tallies, unit string, excludeFlagged bool) Results {
 
 // scoreInto fills the responses, areas, overall index and overall question
 // of r from one scope's counters.
-func (c *Compiled) scoreInto(r *Results, scope wscope, weighted bool) {
-	r.Responses = scope[KeyResponses].N
+func (c *Compiled) scoreInto(r *Results, scope counters, weighted bool) {
+	r.Responses = scope.get(KeyResponses).N
 	r.Overall, r.Areas = c.scoreAreas(scope, weighted)
 	if c.overall != nil {
 		item := c.scoreItem(scope, c.overall, weighted)
@@ -246,17 +246,23 @@ type wstat struct {
 	W, W2, Sum, SumSq float64
 }
 
-// wscope is one scope's counters with weights, keyed like Tallies.Scope.
+// counters is one scope's counters, keyed like Tallies.Scope.
+type counters interface {
+	get(key string) wstat
+}
+
+// wscope holds weighted counters.
 type wscope map[string]wstat
 
+func (s wscope) get(key string) wstat { return s[key] }
+
 // unweighted reads plain counters as counters whose weights are all 1.
-func unweighted(scope map[string]TallyValue) wscope {
-	out := make(wscope, len(scope))
-	for k, v := range scope {
-		n := float64(v.N)
-		out[k] = wstat{N: v.N, W: n, W2: n, Sum: float64(v.Sum), SumSq: float64(v.SumSq)}
-	}
-	return out
+type unweighted map[string]TallyValue
+
+func (s unweighted) get(key string) wstat {
+	v := s[key]
+	n := float64(v.N)
+	return wstat{N: v.N, W: n, W2: n, Sum: float64(v.Sum), SumSq: float64(v.SumSq)}
 }
 
 // add adds a plain counter whose respondents all weigh w.
@@ -304,7 +310,7 @@ func spread(center float64, s wstat, unit float64) ([]float64, *float64) {
 	return tInterval(center, sd, n), ptr(sd / math.Sqrt(n))
 }
 
-func (c *Compiled) scoreAreas(scope wscope, weighted bool) (Summary, []AreaResult) {
+func (c *Compiled) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult) {
 	areas := make([]AreaResult, len(c.Def.Areas))
 	var oSum, oW float64
 	for i, a := range c.Def.Areas {
@@ -320,7 +326,7 @@ func (c *Compiled) scoreAreas(scope wscope, weighted bool) (Summary, []AreaResul
 		ar.DissatisfiedRate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.DissatisfiedRate })
 		ar.DontKnowRate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.DontKnowRate })
 		// The interval and SE come from the respondents' area scores.
-		stats := scope[AreaKey(a.Code)]
+		stats := scope.get(AreaKey(a.Code))
 		ar.N = stats.N
 		ar.Low = stats.neff() < LowSample
 		if weighted {
@@ -337,7 +343,7 @@ func (c *Compiled) scoreAreas(scope wscope, weighted bool) (Summary, []AreaResul
 		roundItem(&ar.ItemResult)
 		areas[i] = ar
 	}
-	stats := scope[KeyOverall]
+	stats := scope.get(KeyOverall)
 	o := Summary{N: stats.N, Low: stats.neff() < LowSample}
 	if weighted {
 		o.NEff = round(ptr(stats.neff()), 1)
@@ -354,12 +360,12 @@ func (c *Compiled) scoreAreas(scope wscope, weighted bool) (Summary, []AreaResul
 
 // scoreItem computes one satisfaction question's figures from its option
 // counts, unrounded: areas average items before anything is rounded.
-func (c *Compiled) scoreItem(scope wscope, q *CompiledQuestion, weighted bool) ItemResult {
+func (c *Compiled) scoreItem(scope counters, q *CompiledQuestion, weighted bool) ItemResult {
 	var r ItemResult
 	var valid wstat // the non-"don't know" answers, x = the level's score
 	var dk, sat, dis float64
 	for _, l := range c.Def.Scale.Levels {
-		k := scope[OptionKey(q.Code, l.Code)]
+		k := scope.get(OptionKey(q.Code, l.Code))
 		valid.N += k.N
 		valid.W += k.W
 		valid.W2 += k.W2
@@ -373,7 +379,7 @@ func (c *Compiled) scoreItem(scope wscope, q *CompiledQuestion, weighted bool) I
 		}
 	}
 	if c.dontKnow != "" {
-		dk = scope[OptionKey(q.Code, c.dontKnow)].W
+		dk = scope.get(OptionKey(q.Code, c.dontKnow)).W
 	}
 	n := valid.neff()
 	r.N = valid.N
