@@ -1,0 +1,306 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/minyi-survey/minyi/handlers"
+	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
+)
+
+// dashWatch fails the test on an uncaught exception in the page or on any
+// Content-Security-Policy violation (ECharts and the page script must run
+// under script-src 'self'; style-src 'self'), and logs console errors.
+func dashWatch(t *testing.T, ctx context.Context) {
+	t.Helper()
+	// Registered before any page script runs, so early violations count too.
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__csp = []; document.addEventListener('securitypolicyviolation', function (e) {
+  window.__csp.push(e.effectiveDirective + ' ' + e.blockedURI + ' ' + (e.sourceFile || '') + ':' + e.lineNumber);
+});`,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var problems, errs []string
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			switch {
+			case m.Type == chromedp.ConsoleException:
+				problems = append(problems, "uncaught exception: "+m.Text+" at "+m.URL+":"+fmt.Sprint(m.Line))
+			case strings.Contains(m.Text, "Content Security Policy"):
+				problems = append(problems, "CSP: "+m.Text)
+			case m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning:
+				errs = append(errs, string(m.Type)+": "+m.Text+" "+m.URL)
+			}
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range errs {
+			t.Logf("console %s", e)
+		}
+		for _, p := range problems {
+			t.Errorf("in the page: %s", p)
+		}
+	})
+}
+
+// dashCSP fails when the page has seen a CSP violation.
+func dashCSP(t *testing.T, ctx context.Context) {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp || []`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) > 0 {
+		t.Errorf("CSP violations: %v", v)
+	}
+}
+
+// dashSubmit sends one response through the API as a new resident, with the
+// given answers put over random ones.
+func dashSubmit(t *testing.T, in *instance, seed uint64, answers map[string]string) {
+	t.Helper()
+	var body map[string]any
+	if err := json.Unmarshal(randomBody(t, in, seed), &body); err != nil {
+		t.Fatal(err)
+	}
+	a := body["answers"].(map[string]any)
+	for k, v := range answers {
+		a[k] = v
+	}
+	raw, _ := json.Marshal(body)
+	if r := post(t, resident(t, in), in.URL+"/api/v1/surveys/"+slug+"/responses", "application/json", raw); r.Status != http.StatusCreated {
+		t.Fatalf("submit %d: %d %s", seed, r.Status, r.Raw)
+	}
+}
+
+// dashSeed stores n random responses spread over the last hours, as if they
+// had come in through the day, and tallies them.
+func dashSeed(t *testing.T, in *instance, n int) {
+	t.Helper()
+	p, err := in.Svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := mrand.New(mrand.NewPCG(2022, 4))
+	now := time.Now()
+	for i := range n {
+		sub := surveystest.RandomSubmission(rng, p.Compiled)
+		at := now.Add(-time.Duration(n-i) * 9 * time.Hour / time.Duration(n))
+		started := at.Add(-8 * time.Minute)
+		sub.StartedAt = &started
+		if _, err := in.Svc.Submit(context.Background(), surveys.SubmitInput{
+			Slug: slug, Submission: sub, DeviceID: fmt.Sprintf("seed-%d", i),
+			ClientIP: fmt.Sprintf("198.51.100.%d", i%250), Now: at,
+		}); err != nil {
+			t.Fatalf("seed %d: %v", i, err)
+		}
+	}
+	if err := in.Svc.TallyPending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dashEval runs a page expression.
+func dashEval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// dashWait polls a page expression for up to within.
+func dashWait(t *testing.T, ctx context.Context, what, js string, within time.Duration) {
+	t.Helper()
+	if err := uiWait(ctx, js, within); err != nil {
+		uiShot(t, ctx, "failed-"+strings.ReplaceAll(what, " ", "-")+".png")
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// dashShot keeps a screenshot of the whole page and logs where it is.
+func dashShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveShot(t, name, png)
+	t.Logf("screenshot %s", name)
+}
+
+// firstArea reads the first area's row: its figures as the table shows them
+// and the value of its bar in the chart.
+const firstArea = `(function () {
+  var tr = document.querySelector('#area-rows tr[data-area]');
+  var chart = window.echarts.getInstanceByDom(document.getElementById('area-chart'));
+  var bar = chart.getOption().series[0].data[0];
+  return {index: tr.getAttribute('data-index'), rate: tr.getAttribute('data-rate'),
+    bar: String(bar && typeof bar === 'object' ? bar.value : bar), view: document.getElementById('area-chart').getAttribute('data-view')};
+})()`
+
+type areaFigures struct{ Index, Rate, Bar, View string }
+
+// TestBrowserDashboardUpdatesLive opens the dashboard on a 1920×1080
+// projector, submits responses through the API and watches the counter and
+// the first area's index and bar change without a reload; then switches to
+// English and to the rate view, leaves flagged responses out, and looks at
+// the page on a phone.
+func TestBrowserDashboardUpdatesLive(t *testing.T) {
+	ctx := browser(t)
+	dashWatch(t, ctx)
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	dashSeed(t, in, 80)
+
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1920, 1080),
+		chromedp.Navigate(in.URL+"/d/"+slug),
+		chromedp.WaitVisible(chromedp.CSS(`#area-rows tr[data-area]`)),
+	); err != nil {
+		t.Fatalf("opening the dashboard: %v", err)
+	}
+	waitText(t, ctx, "#responses", "80")
+	dashWait(t, ctx, "live status", `document.querySelector('#conn').classList.contains('conn-live')`, 5*time.Second)
+	dashWait(t, ctx, "breakdowns drawn", `document.querySelectorAll('#by-town tr[data-cell]').length === 13 && document.querySelectorAll('#by-gender tr[data-cell]').length === 2`, 5*time.Second)
+	before := dashEval[areaFigures](t, ctx, firstArea)
+	if before.Index == "" || before.Bar != before.Index || before.View != "index" {
+		t.Fatalf("first area before: %+v; want the bar to show the index", before)
+	}
+	if rows := dashEval[float64](t, ctx, `document.querySelectorAll('#area-rows tr[data-area]').length`); rows != 13 {
+		t.Fatalf("area rows = %v, want 13", rows)
+	}
+	if hours := dashEval[string](t, ctx, `document.getElementById('timeline-chart').getAttribute('data-hours')`); hours == "0" || hours == "" {
+		t.Errorf("the timeline shows %q hours", hours)
+	}
+	if note := dashEval[bool](t, ctx, `!document.querySelector('#overall .sample-note').hidden`); !note {
+		t.Error("the opt-in sample note is hidden next to the composite index's interval")
+	}
+	dashShot(t, ctx, "dashboard-projector.png")
+	uiShot(t, ctx, "dashboard-projector-screen.png")
+
+	// A mark on the window: a reload would wipe it.
+	dashEval[bool](t, ctx, `window.minyiMark = true`)
+	for i := range 2 {
+		dashSubmit(t, in, uint64(100+i), map[string]string{"q01": "1"}) // 不满意: scores 0
+	}
+	waitText(t, ctx, "#responses", "82")
+	dashWait(t, ctx, "first area's bar moves", `(function () { var f = `+firstArea+`; return f.index !== '`+before.Index+`' && f.bar === f.index; })()`, 5*time.Second)
+	after := dashEval[areaFigures](t, ctx, firstArea)
+	if !dashEval[bool](t, ctx, `window.minyiMark === true`) {
+		t.Fatal("the page reloaded; it should update in place")
+	}
+	t.Logf("first area: index %s → %s, bar %s → %s", before.Index, after.Index, before.Bar, after.Bar)
+
+	// Rate view: the bars show the satisfied rate in percent.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#view-switch [data-view="rate"]`))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, "rate view", `(function () { var f = `+firstArea+`; return f.view === 'rate' && Math.abs(parseFloat(f.bar) - 100 * parseFloat(f.rate)) < 1e-6; })()`, 3*time.Second)
+	if s := dashEval[string](t, ctx, `document.getElementById('areas-title').innerText`); !strings.Contains(s, "满意率") || strings.Contains(s, "指数") {
+		t.Errorf("rate view heading %q: want the rate named, not the index", s)
+	}
+
+	// English, remembered across a reload.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#lang`))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, "English", `document.documentElement.lang === 'en' && document.querySelector('#card-responses h2').textContent === 'Responses' && document.getElementById('conn-text').textContent === 'Live'`, 3*time.Second)
+	dashShot(t, ctx, "dashboard-projector-en-rate.png")
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#area-rows tr[data-area]`))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, "English after a reload", `document.documentElement.lang === 'en' && document.querySelector('#card-responses h2').textContent === 'Responses'`, 3*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(in.URL+"/d/"+slug+"?lang=zh"), chromedp.WaitVisible(chromedp.CSS(`#area-rows tr[data-area]`))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, "?lang=zh over the remembered choice", `document.documentElement.lang === 'zh-CN' && document.querySelector('#card-responses h2').textContent === '样本量'`, 3*time.Second)
+
+	// Flagged responses left out: the counter follows results?flagged=exclude.
+	r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?flagged=exclude")
+	clean := fmt.Sprint(r.Body["responses"])
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#flagged-switch [data-flagged="exclude"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#responses", clean)
+	t.Logf("flagged excluded: %s of 82 responses", clean)
+	dashCSP(t, ctx)
+
+	// On a phone: one column, nothing wider than the screen, charts resized.
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
+		chromedp.Navigate(in.URL+"/d/"+slug+"?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#area-rows tr[data-area]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#responses", "82")
+	dashWait(t, ctx, "breakdowns on the phone", `document.querySelectorAll('#by-town tr[data-cell]').length === 13`, 5*time.Second)
+	time.Sleep(300 * time.Millisecond) // chart animations
+	widths := dashEval[map[string]float64](t, ctx, `(function () {
+  var w = {page: document.documentElement.scrollWidth};
+  document.querySelectorAll('.chart canvas').forEach(function (c, i) { w['canvas' + i] = c.getBoundingClientRect().right; });
+  return w;
+})()`)
+	for k, w := range widths {
+		if w > 390 {
+			t.Errorf("on a 390 px phone, %s reaches %v px", k, w)
+		}
+	}
+	uiShot(t, ctx, "dashboard-phone.png")
+	for _, sel := range []string{"#area-chart", "#timeline-chart", "#areas", "#breakdowns"} {
+		dashEval[bool](t, ctx, `document.querySelector('`+sel+`').scrollIntoView(), true`)
+		time.Sleep(100 * time.Millisecond)
+		uiShot(t, ctx, "dashboard-phone-"+strings.TrimPrefix(sel, "#")+".png")
+	}
+	t.Logf("phone screenshots: dashboard-phone.png and dashboard-phone-{area-chart,timeline-chart,areas,breakdowns}.png")
+	dashCSP(t, ctx)
+}
+
+// TestBrowserDashboardReconnects ends the live stream every second: the page
+// keeps its figures, shows that it is reconnecting, comes back live, and
+// catches up with a response sent meanwhile.
+func TestBrowserDashboardReconnects(t *testing.T) {
+	ctx := browser(t)
+	dashWatch(t, ctx)
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{SSELifetime: time.Second})
+
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(in.URL+"/d/"+slug),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#responses", "0")
+	dashWait(t, ctx, "reconnecting after the stream ended", `document.querySelector('#conn').classList.contains('conn-reconnecting')`, 5*time.Second)
+	if got := dashEval[string](t, ctx, `document.getElementById('responses').textContent + '|' + document.getElementById('conn-text').textContent`); got != "0|重新连接中…" {
+		t.Errorf("while reconnecting the page reads %q, want the last figures and 重新连接中…", got)
+	}
+	uiShot(t, ctx, "dashboard-reconnecting.png")
+	dashSubmit(t, in, 200, nil)
+	waitText(t, ctx, "#responses", "1")
+	dashWait(t, ctx, "live again", `document.querySelector('#conn').classList.contains('conn-live')`, 6*time.Second)
+	dashCSP(t, ctx)
+}
