@@ -91,7 +91,7 @@ func publish(t testing.TB, in *instance, d *surveys.Definition) *models.Survey {
 // notStaffText are the JSON names of a definition's string fields that are
 // machine values (validated codes and enums), not text staff write.
 var notStaffText = map[string]bool{"slug": true, "code": true, "kind": true, "role": true,
-	"dedup": true, "results": true, "preset": true, "class": true}
+	"dedup": true, "results": true, "preset": true, "class": true, "previous": true}
 
 // staffTexts visits every staff-written string of d, found by reflection so
 // that a text field added later is covered too: the i-th becomes
