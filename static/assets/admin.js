@@ -82,6 +82,28 @@
     toastTimer = setTimeout(function () { el.hidden = true; }, 5000);
   }
 
+  function qrURL(link, size) {
+    return '/api/v1/admin/qr?text=' + encodeURIComponent(link) + '&size=' + (size || 256);
+  }
+
+  // copyText copies an input's text: the Clipboard API where the page may
+  // use it, else the selection and execCommand. It resolves true on success.
+  function copyText(input) {
+    function bySelection() {
+      input.focus();
+      input.select();
+      try {
+        return document.execCommand('copy');
+      } catch (e) {
+        return false;
+      }
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      return navigator.clipboard.writeText(input.value).then(function () { return true; }, bySelection);
+    }
+    return Promise.resolve(bySelection());
+  }
+
   function loginURL() {
     return '/admin/login?next=' + encodeURIComponent(location.pathname + location.search);
   }
@@ -672,6 +694,9 @@
     function dirty() { return editSeq !== savedSeq; }
 
     var quality = initQuality(BASE);
+    var results = initResults(BASE);
+    var weighting = initWeighting(BASE);
+    var surveyList = null; // every survey, for the previous-year select
 
     /* --- status, versions, tokens: updated in place after every action --- */
 
@@ -715,6 +740,8 @@
       }
       byId('base-note').hidden = !!s.draft || !s.published;
       quality.survey(s);
+      results.survey(s);
+      weighting.survey(s);
       var pub = byId('publish');
       if (pub) {
         pub.disabled = busy || !(s.draft_version || dirty());
@@ -865,7 +892,34 @@
       if (dk) dk.disabled = true;
     }
 
+    // fillPrevious offers the other surveys as the previous year's, keeping
+    // the linked slug selectable even when no survey has it (any more).
+    function fillPrevious() {
+      var sel = byId('f-previous');
+      var want = def.previous || '';
+      clear(sel);
+      var none = make('option', '', '无 none');
+      none.value = '';
+      sel.appendChild(none);
+      var found = !want;
+      (surveyList || []).forEach(function (s) {
+        if (String(s.id) === SURVEY) return;
+        var unpublished = s.published_version === null || s.published_version === undefined;
+        var o = make('option', '', s.slug + ' · ' + s.title + (unpublished ? ' （未发布 unpublished）' : ''));
+        o.value = s.slug;
+        sel.appendChild(o);
+        if (s.slug === want) found = true;
+      });
+      if (!found) {
+        var gone = make('option', '', want + ' （找不到 not found）');
+        gone.value = want;
+        sel.appendChild(gone);
+      }
+      sel.value = want;
+    }
+
     function renderAll() {
+      fillPrevious();
       fillValues(byId('sec-basics'));
       fillValues(byId('sec-legal'));
       byId('units-text').value = (def.units || []).map(function (u) { return u.code + ' ' + u.name; }).join('\n');
@@ -1487,7 +1541,7 @@
     }
 
     window.addEventListener('beforeunload', function (ev) {
-      if (dirty() || !batchKept) {
+      if (dirty() || !batchKept || weighting.dirty()) {
         ev.preventDefault();
         ev.returnValue = '';
         return '';
@@ -1555,10 +1609,6 @@
       var name = code || '';
       (def.units || []).forEach(function (u) { if (u.code === code) name = u.code + ' ' + u.name; });
       return name;
-    }
-
-    function qrURL(link, size) {
-      return '/api/v1/admin/qr?text=' + encodeURIComponent(link) + '&size=' + (size || 256);
     }
 
     var SHOWN = 200; // rows shown on the page; the CSV and the sheet have all
@@ -1667,6 +1717,10 @@
     /* --- start --- */
 
     refresh().catch(function () {});
+    api('GET', '/api/v1/admin/surveys').then(function (r) {
+      surveyList = (r && r.surveys) || [];
+      if (def) fillPrevious();
+    }, function () {});
     // Response counts and status move while staff look: keep them current.
     setInterval(function () {
       if (!busy && document.visibilityState === 'visible' && detail) refresh().catch(function () {});
@@ -1955,6 +2009,517 @@
     };
   }
 
+  /* ---------- results and sharing: dashboard, share links ---------- */
+
+  // initResults runs the designer's results panel: the dashboard's address
+  // once the survey is published, who may open it, and the share links. A
+  // new link's key is in the POST answer only, so its address and QR code
+  // are shown once, until "Done", the next link or its revocation.
+  function initResults(base) {
+    var rows = byId('sh-rows');
+    var listErr = byId('sh-list-error');
+    var slug = '';
+    var dashSig = '';
+    var shownID = ''; // the link whose address is on show
+
+    function row(l) {
+      var tr = make('tr');
+      tr.setAttribute('data-share', String(l.id));
+      tr.setAttribute('data-state', l.revoked_at ? 'revoked' : 'active');
+      if (l.revoked_at) tr.className = 'sh-revoked';
+      var th = make('th', 'sh-label');
+      th.scope = 'row';
+      if (l.label) th.textContent = l.label;
+      else th.appendChild(bi('span', 'muted', '（无标签）', 'no label'));
+      tr.appendChild(th);
+      tr.appendChild(make('td', 'mono small', l.created_by || DASH));
+      tr.appendChild(make('td', 'small nowrap', fmtTime(l.created_at)));
+      var st = make('td', 'sh-state');
+      if (l.revoked_at) {
+        st.appendChild(bi('span', 'badge badge-closed', '已撤销', 'revoked'));
+        st.appendChild(make('div', 'small muted', fmtTime(l.revoked_at)));
+      } else {
+        st.appendChild(bi('span', 'badge badge-published', '有效', 'active'));
+      }
+      tr.appendChild(st);
+      if (CAN_EDIT) {
+        var act = make('td', 'sh-actions');
+        if (!l.revoked_at) {
+          var b = bi('button', 'btn small danger', '撤销', 'Revoke');
+          b.type = 'button';
+          b.setAttribute('data-revoke', String(l.id));
+          b.title = '撤销这个分享链接 revoke this share link';
+          act.appendChild(b);
+        }
+        tr.appendChild(act);
+      }
+      return tr;
+    }
+
+    function load() {
+      return api('GET', base + '/shares').then(function (r) {
+        var list = (r && r.shares) || [];
+        clear(rows);
+        list.forEach(function (l) { rows.appendChild(row(l)); });
+        byId('sh-loading').hidden = true;
+        byId('sh-list').hidden = !list.length;
+        byId('sh-empty').hidden = list.length > 0;
+        showMsg(listErr, '');
+      }, function (e) {
+        if (e.redirecting) return;
+        byId('sh-loading').hidden = true;
+        showMsg(listErr, e.message, 'error');
+      });
+    }
+
+    function hideNew() {
+      shownID = '';
+      byId('sh-new').hidden = true;
+      byId('sh-url').value = '';
+      clear(byId('sh-qr-box'));
+    }
+
+    function showNew(r) {
+      var url = location.origin + r.url;
+      shownID = String(r.id);
+      byId('sh-url').value = url;
+      var label = byId('sh-new-label');
+      clear(label);
+      if (r.label) label.textContent = r.label;
+      else label.appendChild(bi('span', '', '无标签', 'no label'));
+      byId('sh-open').href = url;
+      var box = byId('sh-qr-box');
+      clear(box);
+      var img = make('img', 'sh-qr');
+      img.alt = '分享链接二维码 QR code of the share link';
+      img.width = 160;
+      img.height = 160;
+      img.src = qrURL(url, 320);
+      box.appendChild(img);
+      var dl = byId('sh-qr-dl');
+      dl.href = qrURL(url, 512);
+      dl.setAttribute('download', 'minyi-' + slug + '-share-' + r.id + '.png');
+      byId('sh-new').hidden = false;
+      byId('sh-url').focus();
+      byId('sh-url').select();
+    }
+
+    rows.addEventListener('click', function (ev) {
+      var b = ev.target.closest('button[data-revoke]');
+      if (!b || b.disabled || !CAN_EDIT) return;
+      var id = b.getAttribute('data-revoke');
+      var label = b.closest('tr').querySelector('.sh-label').textContent;
+      confirmDialog('撤销分享链接 Revoke share link',
+        '撤销“' + label + '”？用这个链接打开的看板将立即看不到结果，撤销后不能恢复。 Screens opened with this link lose the results at once; this cannot be undone.',
+        '撤销 Revoke').then(function (yes) {
+        if (!yes) return;
+        b.disabled = true;
+        api('DELETE', base + '/shares/' + encodeURIComponent(id)).then(function () {
+          if (shownID === id) hideNew();
+          toast('分享链接已撤销 share link revoked');
+          return load();
+        }, function (e) {
+          if (e.redirecting) return;
+          b.disabled = false;
+          showMsg(listErr, errText(e), 'error');
+        });
+      });
+    });
+
+    if (CAN_EDIT) {
+      var labelIn = byId('sh-label');
+      var errEl = byId('sh-error');
+      var clearLabelError = function () {
+        labelIn.classList.remove('invalid');
+        each(labelIn.parentNode.querySelectorAll('.field-error'), function (e) { e.parentNode.removeChild(e); });
+      };
+      var labelError = function (text) {
+        clearLabelError();
+        labelIn.classList.add('invalid');
+        labelIn.parentNode.appendChild(make('span', 'field-error', text));
+        labelIn.focus();
+      };
+      labelIn.addEventListener('input', clearLabelError);
+      byId('sh-form').addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        clearLabelError();
+        showMsg(errEl, '');
+        var label = labelIn.value.trim();
+        if (Array.from(label).length > 100) {
+          labelError('最多100个字 at most 100 characters');
+          return;
+        }
+        var btn = byId('sh-submit');
+        btn.disabled = true;
+        api('POST', base + '/shares', { label: label }).then(function (r) {
+          labelIn.value = '';
+          showNew(r);
+          toast('已新建分享链接 share link made');
+          return load();
+        }, function (e) {
+          if (e.redirecting) return;
+          if (e.fields && e.fields.label) labelError(e.fields.label);
+          else showMsg(errEl, errText(e, { label: '标签 label' }), 'error');
+        }).then(function () { btn.disabled = false; });
+      });
+      byId('sh-copy').addEventListener('click', function () {
+        copyText(byId('sh-url')).then(function (ok) {
+          if (ok) toast('链接已复制 link copied');
+          else toast('无法自动复制，请选中链接后手动复制 could not copy: select the link and copy it by hand', 'warn');
+        });
+      });
+      byId('sh-done').addEventListener('click', hideNew);
+    }
+    load();
+
+    return {
+      // survey shows the dashboard's address and who may open it.
+      survey: function (s) {
+        slug = s.slug;
+        var published = s.published_version !== null && s.published_version !== undefined;
+        var d = s.published || s.draft || {};
+        var sig = [s.slug, published, d.results].join('|');
+        if (sig === dashSig) return;
+        dashSig = sig;
+        var box = byId('r-dash');
+        clear(box);
+        if (published) {
+          var path = '/d/' + encodeURIComponent(s.slug);
+          var a = make('a', 'mono', location.origin + path);
+          a.href = path;
+          a.target = '_blank';
+          a.rel = 'noopener';
+          box.appendChild(a);
+        } else {
+          box.appendChild(bi('span', 'muted', '发布后可打开', 'available once published'));
+        }
+        var acc = byId('r-access');
+        clear(acc);
+        if (d.results === 'staff') {
+          acc.appendChild(bi('span', '', '结果仅工作人员可见：登录的工作人员可以打开看板，其他人需要分享链接。',
+            'Staff-only results: signed-in staff can open the dashboard; anyone else needs a share link.'));
+        } else {
+          acc.appendChild(bi('span', '', '结果公开：任何人都可以打开看板，不需要分享链接。',
+            'Public results: anyone can open the dashboard; no share link is needed.'));
+        }
+      }
+    };
+  }
+
+  /* ---------- weighting: population margins ---------- */
+
+  var WROLES = {
+    town: ['镇（区）', 'Town'],
+    age: ['年龄段', 'Age band'],
+    gender: ['性别', 'Gender']
+  };
+
+  // parseAmount reads a population figure as typed: "" is null, "12,345"
+  // and "12.5%" are numbers, anything else that is not a number is NaN.
+  function parseAmount(text) {
+    var s = String(text).replace(/[\s,，_%]/g, '');
+    if (s === '') return null;
+    var n = Number(s);
+    return isFinite(n) ? n : NaN;
+  }
+
+  function fmtAmount(n) {
+    return n.toLocaleString('zh-CN', { maximumFractionDigits: 4 });
+  }
+
+  // initWeighting runs the designer's weighting panel: for each raking
+  // variable of the survey a table of its options with a population each
+  // and the share it makes, live; the switch; save. The server checks the
+  // margins and its reasons are shown beside the inputs they concern.
+  function initWeighting(base) {
+    var root = byId('w-vars');
+    var errBox = byId('w-error');
+    var enabledBox = byId('w-enabled');
+    var inputs = {}; // role → [{code, input, share}]
+    var totals = {}; // role → the total's cell
+    var changed = false;
+    var busy = false;
+    var versionSig = null; // the published version the margins were read for
+    var saved = null; // the settings as last read or saved
+
+    function setState() {
+      var el = byId('w-state');
+      if (el) {
+        if (busy) {
+          el.textContent = '保存中… saving…';
+          el.className = 'save-state';
+        } else if (changed) {
+          el.textContent = '有未保存的修改 unsaved changes';
+          el.className = 'save-state dirty';
+        } else {
+          el.textContent = '';
+          el.className = 'save-state';
+        }
+      }
+      var btn = byId('w-save');
+      if (btn) btn.disabled = busy;
+    }
+
+    function touched() {
+      changed = true;
+      setState();
+    }
+
+    function showBadge(on) {
+      var badgeEl = byId('w-badge');
+      clear(badgeEl);
+      badgeEl.className = 'badge ' + (on ? 'badge-published' : 'badge-closed');
+      badgeEl.appendChild(document.createTextNode(on ? '已启用 ' : '未启用 '));
+      var en = make('span', 'en', on ? 'on' : 'off');
+      en.lang = 'en';
+      badgeEl.appendChild(en);
+      badgeEl.hidden = false;
+      var pill = byId('nav-weighting');
+      pill.textContent = '开';
+      pill.title = '加权已启用 weighting on';
+      pill.hidden = !on;
+    }
+
+    function recount(role) {
+      var list = inputs[role];
+      var sum = 0;
+      var values = list.map(function (x) {
+        var n = parseAmount(x.input.value);
+        if (n !== null && n > 0) sum += n;
+        return n;
+      });
+      list.forEach(function (x, i) {
+        var n = values[i];
+        x.share.textContent = n !== null && n > 0 && sum > 0 ? (100 * n / sum).toFixed(1) + '%' : DASH;
+      });
+      totals[role].textContent = sum > 0 ? fmtAmount(sum) : DASH;
+    }
+
+    function variable(v, given) {
+      var name = WROLES[v.role] || [v.role, ''];
+      var box = make('div', 'w-var');
+      box.setAttribute('data-role', v.role);
+      var head = make('div', 'w-var-head');
+      head.appendChild(bi('h3', '', name[0], name[1]));
+      var q = make('span', 'muted small', v.text);
+      q.appendChild(make('span', 'mono', ' · ' + v.question));
+      head.appendChild(q);
+      box.appendChild(head);
+      var table = make('table', 'table compact w-table');
+      var thead = make('thead');
+      var hr = make('tr');
+      [['选项', 'Option', ''], ['人口数', 'Population', 'num'], ['占比', 'Share', 'num']].forEach(function (h) {
+        var th = bi('th', h[2], h[0], h[1]);
+        th.scope = 'col';
+        hr.appendChild(th);
+      });
+      thead.appendChild(hr);
+      table.appendChild(thead);
+      var tb = make('tbody');
+      inputs[v.role] = [];
+      (v.options || []).forEach(function (o) {
+        var tr = make('tr');
+        var th = make('th', 'w-opt', o.label);
+        th.scope = 'row';
+        th.appendChild(make('span', 'mono muted small', ' ' + o.code));
+        tr.appendChild(th);
+        var td = make('td', 'num w-cell');
+        var input = make('input', 'num-in w-in');
+        input.type = 'text';
+        input.setAttribute('inputmode', 'decimal');
+        input.autocomplete = 'off';
+        input.spellcheck = false;
+        input.setAttribute('data-margin', v.role + '.' + o.code);
+        input.setAttribute('aria-label', '人口数 population: ' + name[0] + ' ' + o.label);
+        var val = given[o.code];
+        input.value = typeof val === 'number' ? String(val) : '';
+        input.disabled = !CAN_EDIT;
+        td.appendChild(input);
+        tr.appendChild(td);
+        var share = make('td', 'num w-share', DASH);
+        tr.appendChild(share);
+        tb.appendChild(tr);
+        inputs[v.role].push({ code: o.code, input: input, share: share });
+      });
+      table.appendChild(tb);
+      var tf = make('tfoot');
+      var fr = make('tr');
+      var ft = bi('th', '', '合计', 'Total');
+      ft.scope = 'row';
+      fr.appendChild(ft);
+      totals[v.role] = make('td', 'num w-total', DASH);
+      fr.appendChild(totals[v.role]);
+      fr.appendChild(make('td', 'num', '100%'));
+      tf.appendChild(fr);
+      table.appendChild(tf);
+      box.appendChild(table);
+      return box;
+    }
+
+    function render(w) {
+      saved = w;
+      clear(root);
+      inputs = {};
+      totals = {};
+      var vars = w.variables || [];
+      vars.forEach(function (v) {
+        root.appendChild(variable(v, (w.margins && w.margins[v.role]) || {}));
+        recount(v.role);
+      });
+      enabledBox.checked = !!w.enabled;
+      enabledBox.disabled = !CAN_EDIT || !vars.length;
+      byId('w-loading').hidden = true;
+      byId('w-none').hidden = vars.length > 0;
+      byId('w-foot').hidden = !vars.length;
+      showBadge(!!w.enabled);
+      changed = false;
+      setState();
+    }
+
+    function clearErrors() {
+      each(root.querySelectorAll('.field-error'), function (e) { e.parentNode.removeChild(e); });
+      each(root.querySelectorAll('.invalid'), function (e) { e.classList.remove('invalid'); });
+      errBox.hidden = true;
+    }
+
+    // showErrors puts each reason beside its input ("margins.town.t01") or
+    // under its variable's heading ("margins.town"); the rest are listed.
+    function showErrors(e) {
+      clearErrors();
+      var fields = e.fields || {};
+      var rest = [];
+      var first = null;
+      Object.keys(fields).sort(function (a, b) {
+        return a.localeCompare(b, 'en', { numeric: true });
+      }).forEach(function (path) {
+        var m = /^margins\.([^.]+)(?:\.(.+))?$/.exec(path);
+        var msg = make('span', 'field-error', fields[path]);
+        msg.setAttribute('data-for', path);
+        if (m && m[2] !== undefined) {
+          var input = root.querySelector('input[data-margin="' + CSS.escape(m[1] + '.' + m[2]) + '"]');
+          if (input) {
+            input.classList.add('invalid');
+            input.parentNode.appendChild(msg);
+            if (!first) first = input;
+            return;
+          }
+        } else if (m) {
+          var box = root.querySelector('.w-var[data-role="' + CSS.escape(m[1]) + '"]');
+          if (box) {
+            box.insertBefore(msg, box.querySelector('table'));
+            if (!first) first = box;
+            return;
+          }
+        }
+        rest.push(path + ': ' + fields[path]);
+      });
+      byId('w-error-message').textContent = e.message;
+      var ul = byId('w-error-list');
+      clear(ul);
+      rest.forEach(function (t) { ul.appendChild(make('li', '', t)); });
+      errBox.hidden = false;
+      if (first) {
+        first.scrollIntoView({ block: 'center' });
+        if (first.tagName === 'INPUT') first.focus({ preventScroll: true });
+      } else {
+        errBox.focus();
+      }
+    }
+
+    // collect reads the margins to send: a variable left wholly empty is
+    // not sent; what is not a number is refused here.
+    function collect() {
+      var margins = {};
+      var problems = {};
+      Object.keys(inputs).forEach(function (role) {
+        var m = {};
+        var any = false;
+        inputs[role].forEach(function (x) {
+          var n = parseAmount(x.input.value);
+          if (n === null) return;
+          any = true;
+          if (isNaN(n)) problems['margins.' + role + '.' + x.code] = '须为数字 must be a number';
+          else m[x.code] = n;
+        });
+        if (any) margins[role] = m;
+      });
+      return { margins: margins, problems: problems };
+    }
+
+    function save() {
+      if (busy || !CAN_EDIT) return;
+      clearErrors();
+      var c = collect();
+      if (Object.keys(c.problems).length) {
+        showErrors({ message: '请改正标出的数字，未保存 correct the marked figures; nothing was saved', fields: c.problems });
+        return;
+      }
+      var enabled = enabledBox.checked;
+      var recounting = !saved || enabled !== saved.enabled;
+      busy = true;
+      setState();
+      if (recounting) byId('w-state').textContent = '保存并重新统计答卷… saving and recounting…';
+      api('PUT', base + '/weighting', { enabled: enabled, margins: c.margins }).then(function (w) {
+        busy = false;
+        render(w);
+        toast(w.enabled ? '加权已启用并保存 weighting on and saved' : '加权设置已保存 weighting saved');
+      }, function (e) {
+        busy = false;
+        setState();
+        if (e.redirecting) return;
+        showErrors(e);
+      });
+    }
+
+    function load() {
+      return api('GET', base + '/weighting').then(function (w) {
+        render(w);
+      }, function (e) {
+        if (e.redirecting) return;
+        byId('w-loading').hidden = true;
+        showErrors(e);
+      });
+    }
+
+    root.addEventListener('input', function (ev) {
+      var input = ev.target;
+      var key = input.getAttribute && input.getAttribute('data-margin');
+      if (!key || !CAN_EDIT) return;
+      input.classList.remove('invalid');
+      each(input.parentNode.querySelectorAll('.field-error'), function (e) { e.parentNode.removeChild(e); });
+      recount(key.slice(0, key.indexOf('.')));
+      touched();
+    });
+    enabledBox.addEventListener('change', touched);
+    if (CAN_EDIT) byId('w-save').addEventListener('click', save);
+
+    return {
+      dirty: function () { return changed; },
+      // survey reads the settings once the survey is published, and again
+      // for each new published version (its options may differ), unless
+      // they are being edited. A draft's options may still change, so an
+      // unpublished survey is not weighted yet.
+      survey: function (s) {
+        var published = s.published_version !== null && s.published_version !== undefined;
+        var sig = published ? String(s.published_version) : '';
+        if (sig === versionSig || changed || busy) return;
+        versionSig = sig;
+        byId('w-unpublished').hidden = published;
+        if (published) {
+          load();
+          return;
+        }
+        clear(root);
+        inputs = {};
+        totals = {};
+        byId('w-loading').hidden = true;
+        byId('w-none').hidden = true;
+        byId('w-foot').hidden = true;
+        byId('w-badge').hidden = true;
+      }
+    };
+  }
+
   /* ---------- invitation sheet ---------- */
 
   function initSheet() {
@@ -2187,7 +2752,10 @@
     'tokens.create': ['生成邀请码', 'invitations issued'],
     'user.create': ['新建用户', 'user created'],
     'user.update': ['修改用户', 'user changed'],
-    'response.review': ['审核回答', 'response reviewed']
+    'response.review': ['审核回答', 'response reviewed'],
+    'share.create': ['新建分享链接', 'share link made'],
+    'share.revoke': ['撤销分享链接', 'share link revoked'],
+    'survey.weighting': ['修改加权', 'weighting changed']
   };
 
   function initAudit() {
