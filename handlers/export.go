@@ -1,42 +1,84 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/minyi-survey/minyi/surveys"
 )
+
+// MIMEXLSX is the media type of an Excel workbook.
+const MIMEXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // GetResponsesCSV handles GET /api/v1/admin/surveys/:id/responses.csv: every
 // raw response as CSV (UTF-8 with BOM), streamed. Audited.
 func (a *App) GetResponsesCSV(c echo.Context) error {
+	return a.exportResponses(c, "csv", "text/csv; charset=utf-8", (*surveys.Export).WriteCSV)
+}
+
+// GetResponsesXLSX handles GET /api/v1/admin/surveys/:id/responses.xlsx:
+// every raw response and the survey's results by area and by unit as an
+// Excel workbook. Audited.
+func (a *App) GetResponsesXLSX(c echo.Context) error {
+	return a.exportResponses(c, "xlsx", MIMEXLSX, (*surveys.Export).WriteXLSX)
+}
+
+// exportResponses sends a survey's responses as a file attachment written
+// by write. The status and headers go out with the first byte, so a
+// failure before it is an ordinary JSON error; after it, the body is cut
+// short so that the download shows as failed.
+func (a *App) exportResponses(c echo.Context, ext, ctype string,
+	write func(*surveys.Export, context.Context, io.Writer) error) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	d, err := a.svc.SurveyDetail(id)
+	e, err := a.svc.NewExport(id)
 	if err != nil {
 		return err
 	}
-	a.audit(c, "survey.export", &id, nil, "responses csv")
+	a.audit(c, "survey.export", &id, nil, "responses "+ext)
 	w := c.Response()
-	w.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-responses.csv"`, d.Slug))
-	w.Header().Set("Cache-Control", "no-store")
-	// A large export outlasts the server's write timeout; it streams as it reads.
+	// A large export outlasts the server's write timeout.
 	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
-	w.WriteHeader(http.StatusOK)
-	if err := a.svc.ExportCSV(w, id); err != nil {
-		// The status is sent; all that is left is to say so in the log and
-		// cut the body short, so the download shows as failed.
-		c.Logger().Errorf("export survey %d: %v", id, err)
+	att := &attachment{w: w, ctype: ctype, filename: fmt.Sprintf("%s-responses.%s", e.Survey.Slug, ext)}
+	if err := write(e, c.Request().Context(), att); err != nil {
+		if !w.Committed {
+			return err
+		}
+		c.Logger().Errorf("export survey %d as %s: %v", id, ext, err)
 		panic(http.ErrAbortHandler)
+	}
+	if !w.Committed {
+		att.start()
 	}
 	return nil
 }
 
-// GetResponsesXLSX handles GET /api/v1/admin/surveys/:id/responses.xlsx.
-func (a *App) GetResponsesXLSX(c echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotImplemented)
+// attachment is a download's body: its first write sends the status and
+// the headers.
+type attachment struct {
+	w               *echo.Response
+	ctype, filename string
+}
+
+func (a *attachment) start() {
+	h := a.w.Header()
+	h.Set(echo.HeaderContentType, a.ctype)
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, a.filename))
+	h.Set("Cache-Control", "no-store")
+	a.w.WriteHeader(http.StatusOK)
+}
+
+// Write implements io.Writer.
+func (a *attachment) Write(p []byte) (int, error) {
+	if !a.w.Committed {
+		a.start()
+	}
+	return a.w.Write(p)
 }
