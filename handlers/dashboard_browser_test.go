@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	mrand "math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -95,26 +97,37 @@ func dashSubmit(t *testing.T, in *instance, seed uint64, answers map[string]stri
 	}
 }
 
-// dashSeed stores n random responses spread over the last hours, as if they
-// had come in through the day, and tallies them.
+// dashSeed stores n random responses to the demo survey spread over the
+// last hours, as if they had come in through the day, and tallies them.
 func dashSeed(t *testing.T, in *instance, n int) {
 	t.Helper()
-	p, err := in.Svc.Published(slug)
+	dashSeedSurvey(t, in, slug, n, nil)
+}
+
+// dashSeedSurvey stores n random responses to a survey over the last 9
+// hours, each first shaped by shape (nil: as made), which may also give its
+// client address and how long the resident took; then tallies them.
+func dashSeedSurvey(t *testing.T, in *instance, survey string, n int, shape func(i int, rng *mrand.Rand, sub *surveys.Submission) (ip string, took time.Duration)) {
+	t.Helper()
+	p, err := in.Svc.Published(survey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := mrand.New(mrand.NewPCG(2022, 4))
+	rng := mrand.New(mrand.NewPCG(2022, uint64(len(survey))))
 	now := time.Now()
 	for i := range n {
 		sub := surveystest.RandomSubmission(rng, p.Compiled)
+		ip, took := fmt.Sprintf("198.51.100.%d", i%250), 8*time.Minute
+		if shape != nil {
+			ip, took = shape(i, rng, sub)
+		}
 		at := now.Add(-time.Duration(n-i) * 9 * time.Hour / time.Duration(n))
-		started := at.Add(-8 * time.Minute)
+		started := at.Add(-took)
 		sub.StartedAt = &started
 		if _, err := in.Svc.Submit(context.Background(), surveys.SubmitInput{
-			Slug: slug, Submission: sub, DeviceID: fmt.Sprintf("seed-%d", i),
-			ClientIP: fmt.Sprintf("198.51.100.%d", i%250), Now: at,
+			Slug: survey, Submission: sub, DeviceID: fmt.Sprintf("seed-%s-%d", survey, i), ClientIP: ip, Now: at,
 		}); err != nil {
-			t.Fatalf("seed %d: %v", i, err)
+			t.Fatalf("seed %s %d: %v", survey, i, err)
 		}
 	}
 	if err := in.Svc.TallyPending(context.Background()); err != nil {
@@ -303,4 +316,149 @@ func TestBrowserDashboardReconnects(t *testing.T) {
 	waitText(t, ctx, "#responses", "1")
 	dashWait(t, ctx, "live again", `document.querySelector('#conn').classList.contains('conn-live')`, 6*time.Second)
 	dashCSP(t, ctx)
+}
+
+// TestBrowserDashboardAllPanels opens the dashboard of a survey that rates
+// three units, links last year's survey and has weighting on, with speeders
+// and many responses from one address among its responses: the ranking
+// (ties with "=", the small unit unranked), Δ on last year, the quality
+// reasons, and the weighted view with n_eff all show.
+func TestBrowserDashboardAllPanels(t *testing.T) {
+	ctx := browser(t)
+	dashWatch(t, ctx)
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	dashSeed(t, in, 150) // last year's survey: social-2022
+
+	d := builtinDefinition(t)
+	d.Slug, d.Year, d.Previous = "social-2023", 2023, slug
+	d.Title = "2023年度政府工作社会评价满意度调查"
+	d.Units = []surveys.Unit{{Code: "u1", Name: "甲市"}, {Code: "u2", Name: "乙县"}, {Code: "u3", Name: "丙区"}, {Code: "u4", Name: "丁镇"}}
+	sv := publish(t, in, d)
+	// 甲市 residents are happier; 丁镇 has few responses; the first 40 share
+	// one address; every tenth answered in 20 s.
+	dashSeedSurvey(t, in, "social-2023", 420, func(i int, rng *mrand.Rand, sub *surveys.Submission) (string, time.Duration) {
+		sub.Unit = []string{"u1", "u2", "u3", "u1", "u2", "u3", "u4"}[i%7]
+		if i%7 == 6 && i > 120 {
+			sub.Unit = "u2"
+		}
+		if sub.Unit == "u1" {
+			for _, code := range slices.Sorted(maps.Keys(sub.Answers)) {
+				if strings.HasPrefix(code, "q") && rng.IntN(2) == 0 {
+					sub.Answers[code] = json.RawMessage(`"5"`)
+				}
+			}
+		}
+		ip, took := fmt.Sprintf("198.51.100.%d", i%250), 8*time.Minute
+		if i < 40 {
+			ip = "203.0.113.7"
+		}
+		if i%10 == 0 {
+			took = 20 * time.Second
+		}
+		return ip, took
+	})
+	margins := surveys.Margins{"town": {}, "age": {"18-29": 18, "30-39": 20, "40-49": 19, "50-59": 17, "60-69": 14, "70+": 12}, "gender": {"m": 51, "f": 49}}
+	for i := 1; i <= 13; i++ {
+		margins["town"][fmt.Sprintf("t%02d", i)] = float64(10 + i)
+	}
+	if _, err := in.Svc.SetWeighting(context.Background(), sv.ID, true, margins); err != nil {
+		t.Fatalf("weighting on: %v", err)
+	}
+	r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/social-2023/results")
+	if r.Status != http.StatusOK || r.Body["previous"] == nil || len(r.Body["units"].([]any)) != 4 {
+		t.Fatalf("results: %d %.400s", r.Status, r.Raw)
+	}
+
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1920, 1080),
+		chromedp.Navigate(in.URL+"/d/social-2023?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#unit-rows tr[data-unit]`)),
+	); err != nil {
+		t.Fatalf("opening the dashboard: %v", err)
+	}
+	waitText(t, ctx, "#responses", "420")
+
+	// Ranking: sorted by rank, ties marked, the small unit unranked and last.
+	ranks := dashEval[[]string](t, ctx, `Array.prototype.map.call(document.querySelectorAll('#unit-rows tr'), function (tr) {
+  return tr.getAttribute('data-unit') + ':' + tr.querySelector('.rank').textContent; })`)
+	t.Logf("ranking: %v", ranks)
+	if len(ranks) != 4 || ranks[3] != "u4:未排名" || !strings.HasPrefix(ranks[0], "u1:") {
+		t.Errorf("ranking %v: want 甲市 first and 丁镇 (under 100 responses) unranked last", ranks)
+	}
+	for _, u := range units(t, r.Body) {
+		if u.tied {
+			want := fmt.Sprintf("%s:=%d", u.code, u.rank)
+			if !slices.Contains(ranks, want) {
+				t.Errorf("tied unit %s: want %q in %v", u.code, want, ranks)
+			}
+		}
+	}
+
+	// Δ on last year, overall and per area.
+	deltas := dashEval[map[string]any](t, ctx, `({overall: document.getElementById('overall-delta').hidden ? '' : document.getElementById('overall-delta').textContent,
+  column: !document.querySelector('#areas th.col-delta').hidden,
+  first: document.querySelector('#area-rows tr[data-area] .fig-delta').textContent})`)
+	if deltas["column"] != true || !strings.Contains(deltas["overall"].(string), "较2022年") || !strings.Contains(deltas["first"].(string), "±") {
+		t.Errorf("Δ on last year: %v", deltas)
+	}
+
+	// Quality: speeders and shared addresses counted by reason.
+	reasons := dashEval[map[string]string](t, ctx, `(function () { var o = {}; document.querySelectorAll('#q-reasons li').forEach(function (li) {
+  o[li.getAttribute('data-reason')] = li.querySelector('.count').textContent; }); return o; })()`)
+	if reasons["speeder"] == "0" || reasons["shared_address"] == "0" {
+		t.Errorf("quality reasons %v: want speeders and a shared address counted", reasons)
+	}
+
+	dashShot(t, ctx, "dashboard-all-panels.png")
+	uiShot(t, ctx, "dashboard-all-panels-screen.png")
+
+	// Weighted view: the switch shows, and figures carry n_eff. Weighted
+	// results are whole-sample and last year has none: the ranking and Δ
+	// give way to notes saying so.
+	dashWait(t, ctx, "the weighting switch", `!document.getElementById('weight-switch').hidden`, 5*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#weight-switch [data-weighted="1"]`))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, "n_eff in the weighted view", `!document.getElementById('overall-neff').hidden && !document.getElementById('weighting-note').hidden &&
+  document.querySelector('#area-rows tr[data-area]').getAttribute('data-n-eff') !== ''`, 5*time.Second)
+	t.Logf("weighted: %s", dashEval[string](t, ctx, `document.getElementById('weighting-note').textContent`))
+	if !dashEval[bool](t, ctx, `!document.getElementById('units-weighted').hidden && document.getElementById('units').hidden &&
+  document.getElementById('overall-delta').textContent.indexOf('加权') >= 0`) {
+		t.Error("the weighted view should say why it has no ranking and no Δ")
+	}
+	dashShot(t, ctx, "dashboard-all-panels-weighted.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#weight-switch [data-weighted="0"]`))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, "the ranking back unweighted", `!document.getElementById('units').hidden && document.getElementById('overall-neff').hidden`, 5*time.Second)
+	dashCSP(t, ctx)
+
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
+		t.Fatal(err)
+	}
+	dashEval[bool](t, ctx, `document.getElementById('units-panel').scrollIntoView(), true`)
+	time.Sleep(time.Second) // the charts lay out again
+	uiShot(t, ctx, "dashboard-phone-units.png")
+}
+
+type unitRank struct {
+	code string
+	rank int
+	tied bool
+}
+
+// units reads the units' ranks from a results body.
+func units(t *testing.T, body map[string]any) []unitRank {
+	t.Helper()
+	var out []unitRank
+	for _, u := range body["units"].([]any) {
+		m := u.(map[string]any)
+		r := unitRank{code: m["code"].(string)}
+		if f, ok := m["rank"].(float64); ok {
+			r.rank = int(f)
+		}
+		r.tied, _ = m["tied"].(bool)
+		out = append(out, r)
+	}
+	return out
 }

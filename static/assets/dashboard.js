@@ -77,6 +77,7 @@
     lastDays: ['最近7天', 'last 7 days'],
     vsYear: ['较{y}年', 'vs. {y}'],
     vsPrev: ['较上年', 'vs. previous year'],
+    noWeightedPrev: ['上年没有加权结果，加权时不作比较', 'Last year has no weighted figures: no comparison when weighted'],
     reasons: {
       speeder: ['作答过快', 'Answered too fast'],
       straight_liner: ['所有题同一选项', 'Same level on every item'],
@@ -96,13 +97,14 @@
   let last = null; // the results body on screen
   let lastAt = 0; // Date.now() when it arrived, to move as_of on
   const byBody = {}; // breakdown role → its last body, or null when the survey has none
+  let hasUnits = false; // unweighted bodies rank units
+  let hasPrevious = false; // unweighted bodies compare with last year
 
   const charts = {};
   let source = null;
   let connState = 'connecting';
   let stopped = false; // access denied or survey gone: no more requests
   let events = 0; // tally events rendered, to drop a fetch overtaken by one
-  let fetchSeq = 0; // main fetches started, to drop all but the newest
   let fetching = false;
   let fetchAgain = false;
   let needSync = false;
@@ -265,20 +267,27 @@
     }
     fetching = true;
     needSync = false;
-    const id = ++fetchSeq;
     const mark = events;
     const wasDefault = isDefaultView();
-    return getJSON(mainURL())
+    const url = mainURL();
+    return getJSON(url)
       .then(function (body) {
         retryDelay = RETRY_MIN;
-        if (id !== fetchSeq) return;
-        if (wasDefault !== isDefaultView()) return;
+        if (url !== mainURL()) return; // the view changed meanwhile: fetchAgain follows
         if (wasDefault && events !== mark) return;
         render(body);
         showError(null);
       })
       .catch(function (err) {
         needSync = true;
+        if (err && err.status === 422 && weighted) {
+          // Weighting was turned off meanwhile: back to unweighted figures.
+          weighted = false;
+          press('weight-switch', 'data-weighted', '0');
+          $('weight-switch').hidden = true;
+          fetchAgain = true;
+          return;
+        }
         if (!fail(err)) {
           setTimeout(fetchMain, retryDelay);
           retryDelay = Math.min(retryDelay * 2, RETRY_MAX);
@@ -397,6 +406,10 @@
     if (!again) lastAt = Date.now();
     setTitle(res.title);
     const wt = !!res.weighting;
+    if (!wt) {
+      hasUnits = !!(res.units && res.units.length);
+      hasPrevious = !!res.previous;
+    }
 
     setText($('responses'), fmtCount(res.responses));
     setText($('flagged'), fmtCount(res.flagged));
@@ -414,7 +427,7 @@
     setText($('overall-neff-v'), isNum(o.n_eff) ? o.n_eff.toFixed(1) : DASH);
     lowCard('overall', o.low_sample);
     $('overall').setAttribute('data-index', isNum(o.index) ? String(o.index) : '');
-    renderOverallDelta(res.previous);
+    renderOverallDelta(res.previous, wt);
 
     const q = res.overall_question;
     $('oq').hidden = !q;
@@ -450,7 +463,7 @@
     const res = last;
     if (!res) return;
     const asOf = Date.parse(res.as_of);
-    if (!isFinite(asOf) || !res.timeline) {
+    if (!isFinite(asOf)) {
       setText($('per-hour'), DASH);
       return;
     }
@@ -458,7 +471,7 @@
     const h0 = Math.floor(now / HOUR) * HOUR;
     let c0 = 0;
     let c1 = 0;
-    res.timeline.forEach(function (h) {
+    (res.timeline || []).forEach(function (h) {
       const t = Date.parse(h.hour);
       if (t === h0) c0 = h.responses;
       if (t === h0 - HOUR) c1 = h.responses;
@@ -482,9 +495,15 @@
     return prev && prev.year ? fill(tr('vsYear'), { y: prev.year }) : tr('vsPrev');
   }
 
-  function renderOverallDelta(prev) {
+  function renderOverallDelta(prev, wt) {
     const el = $('overall-delta');
     const f = prev && prev.overall;
+    if (wt && !prev && hasPrevious) {
+      el.hidden = false;
+      el.className = 'sub delta none';
+      setText(el, tr('noWeightedPrev'));
+      return;
+    }
     el.hidden = !f || !isNum(f.delta);
     if (el.hidden) return;
     const d = fmtDelta(f.delta, f.delta_se);
@@ -573,8 +592,12 @@
 
   function renderUnits(units, wt) {
     const panel = $('units-panel');
-    panel.hidden = !units || units.length === 0;
-    if (panel.hidden) return;
+    const none = !units || units.length === 0;
+    // Weighted results are for the whole sample: say so where the ranking was.
+    panel.hidden = none && !(wt && hasUnits);
+    $('units-weighted').hidden = !none;
+    $('units').hidden = none;
+    if (none) return;
     const body = $('unit-rows');
     const sorted = units.slice().sort(function (a, b) {
       const ra = isNum(a.rank) ? a.rank : Infinity;
@@ -673,7 +696,7 @@
     if (c && c.getDom() === el) return c;
     c = window.echarts.init(el, null, { renderer: 'canvas' });
     charts[key] = c;
-    if (window.ResizeObserver) new ResizeObserver(function () { c.resize(); }).observe(el);
+    if (window.ResizeObserver) new ResizeObserver(function () { c.resize({ animation: { duration: 0 } }); }).observe(el);
     return c;
   }
 
@@ -791,7 +814,8 @@
           return [ci[0], ci[1], i, isNum(it.value) ? it.value : '-', it.low ? 1 : 0];
         }),
         z: 3,
-        silent: true
+        silent: true,
+        animationDurationUpdate: 500
       }
     ];
     if (opts.right) { // a second label per row on the right: the sample size
@@ -1064,6 +1088,9 @@
     window.addEventListener('resize', function () {
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(function () {
+        // Start the charts afresh: moving every mark from the old layout
+        // to the new would only animate the resize.
+        Object.keys(charts).forEach(function (k) { charts[k].clear(); });
         if (last) {
           renderAreaChart(last.areas || []);
           renderTimeline(last.timeline || [], Date.parse(last.as_of));
