@@ -89,6 +89,8 @@ func classify(err error) (int, errorDetail) {
 			Message: "提交内容不是有效的JSON the body is not the JSON this endpoint expects"}
 	case errors.Is(err, surveys.ErrNotFound):
 		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "没有找到这份问卷 no such survey"}
+	case errors.Is(err, surveys.ErrWeightingNotReady):
+		return http.StatusServiceUnavailable, errorDetail{Code: "not_ready", Message: "加权数据准备中（正在把已有回答计入加权分组），请稍后再试 weighted figures are being prepared (earlier responses are being counted); try again shortly"}
 	case errors.Is(err, surveys.ErrUnknownUnit):
 		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "本调查没有这个单位 no such unit in this survey"}
 	case errors.Is(err, surveys.ErrClosed):

@@ -259,10 +259,19 @@ func TestResultsByHand(t *testing.T) {
 			if ok.Status != 200 || ok.Body["enabled"] != true || len(ok.Body["variables"].([]any)) != 3 {
 				t.Fatalf("weighting on: %d %s", ok.Status, ok.Raw)
 			}
+			// The tally worker backfills the joint cells; until then 503 not_ready.
 			var w surveys.Results
-			r = d.do(http.MethodGet, "/api/v1/surveys/city-2023/results?weighted=1", nil)
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				r = d.do(http.MethodGet, "/api/v1/surveys/city-2023/results?weighted=1", nil)
+				if r.Status != 503 || errorCode(t, r) != "not_ready" || time.Now().After(deadline) {
+					break
+				}
+			}
 			if r.Status != 200 || json.Unmarshal(r.Raw, &w) != nil || w.Weighting == nil {
 				t.Fatalf("weighted: %d %s", r.Status, r.Raw)
+			}
+			if st := d.do(http.MethodGet, wpath, nil); st.Body["ready"] != true {
+				t.Fatalf("weighting state after the backfill: %s", st.Raw)
 			}
 			// a1: (1.5·(100+0) + 0.5·(60+80))/4 = 55; a2: (1.5·80 + 1.5·30 + 0.5·100)/3.5;
 			// n_eff of a1 = 12² / (6·1.5² + 6·0.5²) = 9.6.
@@ -273,9 +282,17 @@ func TestResultsByHand(t *testing.T) {
 			if r := d.do(http.MethodGet, "/api/v1/surveys/city-2023/results?weighted=1&unit=u1", nil); r.Status != 422 {
 				t.Errorf("weighted with a unit: %d", r.Status)
 			}
-			// Responses after weighting is on land in the joint cells too.
+			// Responses after weighting is on land in the joint cells too,
+			// and reviews move them between the joint cells' flagged twins.
 			answerAs(t, in, "city-2023", map[string]any{"unit": "u1", "answers": map[string]any{"a1": "5", "a2": "5", "gender": "m"}})
 			waitCounted(t, in, "city-2023", 13)
+			rid2 := rows[1].(map[string]any)["response_id"].(string)
+			if r := d.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/responses/%s/review", id, rid2), map[string]string{"review": "valid"}); r.Status != 200 {
+				t.Fatalf("review: %d %s", r.Status, r.Raw)
+			}
+			if r := d.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/responses/%s/review", id, rid), map[string]string{"review": "invalid"}); r.Status != 200 {
+				t.Fatalf("review: %d %s", r.Status, r.Raw)
+			}
 			recount, err := in.Svc.RecountTallies(id)
 			if err != nil {
 				t.Fatal(err)
@@ -286,6 +303,25 @@ func TestResultsByHand(t *testing.T) {
 			}
 			if !equalTallies(stored, recount) {
 				t.Errorf("tallies with joint cells differ from a recount")
+			}
+			// Off drops the joint cells; on again backfills a new generation.
+			for _, on := range []bool{false, true} {
+				if r := d.do(http.MethodPut, wpath, map[string]any{"enabled": on, "margins": map[string]any{"gender": map[string]any{"m": 75, "f": 25}}}); r.Status != 200 {
+					t.Fatalf("weighting %t: %d %s", on, r.Status, r.Raw)
+				}
+			}
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				if st := d.do(http.MethodGet, wpath, nil); st.Body["ready"] == true {
+					break
+				} else if time.Now().After(deadline) {
+					t.Fatalf("not ready again: %s", st.Raw)
+				}
+			}
+			if stored, err = in.Svc.TalliesOf(id); err != nil {
+				t.Fatal(err)
+			}
+			if !equalTallies(stored, recount) {
+				t.Errorf("tallies after weighting off and on differ from a recount")
 			}
 			joint := 0
 			for k := range stored {

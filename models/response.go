@@ -43,7 +43,7 @@ func (s *Store) CountResponses(surveyID uint64) (int64, error) {
 }
 
 // tallyColumns are what counting needs of a response.
-const tallyColumns = "id, survey_id, version_id, unit_code, submitted_at, flags, review, choices, tallied"
+const tallyColumns = "id, survey_id, version_id, unit_code, submitted_at, flags, review, choices, tallied, joint_gen"
 
 // EachResponse calls fn for every response of a survey, in id order,
 // reading batch responses at a time (the columns counting needs only).
@@ -189,11 +189,13 @@ func (s *Store) Review(surveyID uint64, publicID, review string, delta func(befo
 		if !r.Tallied || before.Review == r.Review {
 			return nil // the next tally pass counts it as it is now
 		}
-		joint, err := weightedSurveys(tx)
+		gens, err := weightedSurveys(tx)
 		if err != nil {
 			return err
 		}
-		rows, err := delta(&before, &r, joint[surveyID])
+		// Its joint cells move only if they count it already; otherwise
+		// the backfill counts it as it is now.
+		rows, err := delta(&before, &r, gens[surveyID] != 0 && r.JointGen == gens[surveyID])
 		if err != nil {
 			return err
 		}

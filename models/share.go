@@ -61,36 +61,65 @@ func (s *Store) RevokeShareLink(surveyID, id uint64, at time.Time) (*ShareLink, 
 }
 
 // SetWeighting stores a survey's population margins (JSON) and whether its
-// results may be weighted. Turning weighting on or off changes what the
-// tallies keep, so callers rebuild them after.
+// results may be weighted. Turning weighting on starts a new generation of
+// joint cells for the tally worker to backfill (BackfillJoint); turning it
+// off drops them. It takes the tally lock, so no pass counts in between.
 func (s *Store) SetWeighting(surveyID uint64, enabled bool, margins string) error {
-	res := s.W.Model(&Survey{}).Where("id = ?", surveyID).
-		Updates(map[string]any{"weighted": enabled, "margins": margins})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		var n int64
-		if err := s.W.Model(&Survey{}).Where("id = ?", surveyID).Count(&n).Error; err != nil {
+	return translate(s.W.Transaction(func(tx *gorm.DB) error {
+		if err := lockTally(tx); err != nil {
 			return err
 		}
-		if n == 0 {
-			return ErrNotFound
+		var sv Survey
+		if err := tx.Select("id, weighted, joint_gen").Where("id = ?", surveyID).Take(&sv).Error; err != nil {
+			return err
 		}
-	}
-	return nil
+		set := map[string]any{"weighted": enabled, "margins": margins}
+		if enabled != sv.Weighted {
+			if err := deleteJointCells(tx, surveyID); err != nil {
+				return err
+			}
+			set["joint_ready"] = false
+			set["joint_cursor"] = 0
+			if enabled {
+				set["joint_gen"] = sv.JointGen + 1
+			}
+		}
+		return tx.Model(&Survey{}).Where("id = ?", surveyID).Updates(set).Error
+	}))
 }
 
-// weightedSurveys returns the surveys whose tallies keep joint
-// demographic cells.
-func weightedSurveys(db *gorm.DB) (map[uint64]bool, error) {
-	var ids []uint64
-	if err := db.Model(&Survey{}).Where("weighted = ?", true).Pluck("id", &ids).Error; err != nil {
+// WeightingState reports whether a survey's joint cells count every
+// response yet, and how far the backfill walked (the last response id).
+func (s *Store) WeightingState(surveyID uint64) (ready bool, cursor uint64, err error) {
+	var sv Survey
+	err = s.R.Select("joint_ready, joint_cursor").Where("id = ?", surveyID).Take(&sv).Error
+	return sv.JointReady, sv.JointCursor, translate(err)
+}
+
+func deleteJointCells(tx *gorm.DB, surveyID uint64) error {
+	return tx.Where("survey_id = ? AND unit = ? AND (dim LIKE ? OR dim LIKE ?)", surveyID, "", "w:%", "wf:%").Delete(&Tally{}).Error
+}
+
+// weightedSurveys returns the surveys with weighting on and their joint
+// generations.
+func weightedSurveys(db *gorm.DB) (map[uint64]int64, error) {
+	var svs []Survey
+	if err := db.Select("id, joint_gen").Where("weighted = ?", true).Find(&svs).Error; err != nil {
 		return nil, err
 	}
-	set := make(map[uint64]bool, len(ids))
-	for _, id := range ids {
+	gens := make(map[uint64]int64, len(svs))
+	for _, sv := range svs {
+		gens[sv.ID] = sv.JointGen
+	}
+	return gens, nil
+}
+
+// jointSet is the set of surveys whose responses a counter counts in
+// joint cells too.
+func jointSet(gens map[uint64]int64) map[uint64]bool {
+	set := make(map[uint64]bool, len(gens))
+	for id := range gens {
 		set[id] = true
 	}
-	return set, nil
+	return set
 }

@@ -182,6 +182,8 @@ func (c *countChoices) Rows() []models.Tally { return c.rows }
 
 func (c *countChoices) Joint(map[uint64]bool) {}
 
+func (c *countChoices) JointOnly() {}
+
 func TestEachResponseWalksEveryBatch(t *testing.T) {
 	for _, b := range surveystest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {

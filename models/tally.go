@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,6 +17,9 @@ type Counter interface {
 	// Joint names the surveys whose responses are also counted in joint
 	// demographic cells (weighting on); it is called before any Add.
 	Joint(surveys map[uint64]bool)
+	// JointOnly makes it count the joint cells and nothing else (a
+	// backfill); it is called before any Add.
+	JointOnly()
 	Add(r *Response) error
 	Rows() []Tally
 }
@@ -31,11 +35,11 @@ func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
-		joint, err := weightedSurveys(tx)
+		gens, err := weightedSurveys(tx)
 		if err != nil {
 			return err
 		}
-		count.Joint(joint)
+		count.Joint(jointSet(gens))
 		var rs []Response
 		if err := tx.Select(tallyColumns).Where("tallied = ?", false).Order("id").Limit(limit).Find(&rs).Error; err != nil {
 			return err
@@ -59,7 +63,10 @@ func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
 		if err := s.upsertTallies(tx, count.Rows()); err != nil {
 			return err
 		}
-		return tx.Model(&Response{}).Where("id IN ?", ids).Update("tallied", true).Error
+		if err := tx.Model(&Response{}).Where("id IN ?", ids).Update("tallied", true).Error; err != nil {
+			return err
+		}
+		return markJoint(tx, rs, gens)
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: tally pass: %w", err)
@@ -74,12 +81,13 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
-		joint, err := weightedSurveys(tx)
+		gens, err := weightedSurveys(tx)
 		if err != nil {
 			return err
 		}
-		count.Joint(joint)
+		count.Joint(jointSet(gens))
 		var ids []uint64
+		var last uint64
 		err = s.EachResponse(tx, surveyID, 5000, func(r *Response) error {
 			if err := count.Add(r); err != nil {
 				return err
@@ -87,6 +95,7 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 			if !r.Tallied {
 				ids = append(ids, r.ID)
 			}
+			last = r.ID
 			return nil
 		})
 		if err != nil {
@@ -105,6 +114,14 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 			}
 			ids = ids[n:]
 		}
+		if gen := gens[surveyID]; gen != 0 {
+			// The joint cells now count every response: nothing to backfill.
+			if err := tx.Model(&Response{}).Where("survey_id = ?", surveyID).Update("joint_gen", gen).Error; err != nil {
+				return err
+			}
+			return tx.Model(&Survey{}).Where("id = ?", surveyID).
+				Updates(map[string]any{"joint_ready": true, "joint_cursor": last}).Error
+		}
 		return nil
 	})
 	if err != nil {
@@ -116,11 +133,11 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 // ComputeTallies recomputes a survey's counters from its stored responses
 // without storing them, to check the incremental counters against.
 func (s *Store) ComputeTallies(surveyID uint64, count Counter) ([]Tally, error) {
-	joint, err := weightedSurveys(s.R)
+	gens, err := weightedSurveys(s.R)
 	if err != nil {
 		return nil, err
 	}
-	count.Joint(joint)
+	count.Joint(jointSet(gens))
 	err = s.EachResponse(s.R, surveyID, 5000, count.Add)
 	if err != nil {
 		return nil, err
@@ -141,6 +158,83 @@ func (s *Store) TalliesOfCells(surveyID uint64, dims ...string) ([]Tally, error)
 	var ts []Tally
 	err := s.R.Where("survey_id = ? AND dim IN ?", surveyID, dims).Find(&ts).Error
 	return ts, err
+}
+
+// markJoint records that the joint cells of their surveys' current
+// generations count these responses.
+func markJoint(tx *gorm.DB, rs []Response, gens map[uint64]int64) error {
+	bySurvey := map[uint64][]uint64{}
+	for _, r := range rs {
+		if gens[r.SurveyID] != 0 {
+			bySurvey[r.SurveyID] = append(bySurvey[r.SurveyID], r.ID)
+		}
+	}
+	for survey, ids := range bySurvey {
+		if err := tx.Model(&Response{}).Where("id IN ?", ids).Update("joint_gen", gens[survey]).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BackfillJoint counts, into the joint cells only, up to limit responses
+// that were tallied before their survey's weighting was turned on, in one
+// short transaction under the tally lock, so submissions and tally passes
+// go on between batches. It walks one survey at a time by id, skipping
+// responses already in the cells (counted by a pass since); when the walk
+// reaches the end the survey's cells are ready. It returns the survey it
+// finished (0 if none) and whether there is more to do.
+func (s *Store) BackfillJoint(limit int, count Counter) (finished uint64, more bool, err error) {
+	err = s.W.Transaction(func(tx *gorm.DB) error {
+		if err := lockTally(tx); err != nil {
+			return err
+		}
+		var sv Survey
+		err := tx.Select("id, joint_gen, joint_cursor").Where("weighted = ? AND joint_ready = ?", true, false).
+			Order("id").Take(&sv).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var rs []Response
+		if err := tx.Select(tallyColumns).Where("survey_id = ? AND id > ?", sv.ID, sv.JointCursor).
+			Order("id").Limit(limit).Find(&rs).Error; err != nil {
+			return err
+		}
+		count.JointOnly()
+		count.Joint(map[uint64]bool{sv.ID: true})
+		var todo []Response
+		for i := range rs {
+			// Untallied responses are counted, joint cells included, by a pass.
+			if rs[i].Tallied && rs[i].JointGen != sv.JointGen {
+				if err := count.Add(&rs[i]); err != nil {
+					return err
+				}
+				todo = append(todo, rs[i])
+			}
+		}
+		if err := s.upsertTallies(tx, count.Rows()); err != nil {
+			return err
+		}
+		if err := markJoint(tx, todo, map[uint64]int64{sv.ID: sv.JointGen}); err != nil {
+			return err
+		}
+		set := map[string]any{}
+		if len(rs) > 0 {
+			set["joint_cursor"] = rs[len(rs)-1].ID
+		}
+		more = true
+		if len(rs) < limit {
+			set["joint_ready"] = true
+			finished = sv.ID
+		}
+		return tx.Model(&Survey{}).Where("id = ?", sv.ID).Updates(set).Error
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("models: backfill joint cells: %w", err)
+	}
+	return finished, more, nil
 }
 
 // TalliesOfJointCells returns a survey's joint demographic cells ("w:…"

@@ -14,7 +14,10 @@ import (
 // edit them: whether results may be raked, the population margins, and the
 // questions that can be raked to.
 type Weighting struct {
-	Enabled   bool             `json:"enabled"`
+	Enabled bool `json:"enabled"`
+	// Ready says the joint cells count every response: weighted results
+	// answer 503 until the tally worker has backfilled them.
+	Ready     bool             `json:"ready"`
 	Margins   Margins          `json:"margins"`
 	Variables []WeightVariable `json:"variables"`
 }
@@ -34,7 +37,7 @@ func (s *Service) Weighting(id uint64) (*Weighting, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Weighting{Enabled: sv.Weighted, Margins: Margins{}}
+	w := &Weighting{Enabled: sv.Weighted, Ready: sv.Weighted && sv.JointReady, Margins: Margins{}}
 	if sv.Margins != "" {
 		if err := json.Unmarshal([]byte(sv.Margins), &w.Margins); err != nil {
 			return nil, fmt.Errorf("surveys: stored margins of survey %d: %w", id, err)
@@ -70,12 +73,8 @@ func (s *Service) SetWeighting(ctx context.Context, id uint64, enabled bool, m M
 	if err := s.Store.SetWeighting(id, enabled, string(data)); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	if enabled != sv.Weighted {
-		if err := s.RebuildTallies(ctx, id); err != nil {
-			return nil, fmt.Errorf("%w: recount tallies: %v", ErrUnavailable, err)
-		}
-	}
 	s.Forget(sv.Slug)
+	s.Kick() // the tally worker backfills the joint cells
 	s.TalliesChanged(id)
 	if err := s.Broker.Publish(ctx, id); err != nil {
 		slog.Warn("live: publish failed", slog.Uint64("survey", id), slog.Any("error", err))

@@ -16,6 +16,10 @@ import (
 // ErrUnknownUnit is a results request for a unit the survey does not have.
 var ErrUnknownUnit = errors.New("surveys: unknown unit")
 
+// ErrWeightingNotReady is a weighted results request while the tally
+// worker is still counting earlier responses into the joint cells.
+var ErrWeightingNotReady = errors.New("surveys: weighting is being prepared")
+
 // Kick wakes the tally worker after a response was stored.
 func (s *Service) Kick() {
 	select {
@@ -55,6 +59,9 @@ func (s *Service) RunTallier(ctx context.Context) {
 		if err := s.TallyPending(ctx); err != nil {
 			slog.Error("tally pass failed", slog.Any("error", err))
 		}
+		if err := s.BackfillJoint(ctx, backfillSlice); err != nil {
+			slog.Error("joint cells backfill failed", slog.Any("error", err))
+		}
 	}
 }
 
@@ -86,12 +93,44 @@ func (s *Service) TallyPending(ctx context.Context) error {
 	return nil
 }
 
+// backfillSlice bounds the time one tally turn spends backfilling joint
+// cells, so that a large survey's backfill never holds up counting new
+// responses; backfillBatch responses go in one short transaction.
+const (
+	backfillSlice = 300 * time.Millisecond
+	backfillBatch = 2000
+)
+
+// BackfillJoint counts responses tallied before weighting was turned on
+// into the joint cells, batch by batch, for up to d (all of them when d is
+// 0), and tells live views of a survey whose cells became ready.
+func (s *Service) BackfillJoint(ctx context.Context, d time.Duration) error {
+	start := time.Now()
+	for ctx.Err() == nil && (d == 0 || time.Since(start) < d) {
+		finished, more, err := s.Store.BackfillJoint(backfillBatch, s.newCounter())
+		if err != nil {
+			return err
+		}
+		if finished != 0 {
+			s.TalliesChanged(finished)
+			if err := s.Broker.Publish(context.WithoutCancel(ctx), finished); err != nil {
+				slog.Warn("live: publish failed", slog.Uint64("survey", finished), slog.Any("error", err))
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+	return nil
+}
+
 // counter accumulates stored responses of any surveys and versions into
 // tally rows (models.Counter).
 type counter struct {
 	svc      *Service
-	versions map[uint64]*versionCount
-	joint    map[uint64]bool
+	versions  map[uint64]*versionCount
+	joint     map[uint64]bool
+	jointOnly bool
 }
 
 type versionCount struct {
@@ -105,6 +144,9 @@ func (s *Service) newCounter() *counter {
 
 // Joint implements models.Counter.
 func (c *counter) Joint(surveys map[uint64]bool) { c.joint = surveys }
+
+// JointOnly implements models.Counter.
+func (c *counter) JointOnly() { c.jointOnly = true }
 
 // Add implements models.Counter.
 func (c *counter) Add(r *models.Response) error {
@@ -126,7 +168,7 @@ func (c *counter) Add(r *models.Response) error {
 		flags = strings.Split(r.Flags, ",")
 	}
 	vc.Add(Accepted{Unit: r.UnitCode, Flagged: r.Flagged(), Answers: answers,
-		At: r.SubmittedAt, Flags: flags, Review: r.Review, Joint: c.joint[r.SurveyID]})
+		At: r.SubmittedAt, Flags: flags, Review: r.Review, Joint: c.joint[r.SurveyID], JointOnly: c.jointOnly})
 	return nil
 }
 
@@ -321,6 +363,9 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*Results, error) {
 	if q.Weighted {
 		if !p.Survey.Weighted || p.Survey.Margins == "" {
 			return nil, &InvalidError{Fields: map[string]string{"weighted": "本调查未启用加权 weighting is not on for this survey"}}
+		}
+		if !p.Survey.JointReady {
+			return nil, ErrWeightingNotReady
 		}
 		if err := json.Unmarshal([]byte(p.Survey.Margins), &margins); err != nil {
 			return nil, fmt.Errorf("surveys: stored margins of %s: %w", p.Survey.Slug, err)

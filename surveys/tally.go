@@ -83,8 +83,10 @@ type Accepted struct {
 	Flags  []string
 	Review string
 	// Joint counts it also in its joint town×age×gender cell, which
-	// weighting reads (only surveys with weighting on keep them).
-	Joint bool
+	// weighting reads (only surveys with weighting on keep them);
+	// JointOnly counts it there and nowhere else (a backfill).
+	Joint     bool
+	JointOnly bool
 }
 
 // Count adds one accepted response of this version to t: its option counts,
@@ -210,23 +212,31 @@ func (k *Counter) Add(r Accepted) {
 		k.dims = append(k.dims, DimFlagged)
 	}
 	unitDims := len(k.dims) // the joint cells are for the whole sample only
-	if r.Joint {
+	if r.JointOnly {
+		k.dims, unitDims = k.dims[:0], 0
+	}
+	if r.Joint || r.JointOnly {
 		k.dims = append(k.dims, JointDim(demo[0], demo[1], demo[2]))
 		if r.Flagged {
 			k.dims = append(k.dims, JointFlaggedDim(demo[0], demo[1], demo[2]))
 		}
 	}
-	if !r.At.IsZero() {
-		k.extra[HourKey(r.At)]++
-	}
-	for _, f := range r.Flags {
-		k.extra[FlagKey(f)]++
-	}
-	if r.Review != "" {
-		k.extra[ReviewKey(r.Review)]++
+	if !r.JointOnly {
+		if !r.At.IsZero() {
+			k.extra[HourKey(r.At)]++
+		}
+		for _, f := range r.Flags {
+			k.extra[FlagKey(f)]++
+		}
+		if r.Review != "" {
+			k.extra[ReviewKey(r.Review)]++
+		}
 	}
 
 	for _, u := range []string{"", r.Unit} {
+		if u != "" && r.JointOnly {
+			break
+		}
 		dims := k.dims
 		if u != "" {
 			dims = dims[:unitDims]
