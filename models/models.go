@@ -40,9 +40,9 @@ type Survey struct {
 	JointGen    int64 `gorm:"not null;default:0"`
 	JointReady  bool
 	JointCursor uint64
-	ClosesAt  *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ClosesAt    *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // SurveyVersion is one version of a survey's definition. A published

@@ -127,7 +127,7 @@ func (s *Service) BackfillJoint(ctx context.Context, d time.Duration) error {
 // counter accumulates stored responses of any surveys and versions into
 // tally rows (models.Counter).
 type counter struct {
-	svc      *Service
+	svc       *Service
 	versions  map[uint64]*versionCount
 	joint     map[uint64]bool
 	jointOnly bool
