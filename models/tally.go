@@ -198,7 +198,7 @@ func (s *Store) BackfillJoint(limit int, count Counter) (finished uint64, more b
 			return err
 		}
 		var rs []Response
-		if err := tx.Select(tallyColumns).Where("survey_id = ? AND id > ?", sv.ID, sv.JointCursor).
+		if err := s.byID(tx).Select(tallyColumns).Where("survey_id = ? AND id > ?", sv.ID, sv.JointCursor).
 			Order("id").Limit(limit).Find(&rs).Error; err != nil {
 			return err
 		}
