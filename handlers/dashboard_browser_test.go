@@ -364,6 +364,16 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 	if _, err := in.Svc.SetWeighting(context.Background(), sv.ID, true, margins); err != nil {
 		t.Fatalf("weighting on: %v", err)
 	}
+	// Earlier responses are counted into the weighting cells in the background.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		w := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/social-2023/results?weighted=1")
+		if w.Status == http.StatusOK {
+			break
+		}
+		if w.Status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			t.Fatalf("weighted results: %d %s", w.Status, w.Raw)
+		}
+	}
 	r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/social-2023/results")
 	if r.Status != http.StatusOK || r.Body["previous"] == nil || len(r.Body["units"].([]any)) != 4 {
 		t.Fatalf("results: %d %.400s", r.Status, r.Raw)

@@ -56,6 +56,7 @@
     loadError: ['暂时无法读取结果，正在重试；显示的是上次收到的数据。', 'Results could not be loaded; retrying. The figures shown are the last received.'],
     forbidden: ['无权查看本调查结果：请登录，或使用有效的分享链接。', 'You may not see these results: sign in, or open a valid share link.'],
     notFound: ['找不到这个调查的结果。', 'There are no results for this survey.'],
+    notReady: ['加权数据准备中（正在把已有回答计入加权分组），稍后自动显示。', 'Weighted figures are being prepared (earlier responses are being counted); they will show shortly.'],
     included: ['已计入以下结果', 'included in the figures'],
     excluded: ['已从以下结果中剔除', 'left out of the figures'],
     tooFew: ['样本不足', 'Too few'],
@@ -249,7 +250,7 @@
       showError(err.status === 403 ? 'forbidden' : 'notFound');
       return true;
     }
-    showError('loadError');
+    showError(err && err.status === 503 && weighted ? 'notReady' : 'loadError');
     return false;
   }
 
@@ -338,14 +339,21 @@
     }, wait);
   }
 
-  // probeWeighting asks once for a weighted body: the switch shows only
-  // when the survey has weighting on (200 with a weighting report).
-  function probeWeighting() {
+  // probeWeighting asks for a weighted body: the switch shows only when the
+  // survey has weighting on (200 with a weighting report). 422 means it is
+  // off; anything else (503 while the weighting is being prepared, a
+  // network error) is asked again later, a few times.
+  function probeWeighting(tries) {
+    tries = tries || 0;
     getJSON(withParams(RESULTS, { weighted: '1' }))
       .then(function (body) {
         $('weight-switch').hidden = !(body && body.weighting);
       })
-      .catch(function () { $('weight-switch').hidden = true; });
+      .catch(function (err) {
+        $('weight-switch').hidden = true;
+        const final = err && (err.status === 422 || err.status === 403 || err.status === 404);
+        if (!final && tries < 20) setTimeout(function () { probeWeighting(tries + 1); }, 15000);
+      });
   }
 
   function resyncAll() {
