@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -33,7 +34,7 @@ const MaxSheetRows = excelize.TotalRows
 // ZIP64, which Go's archive/zip announces only in the central directory and
 // Excel then reports as corrupt, so a sheet that would grow past this (a
 // survey with many long answers) continues on the next sheet before.
-const maxSheetXML = 3 << 30
+const maxSheetXML = 4<<30 - 16<<20
 
 // WriteXLSX writes the responses as an Excel workbook: the sheet
 // "回答 Responses" (the CSV's columns, one row per response; more sheets
@@ -166,6 +167,14 @@ func (e *Export) writeResponseSheets(ctx context.Context, f *excelize.File, st x
 	if err := next(); err != nil {
 		return err
 	}
+	colRef := make([]int, len(e.cols)) // the length of each column's letters
+	for i := range colRef {
+		name, err := excelize.ColumnNumberToName(i + 1)
+		if err != nil {
+			return fmt.Errorf("surveys: xlsx: %w", err)
+		}
+		colRef[i] = len(name)
+	}
 	rows := e.newRows()
 	text := make([]string, len(e.cols))
 	cells := make([]any, len(e.cols))
@@ -173,12 +182,12 @@ func (e *Export) writeResponseSheets(ctx context.Context, f *excelize.File, st x
 		if err := rows.fill(text, r); err != nil {
 			return err
 		}
-		var rowSize int64 = 40
+		rowSize, digits := rowXMLBound, len(strconv.Itoa(row+1))
 		for i, s := range text {
 			cells[i] = nil
 			if s != "" {
 				cells[i] = s
-				rowSize += cellXMLBound(s)
+				rowSize += cellXMLBound(s, colRef[i]+digits)
 			}
 		}
 		cells[colVersion] = r.VersionID
@@ -206,10 +215,17 @@ func (e *Export) writeResponseSheets(ctx context.Context, f *excelize.File, st x
 	return nil
 }
 
-// cellXMLBound bounds the bytes the stream writer spends on a text cell:
-// its markup and reference, and the text with every escape XML may need.
-func cellXMLBound(s string) int64 {
-	n := int64(80 + len(s))
+// rowXMLBound and cellXMLBound bound the bytes excelize's stream writer
+// spends on a row and on a text cell in it, `<c r="AB12" t="inlineStr"><is>
+// <t xml:space="preserve">…</t></is></c>` (ref is the cell's reference),
+// counting every escape XML may need. A number takes less than its text.
+const rowXMLBound = int64(len(`<row r="1048576"></row>`))
+
+func cellXMLBound(s string, ref int) int64 {
+	n := int64(len(`<c r="" t="inlineStr"><is><t></t></is></c>`) + ref + len(s))
+	if s != "" && (strings.ContainsAny(s[:1], " \t\n\r") || strings.ContainsAny(s[len(s)-1:], " \t\n\r")) {
+		n += int64(len(` xml:space="preserve"`))
+	}
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '&', '<', '>', '"', '\'', '\t', '\n', '\r':
