@@ -294,7 +294,12 @@ func TestBrowserDesignerWeighting(t *testing.T) {
 	if w.Body["enabled"] != true || len(m) != 3 || gender["f"] != 19500.5 {
 		t.Fatalf("the weighting on the server: %s", w.Raw)
 	}
+	// The tally worker backfills the joint cells first: 503 not_ready until then.
 	r := ui.api.do(http.MethodGet, "/api/v1/surveys/city-2023/results?weighted=1", nil)
+	for deadline := time.Now().Add(10 * time.Second); r.Status == http.StatusServiceUnavailable && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		r = ui.api.do(http.MethodGet, "/api/v1/surveys/city-2023/results?weighted=1", nil)
+	}
 	if r.Status != http.StatusOK || r.Body["weighting"] == nil {
 		t.Fatalf("weighted results: %d %s", r.Status, r.Raw)
 	}

@@ -140,7 +140,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	status, detail := classify(err)
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
-	if status >= 500 {
+	if status >= 500 && !errors.Is(err, surveys.ErrWeightingNotReady) { // an expected wait, not a failure
 		slog.Error("request failed", slog.String("request_id", rid), slog.String("method", c.Request().Method),
 			slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 		detail.Message += " (request " + rid + ")"

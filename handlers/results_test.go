@@ -431,3 +431,33 @@ func TestResultsAccess(t *testing.T) {
 		t.Fatalf("revoke an unknown link: %d", r.Status)
 	}
 }
+
+// TestWeightingOfADraftLeavesItEditable reads a draft's weighting, edits
+// the draft and publishes: residents get the edited version.
+func TestWeightingOfADraftLeavesItEditable(t *testing.T) {
+	in := instances(t, handlers.Config{})["sqlite+memory"]
+	d := signIn(t, in, models.RoleDesigner)
+	def := smallDefinition("city-2024", 2024, surveys.ResultsPublic, "")
+	r := d.do(http.MethodPost, "/api/v1/admin/surveys", map[string]any{"slug": def.Slug, "title": def.Title, "definition": def})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
+	}
+	id := uint64(r.Body["id"].(float64))
+	wpath := fmt.Sprintf("/api/v1/admin/surveys/%d/weighting", id)
+	if w := d.do(http.MethodGet, wpath, nil); w.Status != 200 || len(w.Body["variables"].([]any)) != 3 {
+		t.Fatalf("weighting of a draft: %d %s", w.Status, w.Raw)
+	}
+	def.Areas[0].Name = "作风建设（改）"
+	if r := d.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/draft", id), def); r.Status != 200 {
+		t.Fatalf("save: %d %s", r.Status, r.Raw)
+	}
+	if w := d.do(http.MethodGet, wpath, nil); w.Status != 200 {
+		t.Fatalf("weighting of the edited draft: %d", w.Status)
+	}
+	if r := d.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/publish", id), nil); r.Status != 200 {
+		t.Fatalf("publish: %d %s", r.Status, r.Raw)
+	}
+	if r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/city-2024"); !strings.Contains(string(r.Raw), "作风建设（改）") {
+		t.Fatalf("published the stale draft: %s", r.Raw)
+	}
+}

@@ -78,16 +78,11 @@ var migrations = []migration{
 			return err
 		}
 		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
-		for _, col := range []string{"Weighted", "Margins", "JointGen", "JointReady", "JointCursor"} {
+		for _, col := range []string{"Weighted", "Margins", "JointFrom", "JointAt", "JointReady", "JointCursor"} {
 			if !m.HasColumn(&Survey{}, col) {
 				if err := m.AddColumn(&Survey{}, col); err != nil {
 					return err
 				}
-			}
-		}
-		if !m.HasColumn(&Response{}, "JointGen") {
-			if err := m.AddColumn(&Response{}, "JointGen"); err != nil {
-				return err
 			}
 		}
 		if tx.Dialector.Name() == "mysql" {

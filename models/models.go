@@ -32,12 +32,14 @@ type Survey struct {
 	Results            string `gorm:"size:16"`
 	// Weighted turns raking on; Margins are the population margins (JSON).
 	// Raking reads joint demographic cells, which the tallies keep only
-	// while weighting is on: turning it on starts generation JointGen, and
-	// the tally worker backfills the responses counted before (walking ids
-	// past JointCursor) until JointReady.
+	// while weighting is on. Turning it on sets JointFrom to the largest
+	// response id then: tally passes count responses above it into the
+	// joint cells, and the tally worker backfills those up to it, walking
+	// ids (JointCursor is the last one counted) until JointReady.
 	Weighted    bool
 	Margins     string
-	JointGen    int64 `gorm:"not null;default:0"`
+	JointFrom   uint64
+	JointAt     *time.Time // when weighting was turned on
 	JointReady  bool
 	JointCursor uint64
 	ClosesAt    *time.Time
@@ -120,9 +122,6 @@ type Response struct {
 	// it even when flagged) or "invalid" (treat it as flagged).
 	Review  string `gorm:"size:16"`
 	Tallied bool   `gorm:"index:idx_response_pending,priority:1"`
-	// JointGen is the weighting generation of its survey whose joint
-	// cells count this response (0: none).
-	JointGen int64 `gorm:"not null;default:0"`
 	// Choices are the chosen option codes, "q01=5,q02=dk,multi=a|b" (codes
 	// are [A-Za-z0-9_+-.], so the separators are safe); Texts are the text
 	// answers as a JSON object. One row per response keeps a submission one

@@ -43,7 +43,7 @@ func (s *Store) CountResponses(surveyID uint64) (int64, error) {
 }
 
 // tallyColumns are what counting needs of a response.
-const tallyColumns = "id, survey_id, version_id, unit_code, submitted_at, flags, review, choices, tallied, joint_gen"
+const tallyColumns = "id, survey_id, version_id, unit_code, submitted_at, flags, review, choices, tallied"
 
 // EachResponse calls fn for every response of a survey, in id order,
 // reading batch responses at a time (the columns counting needs only).
@@ -199,13 +199,13 @@ func (s *Store) Review(surveyID uint64, publicID, review string, delta func(befo
 		if !r.Tallied || before.Review == r.Review {
 			return nil // the next tally pass counts it as it is now
 		}
-		gens, err := weightedSurveys(tx)
+		ws, err := weightedSurveys(tx)
 		if err != nil {
 			return err
 		}
 		// Its joint cells move only if they count it already; otherwise
 		// the backfill counts it as it is now.
-		rows, err := delta(&before, &r, gens[surveyID] != 0 && r.JointGen == gens[surveyID])
+		rows, err := delta(&before, &r, ws[surveyID].counts(r.ID))
 		if err != nil {
 			return err
 		}

@@ -61,16 +61,17 @@ func (s *Store) RevokeShareLink(surveyID, id uint64, at time.Time) (*ShareLink, 
 }
 
 // SetWeighting stores a survey's population margins (JSON) and whether its
-// results may be weighted. Turning weighting on starts a new generation of
-// joint cells for the tally worker to backfill (BackfillJoint); turning it
-// off drops them. It takes the tally lock, so no pass counts in between.
+// results may be weighted. Turning weighting on starts joint cells from the
+// next response on, for the tally worker to backfill (BackfillJoint);
+// turning it off drops them. It takes the tally lock, so no pass counts in
+// between.
 func (s *Store) SetWeighting(surveyID uint64, enabled bool, margins string) error {
 	return translate(s.W.Transaction(func(tx *gorm.DB) error {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
 		var sv Survey
-		if err := tx.Select("id, weighted, joint_gen").Where("id = ?", surveyID).Take(&sv).Error; err != nil {
+		if err := tx.Select("id, weighted").Where("id = ?", surveyID).Take(&sv).Error; err != nil {
 			return err
 		}
 		set := map[string]any{"weighted": enabled, "margins": margins}
@@ -78,48 +79,61 @@ func (s *Store) SetWeighting(surveyID uint64, enabled bool, margins string) erro
 			if err := deleteJointCells(tx, surveyID); err != nil {
 				return err
 			}
-			set["joint_ready"] = false
-			set["joint_cursor"] = 0
+			var from uint64
 			if enabled {
-				set["joint_gen"] = sv.JointGen + 1
+				if err := tx.Model(&Response{}).Select("COALESCE(MAX(id), 0)").Scan(&from).Error; err != nil {
+					return err
+				}
 			}
+			set["joint_from"], set["joint_cursor"], set["joint_ready"] = from, 0, false
+			set["joint_at"] = time.Now().UTC()
 		}
 		return tx.Model(&Survey{}).Where("id = ?", surveyID).Updates(set).Error
 	}))
 }
 
 // WeightingState reports whether a survey's joint cells count every
-// response yet, and how far the backfill walked (the last response id).
-func (s *Store) WeightingState(surveyID uint64) (ready bool, cursor uint64, err error) {
+// response yet.
+func (s *Store) WeightingState(surveyID uint64) (ready bool, err error) {
 	var sv Survey
-	err = s.R.Select("joint_ready, joint_cursor").Where("id = ?", surveyID).Take(&sv).Error
-	return sv.JointReady, sv.JointCursor, translate(err)
+	err = s.R.Select("joint_ready").Where("id = ?", surveyID).Take(&sv).Error
+	return sv.JointReady, translate(err)
 }
 
 func deleteJointCells(tx *gorm.DB, surveyID uint64) error {
 	return tx.Where("survey_id = ? AND unit = ? AND (dim LIKE ? OR dim LIKE ?)", surveyID, "", "w:%", "wf:%").Delete(&Tally{}).Error
 }
 
-// weightedSurveys returns the surveys with weighting on and their joint
-// generations.
-func weightedSurveys(db *gorm.DB) (map[uint64]int64, error) {
-	var svs []Survey
-	if err := db.Select("id, joint_gen").Where("weighted = ?", true).Find(&svs).Error; err != nil {
-		return nil, err
-	}
-	gens := make(map[uint64]int64, len(svs))
-	for _, sv := range svs {
-		gens[sv.ID] = sv.JointGen
-	}
-	return gens, nil
+// jointState is where a weighted survey's joint cells stand: responses
+// above From are counted by tally passes, those up to Cursor by the backfill.
+type jointState struct {
+	From, Cursor uint64
+	On           bool
 }
 
-// jointSet is the set of surveys whose responses a counter counts in
-// joint cells too.
-func jointSet(gens map[uint64]int64) map[uint64]bool {
-	set := make(map[uint64]bool, len(gens))
-	for id := range gens {
-		set[id] = true
+// counts says whether the joint cells count the response id.
+func (j jointState) counts(id uint64) bool { return j.On && (id > j.From || id <= j.Cursor) }
+
+// weightedSurveys returns the surveys with weighting on and where their
+// joint cells stand.
+func weightedSurveys(db *gorm.DB) (map[uint64]jointState, error) {
+	var svs []Survey
+	if err := db.Select("id, joint_from, joint_cursor").Where("weighted = ?", true).Find(&svs).Error; err != nil {
+		return nil, err
 	}
-	return set
+	ws := make(map[uint64]jointState, len(svs))
+	for _, sv := range svs {
+		ws[sv.ID] = jointState{From: sv.JointFrom, Cursor: sv.JointCursor, On: true}
+	}
+	return ws, nil
+}
+
+// jointFrom is what a tally pass tells its counter: for each weighted
+// survey, the response id above which it counts joint cells.
+func jointFrom(ws map[uint64]jointState) map[uint64]uint64 {
+	from := make(map[uint64]uint64, len(ws))
+	for id, j := range ws {
+		from[id] = j.From
+	}
+	return from
 }

@@ -27,6 +27,8 @@ type Store struct {
 	W       *gorm.DB
 	R       *gorm.DB
 	Dialect string
+	// JointGrace overrides DefaultJointGrace (tests shorten it).
+	JointGrace time.Duration
 }
 
 // OpenSQLite opens (creating if needed) the SQLite file minyi.db in dir.

@@ -180,7 +180,7 @@ func (c *countChoices) Add(r *models.Response) error {
 
 func (c *countChoices) Rows() []models.Tally { return c.rows }
 
-func (c *countChoices) Joint(map[uint64]bool) {}
+func (c *countChoices) Joint(map[uint64]uint64) {}
 
 func (c *countChoices) JointOnly() {}
 

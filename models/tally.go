@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -15,8 +16,9 @@ const LockTally = "tally"
 // live in the surveys package; a new one starts empty.
 type Counter interface {
 	// Joint names the surveys whose responses are also counted in joint
-	// demographic cells (weighting on); it is called before any Add.
-	Joint(surveys map[uint64]bool)
+	// demographic cells (weighting on): those with an id above the
+	// survey's value. It is called before any Add.
+	Joint(from map[uint64]uint64)
 	// JointOnly makes it count the joint cells and nothing else (a
 	// backfill); it is called before any Add.
 	JointOnly()
@@ -35,11 +37,11 @@ func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
-		gens, err := weightedSurveys(tx)
+		ws, err := weightedSurveys(tx)
 		if err != nil {
 			return err
 		}
-		count.Joint(jointSet(gens))
+		count.Joint(jointFrom(ws))
 		var rs []Response
 		if err := tx.Select(tallyColumns).Where("tallied = ?", false).Order("id").Limit(limit).Find(&rs).Error; err != nil {
 			return err
@@ -63,10 +65,7 @@ func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
 		if err := s.upsertTallies(tx, count.Rows()); err != nil {
 			return err
 		}
-		if err := tx.Model(&Response{}).Where("id IN ?", ids).Update("tallied", true).Error; err != nil {
-			return err
-		}
-		return markJoint(tx, rs, gens)
+		return tx.Model(&Response{}).Where("id IN ?", ids).Update("tallied", true).Error
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: tally pass: %w", err)
@@ -81,11 +80,16 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
-		gens, err := weightedSurveys(tx)
+		ws, err := weightedSurveys(tx)
 		if err != nil {
 			return err
 		}
-		count.Joint(jointSet(gens))
+		// A rebuild counts every response into the joint cells.
+		from := jointFrom(ws)
+		if _, on := from[surveyID]; on {
+			from[surveyID] = 0
+		}
+		count.Joint(from)
 		var ids []uint64
 		var last uint64
 		err = s.EachResponse(tx, surveyID, 5000, func(r *Response) error {
@@ -114,13 +118,10 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 			}
 			ids = ids[n:]
 		}
-		if gen := gens[surveyID]; gen != 0 {
+		if ws[surveyID].On {
 			// The joint cells now count every response: nothing to backfill.
-			if err := tx.Model(&Response{}).Where("survey_id = ?", surveyID).Update("joint_gen", gen).Error; err != nil {
-				return err
-			}
 			return tx.Model(&Survey{}).Where("id = ?", surveyID).
-				Updates(map[string]any{"joint_ready": true, "joint_cursor": last}).Error
+				Updates(map[string]any{"joint_from": last, "joint_cursor": last, "joint_ready": true}).Error
 		}
 		return nil
 	})
@@ -133,11 +134,16 @@ func (s *Store) RebuildTallies(surveyID uint64, count Counter) error {
 // ComputeTallies recomputes a survey's counters from its stored responses
 // without storing them, to check the incremental counters against.
 func (s *Store) ComputeTallies(surveyID uint64, count Counter) ([]Tally, error) {
-	gens, err := weightedSurveys(s.R)
+	ws, err := weightedSurveys(s.R)
 	if err != nil {
 		return nil, err
 	}
-	count.Joint(jointSet(gens))
+	// What the stored cells hold once the backfill is done: every response.
+	from := jointFrom(ws)
+	for id := range from {
+		from[id] = 0
+	}
+	count.Joint(from)
 	err = s.EachResponse(s.R, surveyID, 5000, count.Add)
 	if err != nil {
 		return nil, err
@@ -160,37 +166,36 @@ func (s *Store) TalliesOfCells(surveyID uint64, dims ...string) ([]Tally, error)
 	return ts, err
 }
 
-// markJoint records that the joint cells of their surveys' current
-// generations count these responses.
-func markJoint(tx *gorm.DB, rs []Response, gens map[uint64]int64) error {
-	bySurvey := map[uint64][]uint64{}
-	for _, r := range rs {
-		if gens[r.SurveyID] != 0 {
-			bySurvey[r.SurveyID] = append(bySurvey[r.SurveyID], r.ID)
-		}
+// DefaultJointGrace is how long the joint backfill waits after weighting
+// is turned on (Store.JointGrace): longer than any transaction storing
+// responses lasts.
+const DefaultJointGrace = 10 * time.Second
+
+func (s *Store) jointGrace() time.Duration {
+	if s.JointGrace > 0 {
+		return s.JointGrace
 	}
-	for survey, ids := range bySurvey {
-		if err := tx.Model(&Response{}).Where("id IN ?", ids).Update("joint_gen", gens[survey]).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	return DefaultJointGrace
 }
 
 // BackfillJoint counts, into the joint cells only, up to limit responses
-// that were tallied before their survey's weighting was turned on, in one
-// short transaction under the tally lock, so submissions and tally passes
-// go on between batches. It walks one survey at a time by id, skipping
-// responses already in the cells (counted by a pass since); when the walk
-// reaches the end the survey's cells are ready. It returns the survey it
-// finished (0 if none) and whether there is more to do.
+// stored before their survey's weighting was turned on, in one short
+// transaction under the tally lock, so submissions and tally passes go on
+// between batches. It walks one survey at a time by id up to the survey's
+// JointFrom; it stops short of a response not tallied yet (a pass counts
+// it first) and when it reaches JointFrom the survey's cells are ready. It
+// returns the survey it finished (0 if none) and whether to call again.
 func (s *Store) BackfillJoint(limit int, count Counter) (finished uint64, more bool, err error) {
 	err = s.W.Transaction(func(tx *gorm.DB) error {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
+		// A response whose id was drawn before weighting was turned on may
+		// commit after it (MySQL, several writers): the walk starts once
+		// every such transaction is over.
 		var sv Survey
-		err := tx.Select("id, joint_gen, joint_cursor").Where("weighted = ? AND joint_ready = ?", true, false).
+		err := tx.Select("id, joint_from, joint_cursor").
+			Where("weighted = ? AND joint_ready = ? AND joint_at < ?", true, false, time.Now().UTC().Add(-s.jointGrace())).
 			Order("id").Take(&sv).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil
@@ -198,34 +203,28 @@ func (s *Store) BackfillJoint(limit int, count Counter) (finished uint64, more b
 			return err
 		}
 		var rs []Response
-		if err := s.byID(tx).Select(tallyColumns).Where("survey_id = ? AND id > ?", sv.ID, sv.JointCursor).
+		if err := s.byID(tx).Select(tallyColumns).Where("survey_id = ? AND id > ? AND id <= ?", sv.ID, sv.JointCursor, sv.JointFrom).
 			Order("id").Limit(limit).Find(&rs).Error; err != nil {
 			return err
 		}
 		count.JointOnly()
-		count.Joint(map[uint64]bool{sv.ID: true})
-		var todo []Response
+		cursor, waiting := sv.JointCursor, false
 		for i := range rs {
-			// Untallied responses are counted, joint cells included, by a pass.
-			if rs[i].Tallied && rs[i].JointGen != sv.JointGen {
-				if err := count.Add(&rs[i]); err != nil {
-					return err
-				}
-				todo = append(todo, rs[i])
+			if !rs[i].Tallied {
+				waiting = true // counted by the next pass; go on after it
+				break
 			}
+			if err := count.Add(&rs[i]); err != nil {
+				return err
+			}
+			cursor = rs[i].ID
 		}
 		if err := s.upsertTallies(tx, count.Rows()); err != nil {
 			return err
 		}
-		if err := markJoint(tx, todo, map[uint64]int64{sv.ID: sv.JointGen}); err != nil {
-			return err
-		}
-		set := map[string]any{}
-		if len(rs) > 0 {
-			set["joint_cursor"] = rs[len(rs)-1].ID
-		}
-		more = true
-		if len(rs) < limit {
+		set := map[string]any{"joint_cursor": cursor}
+		more = !waiting
+		if !waiting && len(rs) < limit {
 			set["joint_ready"] = true
 			finished = sv.ID
 		}

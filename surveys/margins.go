@@ -90,16 +90,25 @@ func (s *Service) weightingVersion(id uint64) (*models.Survey, *Compiled, error)
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	vid := sv.PublishedVersionID
-	if vid == nil {
-		vid = sv.DraftVersionID
+	if sv.PublishedVersionID != nil {
+		comp, err := s.Version(*sv.PublishedVersionID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return sv, comp, nil
 	}
-	if vid == nil {
+	if sv.DraftVersionID == nil {
 		return nil, nil, ErrNotFound
 	}
-	comp, err := s.Version(*vid)
+	// A draft is saved in place: compile it afresh, never through the
+	// cache of immutable published versions.
+	v, err := s.Store.Version(*sv.DraftVersionID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	comp, err := CompileJSON([]byte(v.Definition))
+	if err != nil {
+		return nil, nil, fmt.Errorf("surveys: draft of survey %d: %w", id, err)
 	}
 	return sv, comp, nil
 }

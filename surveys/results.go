@@ -129,7 +129,7 @@ func (s *Service) BackfillJoint(ctx context.Context, d time.Duration) error {
 type counter struct {
 	svc       *Service
 	versions  map[uint64]*versionCount
-	joint     map[uint64]bool
+	jointFrom map[uint64]uint64
 	jointOnly bool
 }
 
@@ -143,7 +143,7 @@ func (s *Service) newCounter() *counter {
 }
 
 // Joint implements models.Counter.
-func (c *counter) Joint(surveys map[uint64]bool) { c.joint = surveys }
+func (c *counter) Joint(from map[uint64]uint64) { c.jointFrom = from }
 
 // JointOnly implements models.Counter.
 func (c *counter) JointOnly() { c.jointOnly = true }
@@ -168,8 +168,14 @@ func (c *counter) Add(r *models.Response) error {
 		flags = strings.Split(r.Flags, ",")
 	}
 	vc.Add(Accepted{Unit: r.UnitCode, Flagged: r.Flagged(), Answers: answers,
-		At: r.SubmittedAt, Flags: flags, Review: r.Review, Joint: c.joint[r.SurveyID], JointOnly: c.jointOnly})
+		At: r.SubmittedAt, Flags: flags, Review: r.Review, Joint: c.joint(r), JointOnly: c.jointOnly})
 	return nil
+}
+
+// joint says whether r goes into its survey's joint cells too.
+func (c *counter) joint(r *models.Response) bool {
+	from, on := c.jointFrom[r.SurveyID]
+	return on && r.ID > from
 }
 
 // Rows implements models.Counter.

@@ -49,9 +49,9 @@ func (s *Service) ReviewResponse(ctx context.Context, surveyID uint64, responseI
 func (s *Service) reviewDelta(before, after *models.Response, joint bool) ([]models.Tally, error) {
 	was, is := s.newCounter(), s.newCounter()
 	if joint {
-		set := map[uint64]bool{before.SurveyID: true}
-		was.Joint(set)
-		is.Joint(set)
+		all := map[uint64]uint64{before.SurveyID: 0}
+		was.Joint(all)
+		is.Joint(all)
 	}
 	if err := was.Add(before); err != nil {
 		return nil, err

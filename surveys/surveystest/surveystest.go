@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
@@ -82,6 +83,7 @@ func migrated(t testing.TB) func(*models.Store, error) *models.Store {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
+		s.JointGrace = 50 * time.Millisecond // a backfill starts soon after weighting is on
 		if err := s.Migrate(); err != nil {
 			t.Fatal(err)
 		}
