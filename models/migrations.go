@@ -78,7 +78,7 @@ var migrations = []migration{
 			return err
 		}
 		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
-		for _, col := range []string{"Weighted", "Margins", "JointFrom", "JointAt", "JointReady", "JointCursor"} {
+		for _, col := range []string{"Weighted", "Margins", "JointFrom", "JointAt", "JointReady", "JointCursor", "ReviewSeq"} {
 			if !m.HasColumn(&Survey{}, col) {
 				if err := m.AddColumn(&Survey{}, col); err != nil {
 					return err

@@ -42,6 +42,9 @@ type Survey struct {
 	JointAt     *time.Time // when weighting was turned on
 	JointReady  bool
 	JointCursor uint64
+	// ReviewSeq counts staff reviews of its responses, so that a backfill
+	// that counted outside the tally lock knows none changed meanwhile.
+	ReviewSeq uint64
 	ClosesAt    *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

@@ -196,6 +196,9 @@ func (s *Store) Review(surveyID uint64, publicID, review string, delta func(befo
 		if err := tx.Model(&Response{}).Where("id = ?", r.ID).Update("review", review).Error; err != nil {
 			return err
 		}
+		if err := tx.Model(&Survey{}).Where("id = ?", surveyID).UpdateColumn("review_seq", gorm.Expr("review_seq + 1")).Error; err != nil {
+			return err
+		}
 		if !r.Tallied || before.Review == r.Review {
 			return nil // the next tally pass counts it as it is now
 		}

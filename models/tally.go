@@ -179,56 +179,74 @@ func (s *Store) jointGrace() time.Duration {
 }
 
 // BackfillJoint counts, into the joint cells only, up to limit responses
-// stored before their survey's weighting was turned on, in one short
-// transaction under the tally lock, so submissions and tally passes go on
-// between batches. It walks one survey at a time by id up to the survey's
-// JointFrom; it stops short of a response not tallied yet (a pass counts
-// it first) and when it reaches JointFrom the survey's cells are ready. It
-// returns the survey it finished (0 if none) and whether to call again.
+// stored before their survey's weighting was turned on. It reads and counts
+// them without a lock (walking ids up to the survey's JointFrom, stopping
+// short of a response not tallied yet: a pass counts it first), then adds
+// the counts and moves the cursor in one short transaction under the tally
+// lock, provided nothing it read changed meanwhile (the cursor, weighting
+// and the survey's review count); otherwise it drops the work and reports
+// more to do. When the walk reaches JointFrom the survey's cells are ready.
+// It returns the survey it finished (0 if none) and whether to call again.
 func (s *Store) BackfillJoint(limit int, count Counter) (finished uint64, more bool, err error) {
-	err = s.W.Transaction(func(tx *gorm.DB) error {
-		if err := lockTally(tx); err != nil {
-			return err
-		}
-		// A response whose id was drawn before weighting was turned on may
-		// commit after it (MySQL, several writers): the walk starts once
-		// every such transaction is over.
-		var sv Survey
-		err := tx.Select("id, joint_from, joint_cursor").
-			Where("weighted = ? AND joint_ready = ? AND joint_at < ?", true, false, time.Now().UTC().Add(-s.jointGrace())).
-			Order("id").Take(&sv).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
+	// A response whose id was drawn before weighting was turned on may
+	// commit after it (MySQL, several writers): the walk starts once every
+	// such transaction is over.
+	var sv Survey
+	err = s.R.Select("id, joint_from, joint_cursor, review_seq").
+		Where("weighted = ? AND joint_ready = ? AND joint_at < ?", true, false, time.Now().UTC().Add(-s.jointGrace())).
+		Order("id").Take(&sv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, false, nil
+	} else if err != nil {
+		return 0, false, fmt.Errorf("models: backfill joint cells: %w", err)
+	}
+	count.JointOnly()
+	cursor, n := sv.JointCursor, 0
+	var waiting, end bool
+	for !waiting && !end && n < limit {
+		want := min(5000, limit-n)
 		var rs []Response
-		if err := s.byID(tx).Select(tallyColumns).Where("survey_id = ? AND id > ? AND id <= ?", sv.ID, sv.JointCursor, sv.JointFrom).
-			Order("id").Limit(limit).Find(&rs).Error; err != nil {
-			return err
+		err := s.byID(s.R).Select(tallyColumns).Where("survey_id = ? AND id > ? AND id <= ?", sv.ID, cursor, sv.JointFrom).
+			Order("id").Limit(want).Find(&rs).Error
+		if err != nil {
+			return 0, false, fmt.Errorf("models: backfill joint cells: %w", err)
 		}
-		count.JointOnly()
-		cursor, waiting := sv.JointCursor, false
 		for i := range rs {
 			if !rs[i].Tallied {
 				waiting = true // counted by the next pass; go on after it
 				break
 			}
 			if err := count.Add(&rs[i]); err != nil {
-				return err
+				return 0, false, err
 			}
 			cursor = rs[i].ID
+			n++
+		}
+		end = len(rs) < want // reached JointFrom
+	}
+	done := !waiting && end
+	err = s.W.Transaction(func(tx *gorm.DB) error {
+		if err := lockTally(tx); err != nil {
+			return err
+		}
+		var now Survey
+		if err := tx.Select("id, weighted, joint_ready, joint_from, joint_cursor, review_seq").Where("id = ?", sv.ID).Take(&now).Error; err != nil {
+			return err
+		}
+		if !now.Weighted || now.JointReady || now.JointFrom != sv.JointFrom || now.JointCursor != sv.JointCursor || now.ReviewSeq != sv.ReviewSeq {
+			more = true // changed under us: count again
+			return nil
 		}
 		if err := s.upsertTallies(tx, count.Rows()); err != nil {
 			return err
 		}
 		set := map[string]any{"joint_cursor": cursor}
 		more = !waiting
-		if !waiting && len(rs) < limit {
+		if done {
 			set["joint_ready"] = true
 			finished = sv.ID
 		}
-		return tx.Model(&Survey{}).Where("id = ?", sv.ID).Updates(set).Error
+		return tx.Model(&Survey{}).Where("id = ?", sv.ID).UpdateColumns(set).Error
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("models: backfill joint cells: %w", err)
