@@ -45,9 +45,9 @@ type Survey struct {
 	// ReviewSeq counts staff reviews of its responses, so that a backfill
 	// that counted outside the tally lock knows none changed meanwhile.
 	ReviewSeq uint64
-	ClosesAt    *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ClosesAt  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // SurveyVersion is one version of a survey's definition. A published
