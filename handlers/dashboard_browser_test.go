@@ -7,6 +7,8 @@ import (
 	"maps"
 	mrand "math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -167,15 +169,27 @@ func dashWait(t *testing.T, ctx context.Context, what, js string, within time.Du
 	}
 }
 
-// dashShot keeps a screenshot of the whole page and logs where it is.
-func dashShot(t *testing.T, ctx context.Context, name string) {
+// dashShot keeps a screenshot of the whole page (full) or of the window,
+// in $MINYI_TEST_SCREENSHOTS or else the test's temp dir, and logs where.
+func dashShot(t *testing.T, ctx context.Context, name string, full bool) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	shot := chromedp.CaptureScreenshot()
+	if full {
+		shot = chromedp.FullScreenshot(100)
+	}
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatal(err)
 	}
-	saveShot(t, name, png)
-	t.Logf("screenshot %s", name)
+	dir := os.Getenv("MINYI_TEST_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
 }
 
 // firstArea reads the first area's row: its figures as the table shows them
@@ -224,8 +238,8 @@ func TestBrowserDashboardUpdatesLive(t *testing.T) {
 	if note := dashEval[bool](t, ctx, `!document.querySelector('#overall .sample-note').hidden`); !note {
 		t.Error("the opt-in sample note is hidden next to the composite index's interval")
 	}
-	dashShot(t, ctx, "dashboard-projector.png")
-	uiShot(t, ctx, "dashboard-projector-screen.png")
+	dashShot(t, ctx, "dashboard-projector.png", true)
+	dashShot(t, ctx, "dashboard-projector-screen.png", false)
 
 	// A mark on the window: a reload would wipe it.
 	dashEval[bool](t, ctx, `window.minyiMark = true`)
@@ -254,7 +268,7 @@ func TestBrowserDashboardUpdatesLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	dashWait(t, ctx, "English", `document.documentElement.lang === 'en' && document.querySelector('#card-responses h2').textContent === 'Responses' && document.getElementById('conn-text').textContent === 'Live'`, 3*time.Second)
-	dashShot(t, ctx, "dashboard-projector-en-rate.png")
+	dashShot(t, ctx, "dashboard-projector-en-rate.png", true)
 	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#area-rows tr[data-area]`))); err != nil {
 		t.Fatal(err)
 	}
@@ -295,13 +309,12 @@ func TestBrowserDashboardUpdatesLive(t *testing.T) {
 			t.Errorf("on a 390 px phone, %s reaches %v px", k, w)
 		}
 	}
-	uiShot(t, ctx, "dashboard-phone.png")
+	dashShot(t, ctx, "dashboard-phone.png", false)
 	for _, sel := range []string{"#area-chart", "#timeline-chart", "#areas", "#breakdowns"} {
 		dashEval[bool](t, ctx, `document.querySelector('`+sel+`').scrollIntoView(), true`)
 		time.Sleep(100 * time.Millisecond)
-		uiShot(t, ctx, "dashboard-phone-"+strings.TrimPrefix(sel, "#")+".png")
+		dashShot(t, ctx, "dashboard-phone-"+strings.TrimPrefix(sel, "#")+".png", false)
 	}
-	t.Logf("phone screenshots: dashboard-phone.png and dashboard-phone-{area-chart,timeline-chart,areas,breakdowns}.png")
 	dashCSP(t, ctx)
 }
 
@@ -324,7 +337,7 @@ func TestBrowserDashboardReconnects(t *testing.T) {
 	if got := dashEval[string](t, ctx, `document.getElementById('responses').textContent + '|' + document.getElementById('conn-text').textContent`); got != "0|重新连接中…" {
 		t.Errorf("while reconnecting the page reads %q, want the last figures and 重新连接中…", got)
 	}
-	uiShot(t, ctx, "dashboard-reconnecting.png")
+	dashShot(t, ctx, "dashboard-reconnecting.png", false)
 	dashSubmit(t, in, 200, nil)
 	waitText(t, ctx, "#responses", "1")
 	dashWait(t, ctx, "live again", `document.querySelector('#conn').classList.contains('conn-live')`, 6*time.Second)
@@ -433,8 +446,8 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 		t.Errorf("quality reasons %v: want speeders and a shared address counted", reasons)
 	}
 
-	dashShot(t, ctx, "dashboard-all-panels.png")
-	uiShot(t, ctx, "dashboard-all-panels-screen.png")
+	dashShot(t, ctx, "dashboard-all-panels.png", true)
+	dashShot(t, ctx, "dashboard-all-panels-screen.png", false)
 
 	// Weighted view: the switch shows, and figures carry n_eff. Weighted
 	// results are whole-sample and last year has none: the ranking and Δ
@@ -450,7 +463,7 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
   document.getElementById('overall-delta').textContent.indexOf('加权') >= 0`) {
 		t.Error("the weighted view should say why it has no ranking and no Δ")
 	}
-	dashShot(t, ctx, "dashboard-all-panels-weighted.png")
+	dashShot(t, ctx, "dashboard-all-panels-weighted.png", true)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#weight-switch [data-weighted="0"]`))); err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +475,7 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 	}
 	dashEval[bool](t, ctx, `document.getElementById('units-panel').scrollIntoView(), true`)
 	time.Sleep(time.Second) // the charts lay out again
-	uiShot(t, ctx, "dashboard-phone-units.png")
+	dashShot(t, ctx, "dashboard-phone-units.png", false)
 }
 
 type unitRank struct {
