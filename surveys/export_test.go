@@ -184,3 +184,70 @@ func TestNewExportUnknownSurvey(t *testing.T) {
 		t.Fatalf("NewExport(999) = %v, want ErrNotFound", err)
 	}
 }
+
+// TestExportXLSXUnitRanks checks the unit sheet of a survey with enough
+// responses per unit to be ranked against the scored results.
+func TestExportXLSXUnitRanks(t *testing.T) {
+	for _, b := range surveystest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			svc := surveystest.Service(t, b.Store)
+			data, err := surveys.Builtin("social-2022")
+			if err != nil {
+				t.Fatal(err)
+			}
+			def, err := surveys.CompileJSON(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := *def.Def
+			d.Slug = "units-2026"
+			d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}, {Code: "u3", Name: "文昌市"}}
+			id, err := svc.CreateSurvey(surveys.NewSurvey{Definition: &d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Publish(id); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.SeedResponses(t.Context(), d.Slug, 450, rand.New(rand.NewPCG(9, 9)), nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.RebuildTallies(t.Context(), id); err != nil {
+				t.Fatal(err)
+			}
+			res, err := svc.FreshResults(d.Slug, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := svc.NewExport(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := exportXLSX(t, e).GetRows(surveys.SheetUnits)
+			if err != nil || len(rows) != 2+len(res.Units) {
+				t.Fatalf("unit sheet: %d rows, %v", len(rows), err)
+			}
+			ranked := 0
+			for i, u := range res.Units {
+				row := append(rows[2+i], make([]string, 8)...)
+				want := []string{u.Code, u.Name, strconv.FormatInt(u.Responses, 10)}
+				if !slices.Equal(row[:3], want) {
+					t.Errorf("unit %d: %q, want %q", i, row[:3], want)
+				}
+				rank := ""
+				if u.Rank != nil {
+					rank, ranked = strconv.Itoa(*u.Rank), ranked+1
+				}
+				if row[6] != rank || (row[7] != "") != u.Tied {
+					t.Errorf("unit %s: rank %q tied %q, results %q %v", u.Code, row[6], row[7], rank, u.Tied)
+				}
+				if got, _ := strconv.ParseFloat(row[3], 64); u.Overall.Index == nil || got != *u.Overall.Index {
+					t.Errorf("unit %s: index %q, results %v", u.Code, row[3], u.Overall.Index)
+				}
+			}
+			if ranked == 0 {
+				t.Error("no unit ranked: the test needs more responses")
+			}
+		})
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"compress/flate"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -401,13 +400,12 @@ func writeUnitSheet(f *excelize.File, st xlsxStyles, r *Results) error {
 		return err
 	}
 	for _, u := range r.Units {
-		rank, tied := unitRank(u)
 		cells := []any{u.Code, u.Name, u.Responses, num(u.Overall.Index, st.index),
 			num(ciBound(u.Overall.CI95, 0), st.index), num(ciBound(u.Overall.CI95, 1), st.index), nil, nil}
-		if rank != nil {
-			cells[6] = *rank
+		if u.Rank != nil {
+			cells[6] = *u.Rank
 		}
-		if tied {
+		if u.Tied {
 			cells[7] = "并列 tied"
 		}
 		byCode := make(map[string]*float64, len(u.Areas))
@@ -422,21 +420,4 @@ func writeUnitSheet(f *excelize.File, st xlsxStyles, r *Results) error {
 		}
 	}
 	return s.flush()
-}
-
-// unitRank reads a unit's rank as its results body states it (null for an
-// unranked unit, absent where scoring gives no ranks).
-func unitRank(u UnitResults) (rank *int, tied bool) {
-	b, err := json.Marshal(u)
-	if err != nil {
-		return nil, false
-	}
-	var body struct {
-		Rank *int `json:"rank"`
-		Tied bool `json:"tied"`
-	}
-	if json.Unmarshal(b, &body) != nil {
-		return nil, false
-	}
-	return body.Rank, body.Tied
 }
