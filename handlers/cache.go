@@ -58,4 +58,5 @@ func (bc *bodyCache) serve(c echo.Context, key, contentType string, render func(
 var precompressed = map[string]bool{
 	"/s/:slug":              true,
 	"/api/v1/surveys/:slug": true,
+	"/static/:hash/:name":   true,
 }
