@@ -48,6 +48,9 @@ func (a *App) exportResponses(c echo.Context, ext, ctype string,
 	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
 	att := &attachment{w: w, ctype: ctype, filename: fmt.Sprintf("%s-responses.%s", e.Survey.Slug, ext)}
 	if err := write(e, c.Request().Context(), att); err != nil {
+		if c.Request().Context().Err() != nil {
+			return nil // the client went away: no one to tell
+		}
 		if !w.Committed {
 			return err
 		}
