@@ -62,6 +62,7 @@ type App struct {
 	assetFS   fs.FS
 	byHash    map[string]string // hashed path → name
 	bodies    bodyCache
+	workbooks chan struct{} // slots for workbook exports being built
 }
 
 // New builds the HTTP app.
@@ -78,7 +79,8 @@ func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 	if cfg.Staff == nil {
 		cfg.Staff = &staff.Service{Store: svc.Store, Limiter: cfg.Limiter}
 	}
-	a := &App{cfg: cfg, svc: svc, staff: cfg.Staff, hub: hub, assets: map[string]string{}, byHash: map[string]string{}}
+	a := &App{cfg: cfg, svc: svc, staff: cfg.Staff, hub: hub, assets: map[string]string{}, byHash: map[string]string{},
+		workbooks: make(chan struct{}, maxWorkbooks)}
 	sub, err := fs.Sub(static.FS, "assets")
 	if err != nil {
 		return nil, err

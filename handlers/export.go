@@ -25,8 +25,22 @@ func (a *App) GetResponsesCSV(c echo.Context) error {
 // every raw response and the survey's results by area and by unit as an
 // Excel workbook. Audited.
 func (a *App) GetResponsesXLSX(c echo.Context) error {
+	// A workbook of 10^6 responses takes minutes, ~50 MB and a temporary
+	// file of ~2.3 GB while it is built: a few at a time per instance.
+	select {
+	case a.workbooks <- struct{}{}:
+		defer func() { <-a.workbooks }()
+	default:
+		c.Response().Header().Set("Retry-After", "60")
+		return errWorkbooksBusy
+	}
 	return a.exportResponses(c, "xlsx", MIMEXLSX, (*surveys.Export).WriteXLSX)
 }
+
+// maxWorkbooks is how many workbook exports an instance builds at once.
+const maxWorkbooks = 2
+
+var errWorkbooksBusy = &apiError{http.StatusTooManyRequests, "rate_limited", "正在生成的Excel文件过多，请一分钟后再试，或改用CSV too many workbooks are being built; try again in a minute, or export CSV"}
 
 // exportResponses sends a survey's responses as a file attachment written
 // by write. The status and headers go out with the first byte, so a
