@@ -278,7 +278,13 @@ func lockTally(tx *gorm.DB) error {
 // upserts: no RETURNING, no reflection, since a pass writes every counter
 // its responses touched (a few thousand with breakdowns).
 func (s *Store) upsertTallies(tx *gorm.DB, rows []Tally) error {
-	const chunk = 400 // 7 placeholders a row, under SQLite's and MySQL's limits
+	// 7 placeholders a row, under SQLite's and MySQL's limits. The pure-Go
+	// SQLite driver binds each parameter in time proportional to the
+	// statement's count (a statement of n costs n²): smaller statements.
+	chunk := 400
+	if s.Dialect == DialectSQLite {
+		chunk = 50
+	}
 	conflict := " ON CONFLICT(survey_id, unit, dim, metric) DO UPDATE SET n = n + excluded.n," +
 		" score_sum = score_sum + excluded.score_sum, score_sq = score_sq + excluded.score_sq"
 	if s.Dialect == DialectMySQL {
