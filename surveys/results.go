@@ -38,6 +38,9 @@ const tallySpacing = 200 * time.Millisecond
 // publishes which surveys changed. Every instance runs one; a lock row in
 // the database makes their passes take turns.
 func (s *Service) RunTallier(ctx context.Context) {
+	backfill := make(chan struct{})
+	go func() { defer close(backfill); s.runBackfill(ctx) }()
+	defer func() { <-backfill }()
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	var last time.Time
@@ -58,9 +61,6 @@ func (s *Service) RunTallier(ctx context.Context) {
 		last = time.Now()
 		if err := s.TallyPending(ctx); err != nil {
 			slog.Error("tally pass failed", slog.Any("error", err))
-		}
-		if err := s.BackfillJoint(ctx, backfillSlice); err != nil {
-			slog.Error("joint cells backfill failed", slog.Any("error", err))
 		}
 	}
 }
@@ -93,23 +93,35 @@ func (s *Service) TallyPending(ctx context.Context) error {
 	return nil
 }
 
-// backfillSlice bounds the time one tally turn spends backfilling joint
-// cells, so that a large survey's backfill never holds up counting new
-// responses; backfillBatch responses are read and counted without a lock
-// and their counts written in one short transaction (about 14,000 joint
-// counters for social-2022, however many responses: fewer, larger batches
-// hold the writer less in all).
-const (
-	backfillSlice = 300 * time.Millisecond
-	backfillBatch = 50000
-)
+// backfillBatch responses are read and counted without a lock and their
+// counts written in one short transaction: about 14,000 joint counters for
+// social-2022 however many responses, so fewer, larger batches hold the
+// writer less in all.
+const backfillBatch = 100000
+
+// runBackfill backfills joint cells beside the tally passes (which it
+// never holds up) until ctx ends, looking for work every second.
+func (s *Service) runBackfill(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if err := s.BackfillJoint(ctx); err != nil {
+			slog.Error("joint cells backfill failed", slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
 
 // BackfillJoint counts responses tallied before weighting was turned on
-// into the joint cells, batch by batch, for up to d (all of them when d is
-// 0), and tells live views of a survey whose cells became ready.
-func (s *Service) BackfillJoint(ctx context.Context, d time.Duration) error {
-	start := time.Now()
-	for ctx.Err() == nil && (d == 0 || time.Since(start) < d) {
+// into the joint cells, batch by batch, until none are left or it must
+// wait for a tally pass, and tells live views of a survey whose cells
+// became ready.
+func (s *Service) BackfillJoint(ctx context.Context) error {
+	for ctx.Err() == nil {
 		finished, more, err := s.Store.BackfillJoint(backfillBatch, s.newCounter())
 		if err != nil {
 			return err
