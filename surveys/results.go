@@ -127,6 +127,9 @@ func (s *Service) BackfillJoint(ctx context.Context) error {
 			return err
 		}
 		if finished != 0 {
+			if slug, err := s.surveyByID(finished); err == nil {
+				s.Forget(slug) // its cached row still says "not ready"
+			}
 			s.TalliesChanged(finished)
 			if err := s.Broker.Publish(context.WithoutCancel(ctx), finished); err != nil {
 				slog.Warn("live: publish failed", slog.Uint64("survey", finished), slog.Any("error", err))
