@@ -2265,12 +2265,14 @@
       setState();
     }
 
-    function showBadge(on) {
+    // showBadge shows whether weighting is on, and while the server is
+    // still counting earlier responses into the weighting cells, says so.
+    function showBadge(on, ready) {
       var badgeEl = byId('w-badge');
       clear(badgeEl);
       badgeEl.className = 'badge ' + (on ? 'badge-published' : 'badge-closed');
-      badgeEl.appendChild(document.createTextNode(on ? '已启用 ' : '未启用 '));
-      var en = make('span', 'en', on ? 'on' : 'off');
+      badgeEl.appendChild(document.createTextNode(on ? (ready ? '已启用 ' : '准备中 ') : '未启用 '));
+      var en = make('span', 'en', on ? (ready ? 'on' : 'preparing') : 'off');
       en.lang = 'en';
       badgeEl.appendChild(en);
       badgeEl.hidden = false;
@@ -2371,9 +2373,12 @@
       byId('w-loading').hidden = true;
       byId('w-none').hidden = vars.length > 0;
       byId('w-foot').hidden = !vars.length;
-      showBadge(!!w.enabled);
+      showBadge(!!w.enabled, !!w.ready);
       changed = false;
       setState();
+      if (w.enabled && !w.ready) {
+        setTimeout(function () { if (!changed && !busy) load(); }, 5000);
+      }
     }
 
     function clearErrors() {
@@ -2455,10 +2460,8 @@
         return;
       }
       var enabled = enabledBox.checked;
-      var recounting = !saved || enabled !== saved.enabled;
       busy = true;
       setState();
-      if (recounting) byId('w-state').textContent = '保存并重新统计答卷… saving and recounting…';
       api('PUT', base + '/weighting', { enabled: enabled, margins: c.margins }).then(function (w) {
         busy = false;
         render(w);
