@@ -75,7 +75,7 @@ func (s *Service) SetWeighting(ctx context.Context, id uint64, enabled bool, m M
 	}
 	s.Forget(sv.Slug)
 	s.Kick() // the tally worker backfills the joint cells
-	s.TalliesChanged(id)
+	s.dropResults(id)
 	if err := s.Broker.Publish(ctx, id); err != nil {
 		slog.Warn("live: publish failed", slog.Uint64("survey", id), slog.Any("error", err))
 	}
