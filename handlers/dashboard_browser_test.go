@@ -38,35 +38,7 @@ func dashWatch(t *testing.T, ctx context.Context) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var problems, errs []string
-	go func() {
-		for m, err := range chromedp.Console(ctx) {
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			switch {
-			case m.Type == chromedp.ConsoleException:
-				problems = append(problems, "uncaught exception: "+m.Text+" at "+m.URL+":"+fmt.Sprint(m.Line))
-			case strings.Contains(m.Text, "Content Security Policy"):
-				problems = append(problems, "CSP: "+m.Text)
-			case m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning:
-				errs = append(errs, string(m.Type)+": "+m.Text+" "+m.URL)
-			}
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range errs {
-			t.Logf("console %s", e)
-		}
-		for _, p := range problems {
-			t.Errorf("in the page: %s", p)
-		}
-	})
+	watchConsole(t, ctx, true)
 }
 
 // dashCSP fails when the page has seen a CSP violation.

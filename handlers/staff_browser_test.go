@@ -180,21 +180,27 @@ func TestStaffPagesRender(t *testing.T) {
 
 // uiWatch collects a tab's uncaught exceptions, which fail the test, and
 // logs its console errors and warnings (refused requests among them).
-func uiWatch(t *testing.T, ctx context.Context) {
+func uiWatch(t *testing.T, ctx context.Context) { watchConsole(t, ctx, false) }
+
+// watchConsole is uiWatch; with failCSP a Content-Security-Policy
+// violation reported on the console fails the test too.
+func watchConsole(t *testing.T, ctx context.Context, failCSP bool) {
 	t.Helper()
 	msgs := chromedp.Console(ctx)
 	var mu sync.Mutex
-	var exceptions, errs []string
+	var problems, errs []string
 	go func() {
 		for m, err := range msgs {
 			if err != nil {
 				return
 			}
 			mu.Lock()
-			switch m.Type {
-			case chromedp.ConsoleException:
-				exceptions = append(exceptions, m.Text+" at "+m.URL+":"+fmt.Sprint(m.Line))
-			case chromedp.ConsoleError, chromedp.ConsoleWarning:
+			switch {
+			case m.Type == chromedp.ConsoleException:
+				problems = append(problems, "uncaught exception: "+m.Text+" at "+m.URL+":"+fmt.Sprint(m.Line))
+			case failCSP && strings.Contains(m.Text, "Content Security Policy"):
+				problems = append(problems, "CSP: "+m.Text)
+			case m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning:
 				errs = append(errs, string(m.Type)+": "+m.Text+" "+m.URL)
 			}
 			mu.Unlock()
@@ -206,8 +212,8 @@ func uiWatch(t *testing.T, ctx context.Context) {
 		for _, e := range errs {
 			t.Logf("console %s", e)
 		}
-		for _, e := range exceptions {
-			t.Errorf("uncaught exception in the page: %s", e)
+		for _, p := range problems {
+			t.Errorf("in the page: %s", p)
 		}
 	})
 }
