@@ -41,16 +41,33 @@ func DecodeChoices(choices string) ([]Answer, error) {
 	if choices == "" {
 		return nil, nil
 	}
-	parts := strings.Split(choices, ",")
-	out := make([]Answer, 0, len(parts))
-	for _, p := range parts {
-		q, v, ok := strings.Cut(p, "=")
-		if !ok || q == "" || v == "" {
-			return nil, fmt.Errorf("surveys: stored choices: bad item %q", p)
-		}
-		out = append(out, Answer{Question: q, Values: strings.Split(v, "|")})
+	out := make([]Answer, 0, strings.Count(choices, ",")+1)
+	err := EachChoice(choices, func(q, values string) error {
+		out = append(out, Answer{Question: q, Values: strings.Split(values, "|")})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// EachChoice calls fn with each question code of stored choices and its
+// option codes as stored ("a|b" for several), without allocating: the
+// export reads millions of them.
+func EachChoice(choices string, fn func(question, values string) error) error {
+	for rest := choices; rest != ""; {
+		var item string
+		item, rest, _ = strings.Cut(rest, ",")
+		q, v, ok := strings.Cut(item, "=")
+		if !ok || q == "" || v == "" {
+			return fmt.Errorf("surveys: stored choices: bad item %q", item)
+		}
+		if err := fn(q, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DecodeAnswers reads stored choices and texts back into answers.

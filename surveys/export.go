@@ -189,29 +189,25 @@ func (x *exportRows) fill(row []string, r *models.ExportRow) error {
 	}
 	row[colFlags], row[colReview], row[colChannel] = r.Flags, r.Review, r.Channel
 
-	// Choices are "q01=5,q02=dk,multi=a|b" (see DecodeChoices); read in place.
-	for rest := r.Choices; rest != ""; {
-		var item string
-		item, rest, _ = strings.Cut(rest, ",")
-		q, val, ok := strings.Cut(item, "=")
-		if !ok || q == "" || val == "" {
-			return fmt.Errorf("surveys: response %s: stored choices: bad item %q", r.PublicID, item)
-		}
+	err := EachChoice(r.Choices, func(q, val string) error {
 		qc, ok := x.question[q]
 		if !ok || qc.text {
-			continue
+			return nil // an older version's question, or one now asked as text
 		}
-		i := qc.col
-		row[i] = val
+		row[qc.col] = val
 		if !strings.Contains(val, "|") {
-			row[i+1] = v.OptionLabel(q, val)
-			continue
+			row[qc.col+1] = v.OptionLabel(q, val)
+			return nil
 		}
 		x.labels = x.labels[:0]
 		for code := range strings.SplitSeq(val, "|") {
 			x.labels = append(x.labels, v.OptionLabel(q, code))
 		}
-		row[i+1] = strings.Join(x.labels, "|")
+		row[qc.col+1] = strings.Join(x.labels, "|")
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("surveys: response %s: %w", r.PublicID, err)
 	}
 	if r.Texts != "" {
 		clear(x.texts)
