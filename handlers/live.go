@@ -8,18 +8,13 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/minyi-survey/minyi/surveys"
 )
 
 const sseWriteTimeout = 10 * time.Second
 
-// stillAllowed says whether a live stream opened with a share key may go
-// on: revoking the key ends the streams it opened within a heartbeat.
-func (a *App) stillAllowed(c echo.Context, p *surveys.Published) bool {
-	if p.Compiled.Def.Results == surveys.ResultsPublic {
-		return true
-	}
+// stillAllowed says whether a live stream may go on: revoking its share
+// key, or signing its staff user out, ends it within a heartbeat.
+func (a *App) stillAllowed(c echo.Context) bool {
 	_, err := a.publicResults(c)
 	var api *apiError
 	return !errors.As(err, &api) // a database hiccup does not cut the stream
@@ -75,7 +70,7 @@ func (a *App) GetLive(c echo.Context) error {
 		case <-lifetime.C:
 			return nil // the browser's EventSource reconnects
 		case <-heartbeat.C:
-			if !a.stillAllowed(c, p) {
+			if !a.stillAllowed(c) {
 				return nil // a revoked share key ends the stream; reconnecting gets 403
 			}
 			if err := send(": ping\n\n"); err != nil {

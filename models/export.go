@@ -45,12 +45,7 @@ func (s *Store) EachExportRow(ctx context.Context, surveyID uint64, batch int, f
 	if err != nil {
 		return fmt.Errorf("models: export: %w", err)
 	}
-	// The hint keeps the planner on the primary key.
-	hint := " NOT INDEXED"
-	if s.Dialect == DialectMySQL {
-		hint = " FORCE INDEX (PRIMARY)"
-	}
-	query := "SELECT " + exportColumns + " FROM responses" + hint +
+	query := "SELECT " + exportColumns + " FROM " + s.responsesByID() +
 		" WHERE survey_id = ? AND id > ? ORDER BY id LIMIT ?"
 	buf := make([]ExportRow, batch)
 	var last uint64

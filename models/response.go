@@ -54,11 +54,15 @@ func (s *Store) EachResponse(db *gorm.DB, surveyID uint64, batch int, fn func(*R
 // byID reads responses along the primary key: for "survey_id = ? AND id >
 // ? ORDER BY id" the planners otherwise pick a survey index and sort all of
 // the survey's responses for every batch.
-func (s *Store) byID(db *gorm.DB) *gorm.DB {
+func (s *Store) byID(db *gorm.DB) *gorm.DB { return db.Table(s.responsesByID()) }
+
+// responsesByID names the responses table with the hint that keeps the
+// planner on the primary key.
+func (s *Store) responsesByID() string {
 	if s.Dialect == DialectMySQL {
-		return db.Table("responses FORCE INDEX (PRIMARY)")
+		return "responses FORCE INDEX (PRIMARY)"
 	}
-	return db.Table("responses NOT INDEXED")
+	return "responses NOT INDEXED"
 }
 
 // eachResponse walks a survey's responses in id order, batch at a time,
@@ -218,10 +222,4 @@ func (s *Store) Review(surveyID uint64, publicID, review string, delta func(befo
 		return nil, translate(err)
 	}
 	return &r, nil
-}
-
-// EachResponseRow calls fn for every response of a survey with every
-// column, in id order, batch at a time: the streaming read of an export.
-func (s *Store) EachResponseRow(surveyID uint64, batch int, fn func(*Response) error) error {
-	return eachResponse(s.byID(s.R), surveyID, batch, fn)
 }

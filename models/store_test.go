@@ -201,7 +201,6 @@ func TestEachResponseWalksEveryBatch(t *testing.T) {
 			}
 			for name, walk := range map[string]func(func(*models.Response) error) error{
 				"counting columns": func(fn func(*models.Response) error) error { return s.EachResponse(s.R, sv.ID, 2, fn) },
-				"every column":     func(fn func(*models.Response) error) error { return s.EachResponseRow(sv.ID, 2, fn) },
 			} {
 				var seen []string
 				if err := walk(func(r *models.Response) error { seen = append(seen, r.Choices); return nil }); err != nil {

@@ -303,11 +303,6 @@ func (s *Service) Results(slug, unit string, excludeFlagged bool) (*Results, err
 	return s.ResultsFor(slug, ResultsQuery{Unit: unit, ExcludeFlagged: excludeFlagged})
 }
 
-// ResultsBy is Results with a breakdown by a demographic role ("" for none).
-func (s *Service) ResultsBy(slug, unit string, excludeFlagged bool, by string) (*Results, error) {
-	return s.ResultsFor(slug, ResultsQuery{Unit: unit, ExcludeFlagged: excludeFlagged, By: by})
-}
-
 // ResultsFor scores the results q asks for, reusing scored results until
 // the survey's tallies change.
 func (s *Service) ResultsFor(slug string, q ResultsQuery) (*Results, error) {
@@ -434,7 +429,6 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*Results, error) {
 		r.Breakdown = p.Compiled.ScoreBreakdown(t, q.By)
 	}
 	r.AsOf = time.Now().UTC().Truncate(time.Second)
-	r.Year = p.Compiled.Def.Year
 	if q.Unit == "" {
 		r.Timeline = t.Timeline()
 		r.Quality = t.Quality()
