@@ -15,6 +15,7 @@ import (
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
@@ -248,7 +249,7 @@ func (a *App) PostPassword(c echo.Context) error {
 	err := a.staff.ChangePassword(current(c), in.Old, in.New)
 	if errors.Is(err, staff.ErrBadLogin) {
 		// Not 401: the session is fine, only the old password is wrong.
-		return &surveys.InvalidError{Fields: map[string]string{"old": "原密码不正确 the current password is wrong"}}
+		return &questionnaire.InvalidError{Fields: map[string]string{"old": "原密码不正确 the current password is wrong"}}
 	}
 	if err != nil {
 		return err
@@ -313,7 +314,7 @@ func (a *App) PutDraft(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var def surveys.Definition
+	var def questionnaire.Definition
 	if err := bindJSON(c, &def); err != nil {
 		return err
 	}
@@ -377,7 +378,7 @@ func (a *App) GetDefinitionExport(c echo.Context) error {
 // requestedDefinition returns the survey id of the route and its draft
 // definition, or its published one with ?version=published (or when there
 // is no draft).
-func (a *App) requestedDefinition(c echo.Context) (uint64, *surveys.Definition, error) {
+func (a *App) requestedDefinition(c echo.Context) (uint64, *questionnaire.Definition, error) {
 	id, err := idParam(c)
 	if err != nil {
 		return 0, nil, err
@@ -458,11 +459,11 @@ func (a *App) GetQR(c echo.Context) error {
 		size = 256
 	}
 	if text == "" || len(text) > 1024 || size < 64 || size > 1024 {
-		return &surveys.InvalidError{Fields: map[string]string{"text": "须为1-1024字节的链接，size 64-1024 text must be 1-1024 bytes, size 64-1024"}}
+		return &questionnaire.InvalidError{Fields: map[string]string{"text": "须为1-1024字节的链接，size 64-1024 text must be 1-1024 bytes, size 64-1024"}}
 	}
 	png, err := qrcode.Encode(text, qrcode.Medium, size)
 	if err != nil {
-		return &surveys.InvalidError{Fields: map[string]string{"text": "无法生成二维码 cannot encode this text"}}
+		return &questionnaire.InvalidError{Fields: map[string]string{"text": "无法生成二维码 cannot encode this text"}}
 	}
 	c.Response().Header().Set("Cache-Control", "private, max-age=86400")
 	return c.Blob(http.StatusOK, "image/png", png)

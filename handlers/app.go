@@ -23,6 +23,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
@@ -179,7 +180,7 @@ func (a *App) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			limit int
 		}{{"ip:" + c.RealIP(), a.cfg.SubmitRate}, {"survey:" + slug, a.cfg.SurveyRate}} {
 			// A malformed slug answers 404 later; never key a counter on it.
-			if l.limit <= 0 || strings.HasPrefix(l.key, "survey:") && !surveys.ValidSlug(slug) {
+			if l.limit <= 0 || strings.HasPrefix(l.key, "survey:") && !questionnaire.ValidSlug(slug) {
 				continue
 			}
 			ok, err := a.cfg.Limiter.Allow(ctx, l.key, l.limit, time.Second)

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
@@ -48,9 +49,9 @@ type errorDetail struct {
 // reach the body: 5xx answers carry a fixed message and the request id.
 func classify(err error) (int, errorDetail) {
 	var api *apiError
-	var invalid *surveys.InvalidError
+	var invalid *questionnaire.InvalidError
 	var he *echo.HTTPError
-	var defErr *surveys.DefinitionError
+	var defErr *questionnaire.DefinitionError
 	switch {
 	case errors.As(err, &api):
 		return api.Status, errorDetail{Code: api.Code, Message: api.Message}
@@ -84,7 +85,7 @@ func classify(err error) (int, errorDetail) {
 	case errors.As(err, &invalid):
 		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid",
 			Message: "请修改标出的内容 please fix what is marked", Fields: invalid.Fields}
-	case errors.Is(err, surveys.ErrMalformed):
+	case errors.Is(err, questionnaire.ErrMalformed):
 		return http.StatusBadRequest, errorDetail{Code: "malformed",
 			Message: "提交内容不是有效的JSON the body is not the JSON this endpoint expects"}
 	case errors.Is(err, surveys.ErrNotFound):

@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/export"
 )
 
 // MIMEXLSX is the media type of an Excel workbook.
@@ -18,7 +17,7 @@ const MIMEXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // GetResponsesCSV handles GET /api/v1/admin/surveys/:id/responses.csv: every
 // raw response as CSV (UTF-8 with BOM), streamed. Audited.
 func (a *App) GetResponsesCSV(c echo.Context) error {
-	return a.exportResponses(c, "csv", "text/csv; charset=utf-8", (*surveys.Export).WriteCSV)
+	return a.exportResponses(c, "csv", "text/csv; charset=utf-8", (*export.Export).WriteCSV)
 }
 
 // GetResponsesXLSX handles GET /api/v1/admin/surveys/:id/responses.xlsx:
@@ -34,7 +33,7 @@ func (a *App) GetResponsesXLSX(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", "60")
 		return errWorkbooksBusy
 	}
-	return a.exportResponses(c, "xlsx", MIMEXLSX, (*surveys.Export).WriteXLSX)
+	return a.exportResponses(c, "xlsx", MIMEXLSX, (*export.Export).WriteXLSX)
 }
 
 // maxWorkbooks is how many workbook exports an instance builds at once.
@@ -47,7 +46,7 @@ var errWorkbooksBusy = &apiError{http.StatusTooManyRequests, "rate_limited", "æ­
 // failure before it is an ordinary JSON error; after it, the body is cut
 // short so that the download shows as failed.
 func (a *App) exportResponses(c echo.Context, ext, ctype string,
-	write func(*surveys.Export, context.Context, io.Writer) error) error {
+	write func(*export.Export, context.Context, io.Writer) error) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
@@ -60,7 +59,7 @@ func (a *App) exportResponses(c echo.Context, ext, ctype string,
 	w := c.Response()
 	// A large export outlasts the server's write timeout.
 	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
-	att := &attachment{w: w, ctype: ctype, filename: fmt.Sprintf("%s-responses.%s", e.Survey.Slug, ext)}
+	att := &attachment{w: w, ctype: ctype, filename: fmt.Sprintf("%s-responses.%s", e.Slug, ext)}
 	if err := write(e, c.Request().Context(), att); err != nil {
 		if c.Request().Context().Err() != nil {
 			return nil // the client went away: no one to tell

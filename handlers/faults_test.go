@@ -24,6 +24,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -180,7 +181,7 @@ func checkTallies(t *testing.T, svc *surveys.Service, surveyID uint64, want int)
 	if !reflect.DeepEqual(incremental, recount) {
 		t.Errorf("incremental tallies (%d counters) differ from the recount (%d counters)", len(incremental), len(recount))
 	}
-	if got := incremental[surveys.TallyID{Key: surveys.KeyResponses}].N; got != int64(want) {
+	if got := incremental[stats.TallyID{Key: stats.KeyResponses}].N; got != int64(want) {
 		t.Errorf("tallied responses = %d, want %d", got, want)
 	}
 	if n, err := svc.Store.CountResponses(surveyID); err != nil || n != int64(want) {

@@ -22,6 +22,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -440,11 +441,11 @@ func TestResultsAndLive(t *testing.T) {
 			}
 
 			r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results")
-			var res surveys.Results
+			var res stats.Results
 			if err := json.Unmarshal(r.Raw, &res); err != nil || r.Status != 200 {
 				t.Fatalf("results: %d %s", r.Status, r.Raw)
 			}
-			a := map[string]surveys.AreaResult{}
+			a := map[string]stats.AreaResult{}
 			for _, ar := range res.Areas {
 				a[ar.Name] = ar
 			}
@@ -469,7 +470,7 @@ func TestResultsAndLive(t *testing.T) {
 				t.Fatalf("flagged=maybe: %d %s", r.Status, r.Raw)
 			}
 			r = get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?by=age")
-			var byAge struct{ Breakdown surveys.Breakdown }
+			var byAge struct{ Breakdown stats.Breakdown }
 			if err := json.Unmarshal(r.Raw, &byAge); err != nil || r.Status != 200 || len(byAge.Breakdown.Cells) != 6 {
 				t.Fatalf("by=age: %d %s", r.Status, r.Raw)
 			}

@@ -15,17 +15,18 @@ import (
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
 // SurveyPage is the data of the respondent page template.
 type SurveyPage struct {
-	Def      *surveys.Definition
+	Def      *questionnaire.Definition
 	Slug     string
 	Version  int64
 	State    string // "open", "answered", "closed" or "preview" (staff; submitting off)
 	Endpoint string
-	Scale    []surveys.Option
+	Scale    []questionnaire.Option
 	Total    int
 	// Dedup is the survey's dedup mode (device, token or phone); the
 	// template falls back to Def.Dedup when it is empty.
@@ -49,12 +50,12 @@ func (a *App) GetSurveyPage(c echo.Context) error {
 	device := a.ensureDevice(c) // every mode issues the cookie
 	mode := p.Compiled.Def.Dedup
 	if mode == "" {
-		mode = surveys.DedupDevice
+		mode = questionnaire.DedupDevice
 	}
 	state := "open"
 	if !p.Open(time.Now()) {
 		state = "closed"
-	} else if mode == surveys.DedupDevice {
+	} else if mode == questionnaire.DedupDevice {
 		// Only the device is known before submitting: token and phone
 		// surveys learn who answered from the submission itself.
 		answered, err := a.svc.Store.HasResponded(p.Survey.ID, "d:"+device)
@@ -69,7 +70,7 @@ func (a *App) GetSurveyPage(c echo.Context) error {
 	if token == "" {
 		token = strings.TrimSpace(c.QueryParam("token"))
 	}
-	hasToken := mode == surveys.DedupToken && state == "open" && token != "" && len(token) <= 64
+	hasToken := mode == questionnaire.DedupToken && state == "open" && token != "" && len(token) <= 64
 	c.Response().Header().Set("Cache-Control", "no-store")
 	// The body is cached per version, state and, for token surveys, whether
 	// the address has a token; the token itself never enters the body.
@@ -93,7 +94,7 @@ func (a *App) GetSurveyPage(c echo.Context) error {
 
 // surveyBody is the published questionnaire as the API returns it.
 type surveyBody struct {
-	*surveys.Definition
+	*questionnaire.Definition
 	Version uint64 `json:"version"`
 	Open    bool   `json:"open"`
 }
@@ -141,12 +142,12 @@ func (a *App) PostResponse(c echo.Context) error {
 	case err != nil:
 		return errMalformedBody
 	}
-	sub, err := surveys.DecodeSubmission(body)
+	sub, err := questionnaire.DecodeSubmission(body)
 	if err != nil {
 		return err
 	}
 	device := a.deviceID(c)
-	if p.Compiled.Def.Dedup == surveys.DedupDevice && device == "" {
+	if p.Compiled.Def.Dedup == questionnaire.DedupDevice && device == "" {
 		return errNoCookie
 	}
 	res, err := a.svc.Submit(c.Request().Context(), surveys.SubmitInput{
@@ -180,7 +181,7 @@ func (a *App) GetResults(c echo.Context) error {
 	case "exclude":
 		exclude = true
 	default:
-		return &surveys.InvalidError{Fields: map[string]string{
+		return &questionnaire.InvalidError{Fields: map[string]string{
 			"flagged": "须为 include 或 exclude must be include or exclude",
 		}}
 	}
@@ -190,7 +191,7 @@ func (a *App) GetResults(c echo.Context) error {
 	case "1", "true":
 		q.Weighted = true
 	default:
-		return &surveys.InvalidError{Fields: map[string]string{
+		return &questionnaire.InvalidError{Fields: map[string]string{
 			"weighted": "须为 1 或 0 must be 1 or 0",
 		}}
 	}
@@ -207,11 +208,11 @@ func (a *App) GetResults(c echo.Context) error {
 // "social-2022 " or "SOCIAL-2022" to "social-2022" and serve it under that name.
 func (a *App) published(c echo.Context) (*surveys.Published, error) {
 	slug := c.Param("slug")
-	if !surveys.ValidSlug(slug) {
+	if !questionnaire.ValidSlug(slug) {
 		return nil, surveys.ErrNotFound
 	}
 	p, err := a.svc.Published(slug)
-	var stale *surveys.DefinitionError
+	var stale *questionnaire.DefinitionError
 	if errors.As(err, &stale) {
 		// A stored version the validator refuses is the server's fault: a
 		// 500, logged in full, not a 422 listing the definition to residents.
@@ -228,7 +229,7 @@ func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Compiled.Def.Results == surveys.ResultsPublic {
+	if p.Compiled.Def.Results == questionnaire.ResultsPublic {
 		return p, nil
 	}
 	key := c.QueryParam("key")

@@ -5,8 +5,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // GetWeighting handles GET /api/v1/admin/surveys/:id/weighting: whether
@@ -32,8 +31,8 @@ func (a *App) PutWeighting(c echo.Context) error {
 		return err
 	}
 	var in struct {
-		Enabled bool            `json:"enabled"`
-		Margins surveys.Margins `json:"margins"`
+		Enabled bool          `json:"enabled"`
+		Margins stats.Margins `json:"margins"`
 	}
 	if err := bindJSON(c, &in); err != nil {
 		return err

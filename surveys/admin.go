@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // Errors of the staff operations on surveys.
@@ -65,9 +66,9 @@ type VersionInfo struct {
 // (what the designer edits) and the published definition, and its versions.
 type SurveyDetail struct {
 	SurveySummary
-	DraftDefinition     *Definition   `json:"draft,omitempty"`
-	PublishedDefinition *Definition   `json:"published,omitempty"`
-	Versions            []VersionInfo `json:"versions"`
+	DraftDefinition     *questionnaire.Definition `json:"draft,omitempty"`
+	PublishedDefinition *questionnaire.Definition `json:"published,omitempty"`
+	Versions            []VersionInfo             `json:"versions"`
 }
 
 // SurveyDetail returns a survey for staff.
@@ -89,7 +90,7 @@ func (s *Service) SurveyDetail(id uint64) (*SurveyDetail, error) {
 	}
 	for _, v := range vs {
 		d.Versions = append(d.Versions, VersionInfo{v.ID, v.Number, v.PublishedAt, v.CreatedAt})
-		var def Definition
+		var def questionnaire.Definition
 		if sv.DraftVersionID != nil && v.ID == *sv.DraftVersionID || sv.PublishedVersionID != nil && v.ID == *sv.PublishedVersionID {
 			if err := json.Unmarshal([]byte(v.Definition), &def); err != nil {
 				return nil, fmt.Errorf("surveys: stored version %d: %w", v.ID, err)
@@ -109,16 +110,16 @@ func (s *Service) SurveyDetail(id uint64) (*SurveyDetail, error) {
 // template, a copy of another survey (its draft, else its published
 // version), or an imported definition. Slug and title override the source's.
 type NewSurvey struct {
-	Slug       string      `json:"slug"`
-	Title      string      `json:"title"`
-	Template   string      `json:"template,omitempty"`
-	CopyOf     uint64      `json:"copy_of,omitempty"`
-	Definition *Definition `json:"definition,omitempty"`
+	Slug       string                    `json:"slug"`
+	Title      string                    `json:"title"`
+	Template   string                    `json:"template,omitempty"`
+	CopyOf     uint64                    `json:"copy_of,omitempty"`
+	Definition *questionnaire.Definition `json:"definition,omitempty"`
 }
 
 // CreateSurvey stores a new survey with a valid draft and returns its id.
 func (s *Service) CreateSurvey(in NewSurvey) (uint64, error) {
-	var def Definition
+	var def questionnaire.Definition
 	switch {
 	case in.Definition != nil:
 		def = *in.Definition
@@ -140,9 +141,9 @@ func (s *Service) CreateSurvey(in NewSurvey) (uint64, error) {
 		if name == "" {
 			name = "social-2022"
 		}
-		data, err := Builtin(name)
+		data, err := questionnaire.Builtin(name)
 		if err != nil {
-			return 0, &DefinitionError{Problems: []Problem{{"template", "没有这个模板 no such template"}}}
+			return 0, &questionnaire.DefinitionError{Problems: []questionnaire.Problem{{Path: "template", Reason: "没有这个模板 no such template"}}}
 		}
 		if err := json.Unmarshal(data, &def); err != nil {
 			return 0, err
@@ -168,7 +169,7 @@ func (s *Service) CreateSurvey(in NewSurvey) (uint64, error) {
 }
 
 // checkDefinition validates a definition and returns its stored form.
-func (s *Service) checkDefinition(def *Definition) (string, error) {
+func (s *Service) checkDefinition(def *questionnaire.Definition) (string, error) {
 	if err := def.Validate(); err != nil {
 		return "", err
 	}
@@ -184,7 +185,7 @@ func (s *Service) checkDefinition(def *Definition) (string, error) {
 // SaveDraft replaces a survey's draft with def, or starts a new draft
 // version when the survey only has published ones. The slug cannot change.
 // An invalid definition is refused whole (*DefinitionError), nothing saved.
-func (s *Service) SaveDraft(id uint64, def *Definition) (uint64, error) {
+func (s *Service) SaveDraft(id uint64, def *questionnaire.Definition) (uint64, error) {
 	sv, err := s.Store.SurveyByID(id)
 	if errors.Is(err, models.ErrNotFound) {
 		return 0, ErrNotFound
@@ -192,7 +193,7 @@ func (s *Service) SaveDraft(id uint64, def *Definition) (uint64, error) {
 		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	if def.Slug != sv.Slug {
-		return 0, &DefinitionError{Problems: []Problem{{"slug", "问卷发布后链接不能更改 the slug of a survey cannot change (" + sv.Slug + ")"}}}
+		return 0, &questionnaire.DefinitionError{Problems: []questionnaire.Problem{{Path: "slug", Reason: "问卷发布后链接不能更改 the slug of a survey cannot change (" + sv.Slug + ")"}}}
 	}
 	raw, err := s.checkDefinition(def)
 	if err != nil {
@@ -215,11 +216,11 @@ func (s *Service) Publish(id uint64) (uint64, error) {
 	if d.DraftDefinition == nil {
 		return 0, ErrNoDraft
 	}
-	c, err := Compile(d.DraftDefinition)
+	c, err := questionnaire.Compile(d.DraftDefinition)
 	if err != nil {
 		return 0, err
 	}
-	v, err := s.Store.Publish(id, c.Catalogue())
+	v, err := s.Store.Publish(id, Catalogue(c))
 	if errors.Is(err, models.ErrNoDraft) {
 		return 0, ErrNoDraft
 	} else if err != nil {
@@ -281,7 +282,7 @@ func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, er
 	if n < 1 || n > MaxTokensPerBatch {
 		fields["count"] = fmt.Sprintf("一次可生成1-%d个 between 1 and %d at a time", MaxTokensPerBatch, MaxTokensPerBatch)
 	}
-	if def == nil || def.Dedup != DedupToken {
+	if def == nil || def.Dedup != questionnaire.DedupToken {
 		fields["dedup"] = "问卷须为邀请码模式 the survey must use dedup mode token"
 	}
 	if unit != "" && def != nil {
@@ -294,7 +295,7 @@ func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, er
 		}
 	}
 	if len(fields) > 0 {
-		return nil, &InvalidError{Fields: fields}
+		return nil, &questionnaire.InvalidError{Fields: fields}
 	}
 	// Short codes have 40 bits: a clash with an earlier batch is rare but
 	// possible, and the unique index refuses the batch; draw again.

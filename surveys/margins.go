@@ -8,6 +8,8 @@ import (
 	"log/slog"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // Weighting is a survey's post-stratification settings as staff see and
@@ -18,16 +20,16 @@ type Weighting struct {
 	// Ready says the joint cells count every response: weighted results
 	// answer 503 until the tally worker has backfilled them.
 	Ready     bool             `json:"ready"`
-	Margins   Margins          `json:"margins"`
+	Margins   stats.Margins    `json:"margins"`
 	Variables []WeightVariable `json:"variables"`
 }
 
 // WeightVariable is a demographic question results can be raked on.
 type WeightVariable struct {
-	Role     string   `json:"role"`
-	Question string   `json:"question"`
-	Text     string   `json:"text"`
-	Options  []Option `json:"options"`
+	Role     string                 `json:"role"`
+	Question string                 `json:"question"`
+	Text     string                 `json:"text"`
+	Options  []questionnaire.Option `json:"options"`
 }
 
 // Weighting returns a survey's weighting settings, with the variables of
@@ -37,13 +39,13 @@ func (s *Service) Weighting(id uint64) (*Weighting, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Weighting{Enabled: sv.Weighted, Ready: sv.Weighted && sv.JointReady, Margins: Margins{}}
+	w := &Weighting{Enabled: sv.Weighted, Ready: sv.Weighted && sv.JointReady, Margins: stats.Margins{}}
 	if sv.Margins != "" {
 		if err := json.Unmarshal([]byte(sv.Margins), &w.Margins); err != nil {
 			return nil, fmt.Errorf("surveys: stored margins of survey %d: %w", id, err)
 		}
 	}
-	for _, q := range comp.breakdown {
+	for _, q := range comp.BreakdownQuestions() {
 		w.Variables = append(w.Variables, WeightVariable{Role: q.Role, Question: q.Code, Text: q.Text, Options: q.Options})
 	}
 	return w, nil
@@ -53,17 +55,17 @@ func (s *Service) Weighting(id uint64) (*Weighting, error) {
 // The margins must cover every option of each raked question. Turning
 // weighting on or off recounts the survey's tallies, since only surveys
 // with weighting on keep the joint demographic cells raking reads.
-func (s *Service) SetWeighting(ctx context.Context, id uint64, enabled bool, m Margins) (*Weighting, error) {
+func (s *Service) SetWeighting(ctx context.Context, id uint64, enabled bool, m stats.Margins) (*Weighting, error) {
 	sv, comp, err := s.weightingVersion(id)
 	if err != nil {
 		return nil, err
 	}
 	if m == nil {
-		m = Margins{}
+		m = stats.Margins{}
 	}
 	if len(m) > 0 || enabled {
-		if problems := comp.ValidateMargins(m); len(problems) > 0 {
-			return nil, &InvalidError{Fields: problems}
+		if problems := stats.ValidateMargins(comp, m); len(problems) > 0 {
+			return nil, &questionnaire.InvalidError{Fields: problems}
 		}
 	}
 	data, err := json.Marshal(m)
@@ -83,7 +85,7 @@ func (s *Service) SetWeighting(ctx context.Context, id uint64, enabled bool, m M
 }
 
 // weightingVersion returns a survey and the version its margins refer to.
-func (s *Service) weightingVersion(id uint64) (*models.Survey, *Compiled, error) {
+func (s *Service) weightingVersion(id uint64) (*models.Survey, *questionnaire.Compiled, error) {
 	sv, err := s.Store.SurveyByID(id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil, ErrNotFound
@@ -106,7 +108,7 @@ func (s *Service) weightingVersion(id uint64) (*models.Survey, *Compiled, error)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	comp, err := CompileJSON([]byte(v.Definition))
+	comp, err := questionnaire.CompileJSON([]byte(v.Definition))
 	if err != nil {
 		return nil, nil, fmt.Errorf("surveys: draft of survey %d: %w", id, err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // ErrUnknownUnit is a results request for a unit the survey does not have.
@@ -153,7 +155,7 @@ type counter struct {
 
 type versionCount struct {
 	survey uint64
-	*Counter
+	*stats.Counter
 }
 
 func (s *Service) newCounter() *counter {
@@ -174,10 +176,10 @@ func (c *counter) Add(r *models.Response) error {
 		if err != nil {
 			return err
 		}
-		vc = &versionCount{r.SurveyID, comp.NewCounter()}
+		vc = &versionCount{r.SurveyID, stats.NewCounter(comp)}
 		c.versions[r.VersionID] = vc
 	}
-	answers, err := DecodeChoices(r.Choices)
+	answers, err := questionnaire.DecodeChoices(r.Choices)
 	if err != nil {
 		return fmt.Errorf("response %d: %w", r.ID, err)
 	}
@@ -185,7 +187,7 @@ func (c *counter) Add(r *models.Response) error {
 	if r.Flags != "" {
 		flags = strings.Split(r.Flags, ",")
 	}
-	vc.Add(Accepted{Unit: r.UnitCode, Flagged: r.Flagged(), Answers: answers,
+	vc.Add(stats.Accepted{Unit: r.UnitCode, Flagged: r.Flagged(), Answers: answers,
 		At: r.SubmittedAt, Flags: flags, Review: r.Review, Joint: c.joint(r), JointOnly: c.jointOnly})
 	return nil
 }
@@ -198,11 +200,11 @@ func (c *counter) joint(r *models.Response) bool {
 
 // Rows implements models.Counter.
 func (c *counter) Rows() []models.Tally {
-	bySurvey := map[uint64]Tallies{}
+	bySurvey := map[uint64]stats.Tallies{}
 	for _, vc := range c.versions {
 		t := bySurvey[vc.survey]
 		if t == nil {
-			t = Tallies{}
+			t = stats.Tallies{}
 			bySurvey[vc.survey] = t
 		}
 		vc.AddTo(t)
@@ -218,7 +220,7 @@ func (c *counter) Rows() []models.Tally {
 }
 
 // TalliesOf returns a survey's stored counters.
-func (s *Service) TalliesOf(surveyID uint64) (Tallies, error) {
+func (s *Service) TalliesOf(surveyID uint64) (stats.Tallies, error) {
 	rows, err := s.Store.Tallies(surveyID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
@@ -228,7 +230,7 @@ func (s *Service) TalliesOf(surveyID uint64) (Tallies, error) {
 
 // RecountTallies recomputes a survey's counters from its raw responses
 // without storing them.
-func (s *Service) RecountTallies(surveyID uint64) (Tallies, error) {
+func (s *Service) RecountTallies(surveyID uint64) (stats.Tallies, error) {
 	rows, err := s.Store.ComputeTallies(surveyID, s.newCounter())
 	if err != nil {
 		return nil, err
@@ -246,11 +248,11 @@ func (s *Service) RebuildTallies(ctx context.Context, surveyID uint64) error {
 
 // fromRows reads stored counters; a counter back at zero (a reviewed
 // response moved out of a cell) is the same as none.
-func fromRows(rows []models.Tally) Tallies {
-	t := make(Tallies, len(rows))
+func fromRows(rows []models.Tally) stats.Tallies {
+	t := make(stats.Tallies, len(rows))
 	for _, r := range rows {
 		if r.N != 0 || r.ScoreSum != 0 || r.ScoreSq != 0 {
-			t.Add(TallyID{r.Unit, r.Dim, r.Metric}, TallyValue{r.N, r.ScoreSum, r.ScoreSq})
+			t.Add(stats.TallyID{Unit: r.Unit, Dim: r.Dim, Key: r.Metric}, stats.TallyValue{N: r.N, Sum: r.ScoreSum, SumSq: r.ScoreSq})
 		}
 	}
 	return t
@@ -261,7 +263,7 @@ func fromRows(rows []models.Tally) Tallies {
 const resultsMaxAge = 5 * time.Second
 
 type cachedResults struct {
-	r        *Results
+	r        *stats.Results
 	version  uint64
 	at       time.Time
 	weighted bool
@@ -290,7 +292,7 @@ func (q ResultsQuery) check() error {
 		fields["weighted"] = "加权结果针对全部样本，不能与 unit 或 by 同用 weighted results are for the whole sample, not with unit or by"
 	}
 	if len(fields) > 0 {
-		return &InvalidError{Fields: fields}
+		return &questionnaire.InvalidError{Fields: fields}
 	}
 	return nil
 }
@@ -299,13 +301,13 @@ func (q ResultsQuery) check() error {
 // (""). Scored results are reused until the survey's tallies change
 // (TalliesChanged), so readers never wait for the database under a flood
 // of submissions.
-func (s *Service) Results(slug, unit string, excludeFlagged bool) (*Results, error) {
+func (s *Service) Results(slug, unit string, excludeFlagged bool) (*stats.Results, error) {
 	return s.ResultsFor(slug, ResultsQuery{Unit: unit, ExcludeFlagged: excludeFlagged})
 }
 
 // ResultsFor scores the results q asks for, reusing scored results until
 // the survey's tallies change.
-func (s *Service) ResultsFor(slug string, q ResultsQuery) (*Results, error) {
+func (s *Service) ResultsFor(slug string, q ResultsQuery) (*stats.Results, error) {
 	p, err := s.Published(slug)
 	if err != nil {
 		return nil, err
@@ -364,13 +366,13 @@ func (s *Service) dropResults(surveyID uint64) {
 }
 
 // FreshResults scores from the tallies as they are now, bypassing the cache.
-func (s *Service) FreshResults(slug, unit string) (*Results, error) {
+func (s *Service) FreshResults(slug, unit string) (*stats.Results, error) {
 	return s.FreshResultsWith(slug, unit, false)
 }
 
 // FreshResultsWith is FreshResults with the choice to leave flagged
 // responses out.
-func (s *Service) FreshResultsWith(slug, unit string, excludeFlagged bool) (*Results, error) {
+func (s *Service) FreshResultsWith(slug, unit string, excludeFlagged bool) (*stats.Results, error) {
 	p, err := s.Published(slug)
 	if err != nil {
 		return nil, err
@@ -378,24 +380,24 @@ func (s *Service) FreshResultsWith(slug, unit string, excludeFlagged bool) (*Res
 	return s.resultsOf(p, ResultsQuery{Unit: unit, ExcludeFlagged: excludeFlagged})
 }
 
-func (s *Service) resultsOf(p *Published, q ResultsQuery) (*Results, error) {
+func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error) {
 	if q.Unit != "" {
 		if _, ok := p.Compiled.UnitName(q.Unit); !ok {
 			return nil, ErrUnknownUnit
 		}
 	}
-	dims := []string{"", DimFlagged}
+	dims := []string{"", stats.DimFlagged}
 	if q.By != "" {
-		dims = p.Compiled.BreakdownDims(q.By)
+		dims = stats.BreakdownDims(p.Compiled, q.By)
 		if len(dims) == 0 {
-			return nil, &InvalidError{Fields: map[string]string{"by": "本调查没有这个分组 this survey has no such breakdown (town, age, gender)"}}
+			return nil, &questionnaire.InvalidError{Fields: map[string]string{"by": "本调查没有这个分组 this survey has no such breakdown (town, age, gender)"}}
 		}
-		dims = append(dims, "", DimFlagged)
+		dims = append(dims, "", stats.DimFlagged)
 	}
-	var margins Margins
+	var margins stats.Margins
 	if q.Weighted {
 		if !p.Survey.Weighted || p.Survey.Margins == "" {
-			return nil, &InvalidError{Fields: map[string]string{"weighted": "本调查未启用加权 weighting is not on for this survey"}}
+			return nil, &questionnaire.InvalidError{Fields: map[string]string{"weighted": "本调查未启用加权 weighting is not on for this survey"}}
 		}
 		if !p.Survey.JointReady {
 			return nil, ErrWeightingNotReady
@@ -403,8 +405,8 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*Results, error) {
 		if err := json.Unmarshal([]byte(p.Survey.Margins), &margins); err != nil {
 			return nil, fmt.Errorf("surveys: stored margins of %s: %w", p.Survey.Slug, err)
 		}
-		if problems := p.Compiled.ValidateMargins(margins); len(problems) > 0 {
-			return nil, &InvalidError{Fields: map[string]string{"weighted": "人口边际与当前问卷不符，请在设计页更新 the population margins no longer fit the published questionnaire; update them on the designer page"}}
+		if problems := stats.ValidateMargins(p.Compiled, margins); len(problems) > 0 {
+			return nil, &questionnaire.InvalidError{Fields: map[string]string{"weighted": "人口边际与当前问卷不符，请在设计页更新 the population margins no longer fit the published questionnaire; update them on the designer page"}}
 		}
 	}
 	rows, err := s.Store.TalliesOfCells(p.Survey.ID, dims...)
@@ -412,21 +414,21 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*Results, error) {
 		return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
 	}
 	t := fromRows(rows)
-	var r Results
+	var r stats.Results
 	if q.Weighted {
 		joint, err := s.Store.TalliesOfJointCells(p.Survey.ID)
 		if err != nil {
 			return nil, fmt.Errorf("%w: read tallies: %v", ErrUnavailable, err)
 		}
 		t.Merge(fromRows(joint))
-		if r, err = p.Compiled.ScoreWeighted(t, margins, q.ExcludeFlagged); err != nil {
+		if r, err = stats.ScoreWeighted(p.Compiled, t, margins, q.ExcludeFlagged); err != nil {
 			return nil, err
 		}
 	} else {
-		r = p.Compiled.ScoreWith(t, q.Unit, q.ExcludeFlagged)
+		r = stats.Score(p.Compiled, t, q.Unit, q.ExcludeFlagged)
 	}
 	if q.By != "" {
-		r.Breakdown = p.Compiled.ScoreBreakdown(t, q.By)
+		r.Breakdown = stats.ScoreBreakdown(p.Compiled, t, q.By)
 	}
 	r.AsOf = time.Now().UTC().Truncate(time.Second)
 	if q.Unit == "" {
@@ -442,17 +444,17 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*Results, error) {
 // compareWith compares whole-sample results r with the previous year's
 // survey scored the same way (flagged responses in or out, weighted or
 // not); nil when that survey is not published or cannot be scored so.
-func (s *Service) compareWith(slug string, q ResultsQuery, r *Results) *Comparison {
+func (s *Service) compareWith(slug string, q ResultsQuery, r *stats.Results) *stats.Comparison {
 	prevQ := ResultsQuery{ExcludeFlagged: q.ExcludeFlagged, Weighted: q.Weighted, alone: true}
 	prev, err := s.ResultsFor(slug, prevQ)
 	if err != nil {
-		var invalid *InvalidError
+		var invalid *questionnaire.InvalidError
 		if !errors.Is(err, ErrNotFound) && !errors.As(err, &invalid) {
 			slog.Warn("results: previous year's survey", slog.String("survey", slug), slog.Any("error", err))
 		}
 		return nil
 	}
-	return Compare(r, prev)
+	return stats.Compare(r, prev)
 }
 
 // RenderLive renders the live event payload of a survey (live.Renderer).
@@ -491,11 +493,11 @@ func (s *Service) surveyByID(id uint64) (string, error) {
 // SeedBuiltin stores a built-in template as a published survey with public
 // results, unless a survey with its slug exists. It reports whether it did.
 func (s *Service) SeedBuiltin(name string) (bool, error) {
-	data, err := Builtin(name)
+	data, err := questionnaire.Builtin(name)
 	if err != nil {
 		return false, err
 	}
-	c, err := CompileJSON(data)
+	c, err := questionnaire.CompileJSON(data)
 	if err != nil {
 		return false, err
 	}
@@ -505,43 +507,9 @@ func (s *Service) SeedBuiltin(name string) (bool, error) {
 		return false, err
 	}
 	sv := &models.Survey{Slug: c.Def.Slug, Title: c.Def.Title, Results: c.Def.Results}
-	err = s.Store.CreatePublished(sv, string(data), c.Catalogue())
+	err = s.Store.CreatePublished(sv, string(data), Catalogue(c))
 	if errors.Is(err, models.ErrDuplicate) {
 		return false, nil // another instance seeded it first
 	}
 	return err == nil, err
-}
-
-// Catalogue copies a version's units, areas, questions and options out of
-// its definition, for the relational tables.
-func (c *Compiled) Catalogue() models.Catalogue {
-	var cat models.Catalogue
-	for i, u := range c.Def.Units {
-		cat.Units = append(cat.Units, models.Unit{Position: i, Code: u.Code, Name: u.Name})
-	}
-	for i, a := range c.Def.Areas {
-		cat.Areas = append(cat.Areas, models.Area{Position: i, Code: a.Code, Name: a.Name,
-			Summary: a.Summary, Weight: weightOr1(a.Weight)})
-	}
-	for i, q := range c.Questions {
-		cq := models.CatalogueQuestion{Question: models.Question{Position: i, Code: q.Code,
-			Kind: q.Kind, Role: q.Role, Text: q.Text, Required: q.Required, Weight: weightOr1(q.Weight)}}
-		if q.Area >= 0 {
-			cq.AreaCode = c.Def.Areas[q.Area].Code
-		}
-		if q.Kind == KindSatisfaction {
-			for j, l := range c.Def.Scale.Levels {
-				score := l.Score
-				cq.Options = append(cq.Options, models.Option{Position: j, Code: l.Code, Label: l.Label, Score: &score})
-			}
-			if dk := c.Def.Scale.DontKnow; dk != nil {
-				cq.Options = append(cq.Options, models.Option{Position: len(cq.Options), Code: dk.Code, Label: dk.Label})
-			}
-		}
-		for j, o := range q.Options {
-			cq.Options = append(cq.Options, models.Option{Position: j, Code: o.Code, Label: o.Label})
-		}
-		cat.Questions = append(cat.Questions, cq)
-	}
-	return cat
 }

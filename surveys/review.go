@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // ResponseList returns a survey's responses for staff review, newest
@@ -28,7 +29,7 @@ func (s *Service) ReviewResponse(ctx context.Context, surveyID uint64, responseI
 	switch review {
 	case "", models.ReviewValid, models.ReviewInvalid:
 	default:
-		return nil, &InvalidError{Fields: map[string]string{"review": "须为 valid、invalid 或空 must be valid, invalid or empty"}}
+		return nil, &questionnaire.InvalidError{Fields: map[string]string{"review": "须为 valid、invalid 或空 must be valid, invalid or empty"}}
 	}
 	r, err := s.Store.Review(surveyID, responseID, review, s.reviewDelta)
 	if errors.Is(err, models.ErrNotFound) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // SeedResponses stores n synthetic responses to a published survey through
@@ -28,7 +29,7 @@ func (s *Service) SeedResponses(ctx context.Context, slug string, n int, rng *ra
 		}
 		rs = rs[:0]
 		for i := 0; i < batch && done+i < n; i++ {
-			sub := &Submission{SubmissionID: fmt.Sprintf("seed-%d-%d", now.UnixNano(), done+i), StartedAt: &started}
+			sub := &questionnaire.Submission{SubmissionID: fmt.Sprintf("seed-%d-%d", now.UnixNano(), done+i), StartedAt: &started}
 			if p.Compiled.HasUnits() {
 				sub.Unit = p.Compiled.Def.Units[rng.IntN(len(p.Compiled.Def.Units))].Code
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // Errors of the submission service; the HTTP layer maps them to statuses.
@@ -49,7 +50,7 @@ type Service struct {
 	kick     chan struct{}
 	writer   *writer
 	mu       sync.Mutex
-	versions map[uint64]*Compiled
+	versions map[uint64]*questionnaire.Compiled
 	bySlug   map[string]cachedSurvey
 	results  map[uint64]map[string]cachedResults // survey → unit → scored results
 	medians  map[uint64]cachedMedian
@@ -65,7 +66,7 @@ type cachedSurvey struct {
 type Published struct {
 	Survey   models.Survey
 	Version  uint64
-	Compiled *Compiled
+	Compiled *questionnaire.Compiled
 }
 
 // Open reports whether the survey takes responses at t.
@@ -85,7 +86,7 @@ func NewService(store *models.Store, claimer dedup.Claimer, broker live.Broker, 
 		Secret:   secret,
 		kick:     make(chan struct{}, 1),
 		writer:   newWriter(store, claimer, writers(store)),
-		versions: map[uint64]*Compiled{},
+		versions: map[uint64]*questionnaire.Compiled{},
 		bySlug:   map[string]cachedSurvey{},
 		results:  map[uint64]map[string]cachedResults{},
 		medians:  map[uint64]cachedMedian{},
@@ -137,7 +138,7 @@ func (s *Service) Published(slug string) (*Published, error) {
 
 // Version returns a compiled survey version; versions never change, so
 // they are cached for the life of the process.
-func (s *Service) Version(id uint64) (*Compiled, error) {
+func (s *Service) Version(id uint64) (*questionnaire.Compiled, error) {
 	s.mu.Lock()
 	c := s.versions[id]
 	s.mu.Unlock()
@@ -148,7 +149,7 @@ func (s *Service) Version(id uint64) (*Compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: version %d: %v", ErrUnavailable, id, err)
 	}
-	c, err = CompileJSON([]byte(v.Definition))
+	c, err = questionnaire.CompileJSON([]byte(v.Definition))
 	if err != nil {
 		return nil, fmt.Errorf("surveys: stored version %d: %w", id, err)
 	}
@@ -168,7 +169,7 @@ func (s *Service) Forget(slug string) {
 // SubmitInput is a submission with what the HTTP layer knows of its sender.
 type SubmitInput struct {
 	Slug       string
-	Submission *Submission
+	Submission *questionnaire.Submission
 	DeviceID   string // from the verified respondent cookie; "" if none
 	ClientIP   string
 	Channel    string
@@ -248,7 +249,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, err
 // the submission id is somebody else's.
 func (s *Service) replay(r *models.Response, key string) (SubmitResult, error) {
 	if r.RespondentKey != key {
-		return SubmitResult{}, &InvalidError{Fields: map[string]string{
+		return SubmitResult{}, &questionnaire.InvalidError{Fields: map[string]string{
 			"submission_id": "此提交编号已被使用，请刷新页面 submission_id already used; reload the page",
 		}}
 	}
@@ -257,16 +258,16 @@ func (s *Service) replay(r *models.Response, key string) (SubmitResult, error) {
 
 func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
 	switch p.Compiled.Def.Dedup {
-	case DedupPhone:
+	case questionnaire.DedupPhone:
 		phone := strings.TrimSpace(in.Submission.Phone)
 		if !phonePattern.MatchString(phone) {
-			return "", &InvalidError{Fields: map[string]string{
+			return "", &questionnaire.InvalidError{Fields: map[string]string{
 				"phone": "请填写11位手机号码 enter an 11-digit mainland mobile number",
 			}}
 		}
 		// Keyed per survey, so the same person cannot be linked across surveys.
 		return "p:" + s.hash("phone", fmt.Sprintf("%d:%s", p.Survey.ID, phone)), nil
-	case DedupToken:
+	case questionnaire.DedupToken:
 		tok := strings.TrimSpace(in.Submission.Token)
 		if tok == "" || len(tok) > 64 {
 			return "", ErrForbidden
@@ -278,7 +279,7 @@ func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
 			return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
 		if t.UnitCode != "" && t.UnitCode != in.Submission.Unit {
-			return "", &InvalidError{Fields: map[string]string{"unit": "此邀请码属于另一个单位 this invitation is for another unit"}}
+			return "", &questionnaire.InvalidError{Fields: map[string]string{"unit": "此邀请码属于另一个单位 this invitation is for another unit"}}
 		}
 		return fmt.Sprintf("t:%d", t.ID), nil
 	default:
@@ -289,7 +290,7 @@ func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
 	}
 }
 
-func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers []Answer) *models.Response {
+func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers []questionnaire.Answer) *models.Response {
 	r := &models.Response{
 		PublicID:      uuid.NewString(),
 		SurveyID:      p.Survey.ID,
@@ -312,7 +313,7 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 		r.DurationMS = &ms
 	}
 	r.Flags = strings.Join(p.Compiled.Flags(answers, duration, s.qualityContext(p.Survey.ID, r.IPHash)), ",")
-	r.Choices, r.Texts = EncodeAnswers(answers)
+	r.Choices, r.Texts = questionnaire.EncodeAnswers(answers)
 	return r
 }
 
@@ -329,8 +330,8 @@ type cachedMedian struct {
 // qualityContext gathers what the flags need from the survey's other
 // responses. It never fails a submission: on a read error the flags that
 // need it are skipped.
-func (s *Service) qualityContext(surveyID uint64, ipHash string) Context {
-	var ctx Context
+func (s *Service) qualityContext(surveyID uint64, ipHash string) questionnaire.FlagContext {
+	var ctx questionnaire.FlagContext
 	m := s.median(surveyID)
 	ctx.Median, ctx.WithDuration = m.median, m.n
 	if ipHash != "" {
@@ -342,7 +343,7 @@ func (s *Service) qualityContext(surveyID uint64, ipHash string) Context {
 // maxSharedKnown bounds the memory of addresses known to be shared.
 const maxSharedKnown = 100_000
 
-// sharedAddress reports whether an address already sent sharedAddressMin
+// sharedAddress reports whether an address already sent SharedAddressMin
 // responses to the survey. An address once shared stays shared, so those
 // are remembered and not asked again (a flood from one address then costs
 // no query at all).
@@ -354,7 +355,7 @@ func (s *Service) sharedAddress(surveyID uint64, ipHash string) bool {
 	if known {
 		return true
 	}
-	shared, err := s.Store.AddressHasAtLeast(surveyID, ipHash, sharedAddressMin)
+	shared, err := s.Store.AddressHasAtLeast(surveyID, ipHash, questionnaire.SharedAddressMin)
 	if err != nil {
 		slog.Warn("quality: responses per address", slog.Any("error", err))
 	}
@@ -379,10 +380,10 @@ func (s *Service) median(surveyID uint64) cachedMedian {
 	m, ok := s.medians[surveyID]
 	fresh := time.Since(m.at) < medianTTL
 	switch {
-	case ok && (m.refreshing || m.n >= speederMedianMin && fresh):
+	case ok && (m.refreshing || m.n >= questionnaire.SpeederMedianMin && fresh):
 		s.mu.Unlock()
 		return m
-	case ok && m.n >= speederMedianMin:
+	case ok && m.n >= questionnaire.SpeederMedianMin:
 		m.refreshing = true
 		s.medians[surveyID] = m
 		s.mu.Unlock()

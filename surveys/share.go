@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // ShareLink is a revocable read-only key to a survey's results, for a
@@ -32,7 +33,7 @@ const maxShareLabel = 100
 // bits, URL-safe.
 func (s *Service) CreateShareLink(surveyID uint64, label, by string) (*ShareLink, error) {
 	if utf8.RuneCountInString(label) > maxShareLabel {
-		return nil, &InvalidError{Fields: map[string]string{"label": fmt.Sprintf("最多%d个字 at most %d characters", maxShareLabel, maxShareLabel)}}
+		return nil, &questionnaire.InvalidError{Fields: map[string]string{"label": fmt.Sprintf("最多%d个字 at most %d characters", maxShareLabel, maxShareLabel)}}
 	}
 	sv, err := s.Store.SurveyByID(surveyID)
 	if errors.Is(err, models.ErrNotFound) {

@@ -19,9 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"golang.org/x/time/rate"
-
-	"github.com/minyi-survey/minyi/surveys"
 )
 
 const userAgent = "minyi-load/1"
@@ -320,7 +319,7 @@ func (l *loader) do(c *http.Client, method, url string, body []byte, buf *bytes.
 }
 
 // questionnaire reads the published definition and compiles it.
-func (l *loader) questionnaire(st *stats) (*surveys.Compiled, error) {
+func (l *loader) questionnaire(st *stats) (*questionnaire.Compiled, error) {
 	var buf bytes.Buffer
 	status, _, err := l.do(l.plain, http.MethodGet, l.surveyURL, nil, &buf)
 	st.count(epSurvey, status)
@@ -331,21 +330,21 @@ func (l *loader) questionnaire(st *stats) (*surveys.Compiled, error) {
 		return nil, fmt.Errorf("GET %s: status %d: %s%s", l.surveyURL, status, excerpt(buf.Bytes()), hint(status))
 	}
 	var p struct {
-		surveys.Definition
+		questionnaire.Definition
 		Open bool `json:"open"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &p); err != nil {
 		return nil, fmt.Errorf("decode the questionnaire: %w", err)
 	}
-	c, err := surveys.Compile(&p.Definition)
+	c, err := questionnaire.Compile(&p.Definition)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("compile the questionnaire: %w", err)
 	case !p.Open:
 		return nil, fmt.Errorf("survey %s is closed", l.cfg.Survey)
-	case p.Definition.Dedup != surveys.DedupDevice:
+	case p.Definition.Dedup != questionnaire.DedupDevice:
 		return nil, fmt.Errorf("survey %s recognises respondents by %s; minyi-load plays devices (dedup \"device\") only", l.cfg.Survey, p.Definition.Dedup)
-	case p.Definition.Results != surveys.ResultsPublic:
+	case p.Definition.Results != questionnaire.ResultsPublic:
 		return nil, fmt.Errorf("results of survey %s are not public: the probe and the count check need them", l.cfg.Survey)
 	}
 	return c, nil

@@ -23,6 +23,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // Env var names.
@@ -187,7 +188,7 @@ func randomHex(n int) string {
 func MySQLConfigured() bool { return os.Getenv(EnvMySQL) != "" }
 
 // RandomSubmission makes a complete, valid submission for c with random answers.
-func RandomSubmission(rng *mrand.Rand, c *surveys.Compiled) *surveys.Submission {
+func RandomSubmission(rng *mrand.Rand, c *questionnaire.Compiled) *questionnaire.Submission {
 	return c.RandomSubmission(rng)
 }
 

@@ -1,4 +1,4 @@
-package surveys
+package stats
 
 import "math"
 

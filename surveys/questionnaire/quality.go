@@ -1,4 +1,4 @@
-package surveys
+package questionnaire
 
 import "time"
 
@@ -10,24 +10,29 @@ const (
 	FlagSharedAddress = "shared_address" // many responses from one IP: NAT is common, so only a flag
 )
 
-// Quality rules of METHODOLOGY.md.
+// Quality rules (docs/methodology.md).
 const (
 	straightLineMinItems = 8
 	speederFloorPerItem  = 2 * time.Second
-	speederMedianMin     = 30 // responses with a duration before the median rule applies
-	sharedAddressMin     = 30 // responses from one address before later ones are flagged
+	// SpeederMedianMin is how many responses need a completion time before
+	// the median rule of speeders applies.
+	SpeederMedianMin = 30
+	// SharedAddressMin is how many responses one address sends before its
+	// later ones are flagged.
+	SharedAddressMin = 30
 )
 
-// Context is what the survey's other responses say about a new one.
-type Context struct {
+// FlagContext is what the survey's other responses say about a new one:
+// the facts its quality flags need beyond its own answers and duration.
+type FlagContext struct {
 	Median        time.Duration // median completion time so far
 	WithDuration  int64         // responses that have a completion time
-	SharedAddress bool          // the address already sent sharedAddressMin responses
+	SharedAddress bool          // the address already sent SharedAddressMin responses
 }
 
 // Flags returns the quality flags of a checked response. duration is the
 // time from loading the page to submitting, or 0 when unknown.
-func (c *Compiled) Flags(answers []Answer, duration time.Duration, ctx Context) []string {
+func (c *Compiled) Flags(answers []Answer, duration time.Duration, ctx FlagContext) []string {
 	var flags []string
 	var items int
 	level, same := "", true
@@ -55,7 +60,7 @@ func (c *Compiled) Flags(answers []Answer, duration time.Duration, ctx Context) 
 		flags = append(flags, FlagStraightLiner)
 	}
 	if duration > 0 && (duration < time.Duration(c.QuestionCount())*speederFloorPerItem ||
-		ctx.WithDuration >= speederMedianMin && duration < ctx.Median/2) {
+		ctx.WithDuration >= SpeederMedianMin && duration < ctx.Median/2) {
 		flags = append(flags, FlagSpeeder)
 	}
 	if ctx.SharedAddress {
@@ -63,9 +68,6 @@ func (c *Compiled) Flags(answers []Answer, duration time.Duration, ctx Context) 
 	}
 	return flags
 }
-
-// QuestionCount is the number of questions of the version.
-func (c *Compiled) QuestionCount() int { return len(c.Questions) }
 
 func countItems(c *Compiled, answers []Answer) int {
 	n := 0

@@ -1,4 +1,4 @@
-package surveys_test
+package stats_test
 
 import (
 	"encoding/json"
@@ -8,38 +8,39 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // weightDefinition is scoringDefinition with an age band (y, o) and a
 // gender (m, f) question besides the town (t1, t2).
-func weightDefinition() *surveys.Definition {
+func weightDefinition() *questionnaire.Definition {
 	d := scoringDefinition()
 	d.Extra = append(d.Extra,
-		surveys.Question{Code: "age", Kind: surveys.KindSingle, Text: "您的年龄？", Role: surveys.RoleAge,
-			Options: []surveys.Option{{Code: "y", Label: "18-44岁"}, {Code: "o", Label: "45岁及以上"}}},
-		surveys.Question{Code: "gender", Kind: surveys.KindSingle, Text: "您的性别？", Role: surveys.RoleGender,
-			Options: []surveys.Option{{Code: "m", Label: "男"}, {Code: "f", Label: "女"}}},
+		questionnaire.Question{Code: "age", Kind: questionnaire.KindSingle, Text: "您的年龄？", Role: questionnaire.RoleAge,
+			Options: []questionnaire.Option{{Code: "y", Label: "18-44岁"}, {Code: "o", Label: "45岁及以上"}}},
+		questionnaire.Question{Code: "gender", Kind: questionnaire.KindSingle, Text: "您的性别？", Role: questionnaire.RoleGender,
+			Options: []questionnaire.Option{{Code: "m", Label: "男"}, {Code: "f", Label: "女"}}},
 	)
 	return d
 }
 
 // countJoint counts responses as a survey with weighting on does: also in
 // their joint town×age×gender cells.
-func countJoint(c *surveys.Compiled, rs []surveys.Accepted) surveys.Tallies {
-	t := surveys.Tallies{}
+func countJoint(c *questionnaire.Compiled, rs []stats.Accepted) stats.Tallies {
+	t := stats.Tallies{}
 	for _, r := range rs {
 		r.Joint = true
-		c.Count(t, r)
+		stats.Count(c, t, r)
 	}
 	return t
 }
 
 // cells builds rake cells from (levels, n) pairs.
-func cells(spec ...any) []surveys.RakeCell {
-	var out []surveys.RakeCell
+func cells(spec ...any) []stats.RakeCell {
+	var out []stats.RakeCell
 	for i := 0; i+1 < len(spec); i += 2 {
-		out = append(out, surveys.RakeCell{Levels: spec[i].([]string), N: int64(spec[i+1].(int))})
+		out = append(out, stats.RakeCell{Levels: spec[i].([]string), N: int64(spec[i+1].(int))})
 	}
 	return out
 }
@@ -51,11 +52,11 @@ func TestRake(t *testing.T) {
 	tests := []struct {
 		name    string
 		vars    []string
-		cells   []surveys.RakeCell
-		margins surveys.Margins
+		cells   []stats.RakeCell
+		margins stats.Margins
 		weights []float64
 		tol     float64 // on the weights
-		report  surveys.WeightingReport
+		report  stats.WeightingReport
 	}{
 		// Age and gender are independent in the sample (10:30 = 20:60), so one
 		// sweep is exact. Age (y 30, o 90 of 120 → 50/50): y × 60/30 = 2,
@@ -66,9 +67,9 @@ func TestRake(t *testing.T) {
 		// n_eff = 120² / (10×9 + 30×1 + 20×2.25 + 60×0.25) = 14400/180 = 80.
 		{"independent 2×2 in one sweep", []string{"age", "gender"},
 			cells(lv("y", "m"), 10, lv("o", "m"), 30, lv("y", "f"), 20, lv("o", "f"), 60),
-			surveys.Margins{"age": {"y": 3000, "o": 3000}, "gender": {"m": 0.5, "f": 0.5}},
+			stats.Margins{"age": {"y": 3000, "o": 3000}, "gender": {"m": 0.5, "f": 0.5}},
 			[]float64{3, 1, 1.5, 0.5}, 1e-12,
-			surveys.WeightingReport{Iterations: 1, Converged: true, NEff: 80}},
+			stats.WeightingReport{Iterations: 1, Converged: true, NEff: 80}},
 		// With an interaction, raking keeps the sample's odds ratio
 		// (20×10)/(30×40) = 1/6. With x the weighted count of my: mo = 50 − x,
 		// fy = 40 − x, fo = 10 + x, and x(10+x) / ((50−x)(40−x)) = 1/6 gives
@@ -77,22 +78,22 @@ func TestRake(t *testing.T) {
 		// 40×0.5625 + 10×4) = 10000/120.833 = 82.76. Several sweeps.
 		{"2×2 with interaction", []string{"age", "gender"},
 			cells(lv("y", "m"), 20, lv("o", "m"), 30, lv("y", "f"), 40, lv("o", "f"), 10),
-			surveys.Margins{"age": {"y": 40, "o": 60}, "gender": half},
+			stats.Margins{"age": {"y": 40, "o": 60}, "gender": half},
 			[]float64{0.5, 4.0 / 3, 0.75, 2}, 1e-5,
-			surveys.WeightingReport{Iterations: -1, Converged: true, NEff: 82.8}},
+			stats.WeightingReport{Iterations: -1, Converged: true, NEff: 82.8}},
 		// m 30, f 10 → 50/50: m × 20/30, f × 20/10; n_eff = 40² / (30×4/9 + 10×4) = 30.
 		{"one variable", []string{"gender"},
 			cells(lv("m"), 30, lv("f"), 10),
-			surveys.Margins{"gender": half},
+			stats.Margins{"gender": half},
 			[]float64{2.0 / 3, 2}, 1e-12,
-			surveys.WeightingReport{Iterations: 1, Converged: true, NEff: 30}},
+			stats.WeightingReport{Iterations: 1, Converged: true, NEff: 30}},
 		// 20 gave no gender: they keep weight 1 and the 40 who answered are
 		// raked among themselves, as above. n_eff = 60² / (13.333 + 40 + 20) = 49.09.
 		{"missing variable left out", []string{"gender"},
 			cells(lv("m"), 30, lv("f"), 10, lv(""), 20),
-			surveys.Margins{"gender": half},
+			stats.Margins{"gender": half},
 			[]float64{2.0 / 3, 2, 1}, 1e-12,
-			surveys.WeightingReport{Iterations: 1, Converged: true, NEff: 49.1}},
+			stats.WeightingReport{Iterations: 1, Converged: true, NEff: 49.1}},
 		// Missing one of two variables: 40 gave no age and stay out of its step.
 		// Age among the 60 who answered (y 30, o 30 → 1:2): y × 20/30, o × 40/30.
 		// Gender over everyone (m 10×2/3 + 10×4/3 + 30 = 50, f 50 → 3:2):
@@ -101,65 +102,65 @@ func TestRake(t *testing.T) {
 		// (one sweep). n_eff = 100² / 110.044 = 90.87.
 		{"missing one of two variables", []string{"age", "gender"},
 			cells(lv("y", "m"), 10, lv("o", "m"), 10, lv("y", "f"), 20, lv("o", "f"), 20, lv("", "m"), 30, lv("", "f"), 10),
-			surveys.Margins{"age": {"y": 1, "o": 2}, "gender": {"m": 3, "f": 2}},
+			stats.Margins{"age": {"y": 1, "o": 2}, "gender": {"m": 3, "f": 2}},
 			[]float64{0.8, 1.6, 8.0 / 15, 16.0 / 15, 1.2, 0.8}, 1e-12,
-			surveys.WeightingReport{Iterations: 1, Converged: true, NEff: 90.9}},
+			stats.WeightingReport{Iterations: 1, Converged: true, NEff: 90.9}},
 		{"already on target", []string{"gender"},
 			cells(lv("m"), 7, lv("f"), 3),
-			surveys.Margins{"gender": {"m": 70, "f": 30}},
+			stats.Margins{"gender": {"m": 70, "f": 30}},
 			[]float64{1, 1}, 0,
-			surveys.WeightingReport{Iterations: 0, Converged: true, NEff: 10}},
+			stats.WeightingReport{Iterations: 0, Converged: true, NEff: 10}},
 		// Raking alone gives my 5.22 (odds ratio kept: 73.5 M² = (50−M)², M = 5.223)
 		// over the bound of 5. Trimming and re-raking settle at my 5 with the
 		// margins met: mo 45/49, fy 45/30 = 1.5, fo 5/20 = 0.25 (total 100).
 		// n_eff = 100² / (25 + 49×(45/49)² + 30×2.25 + 20×0.0625) = 10000/135.08 = 74.03.
 		{"trimming settles", []string{"age", "gender"},
 			cells(lv("y", "m"), 1, lv("o", "m"), 49, lv("y", "f"), 30, lv("o", "f"), 20),
-			surveys.Margins{"age": {"y": 1, "o": 1}, "gender": half},
+			stats.Margins{"age": {"y": 1, "o": 1}, "gender": half},
 			[]float64{5, 45.0 / 49, 1.5, 0.25}, 1e-5,
-			surveys.WeightingReport{Iterations: -1, Converged: true, Trimmed: 1, NEff: 74.0}},
+			stats.WeightingReport{Iterations: -1, Converged: true, Trimmed: 1, NEff: 74.0}},
 		// m 2, f 98 → 50/50 needs m at 25 × the mean. Trimmed to 5 and
 		// re-raked it returns to 25 every pass: the passes run out. Final
 		// weights m 5, f 50/98; m's share 10/60 misses 1/2 by 1/3.
 		// n_eff = 60² / (2×25 + 98×(50/98)²) = 3600/75.51 = 47.68.
 		{"trimming cannot meet the margins", []string{"gender"},
 			cells(lv("m"), 2, lv("f"), 98),
-			surveys.Margins{"gender": half},
+			stats.Margins{"gender": half},
 			[]float64{5, 50.0 / 98}, 1e-9,
-			surveys.WeightingReport{Iterations: 100, Converged: false, MaxError: 0.333333, Trimmed: 2, NEff: 47.7}},
+			stats.WeightingReport{Iterations: 100, Converged: false, MaxError: 0.333333, Trimmed: 2, NEff: 47.7}},
 		// x has a target but no respondents: m and f are raked to 50/50 of
 		// themselves; shares m 0.5 and f 0.5 against 0.25, x 0 against 0.5.
 		{"category without respondents", []string{"gender"},
 			cells(lv("m"), 30, lv("f"), 10),
-			surveys.Margins{"gender": {"m": 1, "f": 1, "x": 2}},
+			stats.Margins{"gender": {"m": 1, "f": 1, "x": 2}},
 			[]float64{2.0 / 3, 2}, 1e-12,
-			surveys.WeightingReport{Iterations: 1, Converged: false, MaxError: 0.5, NEff: 30}},
+			stats.WeightingReport{Iterations: 1, Converged: false, MaxError: 0.5, NEff: 30}},
 		{"nobody answered the variable", []string{"gender"},
 			cells(lv(""), 10),
-			surveys.Margins{"gender": half},
+			stats.Margins{"gender": half},
 			[]float64{1}, 0,
-			surveys.WeightingReport{Converged: false, MaxError: 0.5, NEff: 10}},
+			stats.WeightingReport{Converged: false, MaxError: 0.5, NEff: 10}},
 		{"no respondents", []string{"gender"}, nil,
-			surveys.Margins{"gender": half},
+			stats.Margins{"gender": half},
 			[]float64{}, 0,
-			surveys.WeightingReport{Converged: false, MaxError: 0.5}},
+			stats.WeightingReport{Converged: false, MaxError: 0.5}},
 		// A cell emptied by excluding flagged responses gets weight 0.
 		{"empty cell", []string{"gender"},
 			cells(lv("m"), 30, lv("f"), 10, lv("f"), 0),
-			surveys.Margins{"gender": half},
+			stats.Margins{"gender": half},
 			[]float64{2.0 / 3, 2, 0}, 1e-12,
-			surveys.WeightingReport{Iterations: 1, Converged: true, NEff: 30}},
+			stats.WeightingReport{Iterations: 1, Converged: true, NEff: 30}},
 		// A value that is not a positive number is ignored (f alone: nothing
 		// to adjust) and the raking is reported unconverged; nothing is NaN.
 		{"invalid margin value", []string{"gender"},
 			cells(lv("m"), 30, lv("f"), 10),
-			surveys.Margins{"gender": {"m": math.NaN(), "f": 1}},
+			stats.Margins{"gender": {"m": math.NaN(), "f": 1}},
 			[]float64{1, 1}, 0,
-			surveys.WeightingReport{Converged: false, NEff: 40}},
+			stats.WeightingReport{Converged: false, NEff: 40}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, rep := surveys.Rake(tt.vars, tt.cells, tt.margins)
+			w, rep := stats.Rake(tt.vars, tt.cells, tt.margins)
 			if len(w) != len(tt.cells) {
 				t.Fatalf("%d weights for %d cells", len(w), len(tt.cells))
 			}
@@ -198,7 +199,7 @@ func TestRake(t *testing.T) {
 
 // assertShares checks that the weighted shares of the respondents who
 // answered each variable meet the margins.
-func assertShares(t *testing.T, vars []string, cs []surveys.RakeCell, m surveys.Margins, w []float64) {
+func assertShares(t *testing.T, vars []string, cs []stats.RakeCell, m stats.Margins, w []float64) {
 	t.Helper()
 	for k, v := range vars {
 		var total, answered float64
@@ -226,26 +227,26 @@ func TestValidateMargins(t *testing.T) {
 	gender := map[string]float64{"m": 51, "f": 49}
 	tests := []struct {
 		name    string
-		c       *surveys.Compiled
-		margins surveys.Margins
+		c       *questionnaire.Compiled
+		margins stats.Margins
 		want    []string // problem keys
 	}{
-		{"valid", c, surveys.Margins{"gender": gender, "town": {"t1": 0.7, "t2": 0.3}}, nil},
-		{"every role", c, surveys.Margins{"gender": gender, "town": {"t1": 7, "t2": 3}, "age": {"y": 1, "o": 2}}, nil},
-		{"none", c, surveys.Margins{}, []string{"margins"}},
+		{"valid", c, stats.Margins{"gender": gender, "town": {"t1": 0.7, "t2": 0.3}}, nil},
+		{"every role", c, stats.Margins{"gender": gender, "town": {"t1": 7, "t2": 3}, "age": {"y": 1, "o": 2}}, nil},
+		{"none", c, stats.Margins{}, []string{"margins"}},
 		{"nil", c, nil, []string{"margins"}},
-		{"unknown role", c, surveys.Margins{"gender": gender, "income": {"low": 1}}, []string{"margins.income"}},
-		{"no such question", noGender, surveys.Margins{"gender": gender}, []string{"margins.gender"}},
-		{"missing option", c, surveys.Margins{"gender": {"m": 51}}, []string{"margins.gender.f"}},
-		{"unknown option", c, surveys.Margins{"gender": {"m": 51, "f": 49, "x": 1}}, []string{"margins.gender.x"}},
-		{"zero", c, surveys.Margins{"gender": {"m": 0, "f": 49}}, []string{"margins.gender.m"}},
-		{"negative", c, surveys.Margins{"gender": {"m": 51, "f": -1}}, []string{"margins.gender.f"}},
-		{"not a number", c, surveys.Margins{"town": {"t1": math.NaN(), "t2": math.Inf(1)}}, []string{"margins.town.t1", "margins.town.t2"}},
-		{"empty role", c, surveys.Margins{"age": {}}, []string{"margins.age.o", "margins.age.y"}},
+		{"unknown role", c, stats.Margins{"gender": gender, "income": {"low": 1}}, []string{"margins.income"}},
+		{"no such question", noGender, stats.Margins{"gender": gender}, []string{"margins.gender"}},
+		{"missing option", c, stats.Margins{"gender": {"m": 51}}, []string{"margins.gender.f"}},
+		{"unknown option", c, stats.Margins{"gender": {"m": 51, "f": 49, "x": 1}}, []string{"margins.gender.x"}},
+		{"zero", c, stats.Margins{"gender": {"m": 0, "f": 49}}, []string{"margins.gender.m"}},
+		{"negative", c, stats.Margins{"gender": {"m": 51, "f": -1}}, []string{"margins.gender.f"}},
+		{"not a number", c, stats.Margins{"town": {"t1": math.NaN(), "t2": math.Inf(1)}}, []string{"margins.town.t1", "margins.town.t2"}},
+		{"empty role", c, stats.Margins{"age": {}}, []string{"margins.age.o", "margins.age.y"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.c.ValidateMargins(tt.margins)
+			got := stats.ValidateMargins(tt.c, tt.margins)
 			keys := []string{}
 			for k, msg := range got {
 				keys = append(keys, k)
@@ -264,11 +265,11 @@ func TestValidateMargins(t *testing.T) {
 	}
 
 	t.Run("unknown codes capped", func(t *testing.T) {
-		m := surveys.Margins{"gender": {"m": 1, "f": 1}}
+		m := stats.Margins{"gender": {"m": 1, "f": 1}}
 		for i := range 1000 {
 			m["gender"][string(rune('A'+i%26))+string(rune('a'+i/26%26))+string(rune('0'+i/676))] = 1
 		}
-		if got := c.ValidateMargins(m); len(got) > 20 || len(got) == 0 {
+		if got := stats.ValidateMargins(c, m); len(got) > 20 || len(got) == 0 {
 			t.Errorf("%d problems for 1000 unknown codes, want 1-20", len(got))
 		}
 	})
@@ -310,14 +311,14 @@ func TestJointDim(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.dim, func(t *testing.T) {
-			if got := surveys.JointDim(tt.town, tt.age, tt.gender); got != tt.dim {
+			if got := stats.JointDim(tt.town, tt.age, tt.gender); got != tt.dim {
 				t.Errorf("JointDim = %q, want %q", got, tt.dim)
 			}
-			if got := surveys.JointFlaggedDim(tt.town, tt.age, tt.gender); got != tt.flaggedDim {
+			if got := stats.JointFlaggedDim(tt.town, tt.age, tt.gender); got != tt.flaggedDim {
 				t.Errorf("JointFlaggedDim = %q, want %q", got, tt.flaggedDim)
 			}
 			for _, d := range []string{tt.dim, tt.flaggedDim} {
-				town, age, gender, flagged, ok := surveys.ParseJointDim(d)
+				town, age, gender, flagged, ok := stats.ParseJointDim(d)
 				if !ok || town != tt.town || age != tt.age || gender != tt.gender || flagged != (d == tt.flaggedDim) {
 					t.Errorf("ParseJointDim(%q) = %q %q %q %v %v", d, town, age, gender, flagged, ok)
 				}
@@ -326,7 +327,7 @@ func TestJointDim(t *testing.T) {
 	}
 	for _, d := range []string{"", "flagged", "town:t01", "w:t01|a2", "w:a|b|c|d", "x:a|b|c"} {
 		t.Run("not joint "+d, func(t *testing.T) {
-			if _, _, _, _, ok := surveys.ParseJointDim(d); ok {
+			if _, _, _, _, ok := stats.ParseJointDim(d); ok {
 				t.Errorf("ParseJointDim(%q) ok", d)
 			}
 		})
@@ -335,9 +336,9 @@ func TestJointDim(t *testing.T) {
 
 // withoutNEff clears the NEff figures of a results body, which only
 // weighted bodies carry.
-func withoutNEff(r surveys.Results) surveys.Results {
+func withoutNEff(r stats.Results) stats.Results {
 	r.Overall.NEff = nil
-	areas := make([]surveys.AreaResult, len(r.Areas))
+	areas := make([]stats.AreaResult, len(r.Areas))
 	for i, a := range r.Areas {
 		a.NEff = nil
 		areas[i] = a
@@ -353,10 +354,10 @@ func withoutNEff(r surveys.Results) surveys.Results {
 
 // demographicResponses are n responses with answers drawn from a fixed seed;
 // some leave questions out, some are flagged.
-func demographicResponses(n int) []surveys.Accepted {
+func demographicResponses(n int) []stats.Accepted {
 	rng := rand.New(rand.NewPCG(1, 2))
 	pick := func(opts ...string) string { return opts[rng.IntN(len(opts))] }
-	var rs []surveys.Accepted
+	var rs []stats.Accepted
 	for range n {
 		var pairs []string
 		for _, q := range []string{"q1", "q2", "q3", "overall"} {
@@ -376,8 +377,8 @@ func demographicResponses(n int) []surveys.Accepted {
 
 // sampleMargins are the sample's own counts per answer of each role, for
 // the respondents kept.
-func sampleMargins(rs []surveys.Accepted, excludeFlagged bool) surveys.Margins {
-	m := surveys.Margins{"town": {}, "age": {}, "gender": {}}
+func sampleMargins(rs []stats.Accepted, excludeFlagged bool) stats.Margins {
+	m := stats.Margins{"town": {}, "age": {}, "gender": {}}
 	for _, r := range rs {
 		if excludeFlagged && r.Flagged {
 			continue
@@ -401,14 +402,14 @@ func TestScoreWeightedUnitWeights(t *testing.T) {
 	for _, exclude := range []bool{false, true} {
 		t.Run(map[bool]string{false: "flagged included", true: "flagged excluded"}[exclude], func(t *testing.T) {
 			m := sampleMargins(rs, exclude)
-			got, err := c.ScoreWeighted(tallies, m, exclude)
+			got, err := stats.ScoreWeighted(c, tallies, m, exclude)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := c.ScoreWith(tallies, "", exclude)
+			want := stats.Score(c, tallies, "", exclude)
 			want.Units = nil
 			rep := got.Weighting
-			wantRep := surveys.WeightingReport{Variables: []string{"town", "age", "gender"}, Iterations: 0, Converged: true,
+			wantRep := stats.WeightingReport{Variables: []string{"town", "age", "gender"}, Iterations: 0, Converged: true,
 				Bounds: [2]float64{0.2, 5}, NEff: float64(want.Responses)}
 			assertEqualJSON(t, "weighting", rep, &wantRep)
 			if got.Overall.NEff == nil || *got.Overall.NEff != float64(got.Overall.N) {
@@ -453,7 +454,7 @@ func TestScoreWeightedUnitWeights(t *testing.T) {
 // respondent scores.
 func TestScoreWeightedByHand(t *testing.T) {
 	c := mustCompile(t, weightDefinition())
-	rs := []surveys.Accepted{
+	rs := []stats.Accepted{
 		response("", false, "q1", "5", "gender", "m", "town", "t1"),
 		response("", false, "q1", "3", "gender", "m", "town", "t2"),
 		response("", false, "q1", "4", "gender", "f", "town", "t1"),
@@ -461,29 +462,29 @@ func TestScoreWeightedByHand(t *testing.T) {
 		response("", false, "q1", "2", "gender", "f", "age", "y"),
 		response("", false, "q1", "2", "gender", "f", "age", "o"),
 	}
-	got, err := c.ScoreWeighted(countJoint(c, rs), surveys.Margins{"gender": {"m": 1, "f": 1}}, false)
+	got, err := stats.ScoreWeighted(c, countJoint(c, rs), stats.Margins{"gender": {"m": 1, "f": 1}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Responses != 6 || got.Units != nil || got.Survey != "test-2024" || got.Year != 2024 {
 		t.Errorf("responses %d units %v survey %q year %d", got.Responses, got.Units, got.Survey, got.Year)
 	}
-	assertEqualJSON(t, "weighting", got.Weighting, &surveys.WeightingReport{Variables: []string{"gender"},
+	assertEqualJSON(t, "weighting", got.Weighting, &stats.WeightingReport{Variables: []string{"gender"},
 		Iterations: 1, Converged: true, Bounds: [2]float64{0.2, 5}, NEff: 5.3})
-	assertEqualJSON(t, "overall", got.Overall, surveys.Summary{Index: num(67.5), N: 6, CI95: []float64{34.03, 100},
+	assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(67.5), N: 6, CI95: []float64{34.03, 100},
 		SE: num(12.423), NEff: num(5.3), Low: true})
-	assertEqualJSON(t, "a1", got.Areas[0], surveys.AreaResult{Code: "a1", Name: "环境保护", ItemResult: surveys.ItemResult{
+	assertEqualJSON(t, "a1", got.Areas[0], stats.AreaResult{Code: "a1", Name: "环境保护", ItemResult: stats.ItemResult{
 		Index: num(67.5), Rate: num(0.5), DissatisfiedRate: num(0.25), DontKnowRate: num(0), N: 6,
 		CI95: []float64{34.03, 100}, SE: num(12.423), NEff: num(5.3), Low: true}})
-	assertEqualJSON(t, "a2", got.Areas[1], surveys.AreaResult{Code: "a2", Name: "平安建设", ItemResult: surveys.ItemResult{
+	assertEqualJSON(t, "a2", got.Areas[1], stats.AreaResult{Code: "a2", Name: "平安建设", ItemResult: stats.ItemResult{
 		NEff: num(0), Low: true}})
-	assertEqualJSON(t, "overall question", got.OverallQuestion, &surveys.ItemResult{NEff: num(0), Low: true})
+	assertEqualJSON(t, "overall question", got.OverallQuestion, &stats.ItemResult{NEff: num(0), Low: true})
 
 	t.Run("item", func(t *testing.T) {
 		d := weightDefinition()
 		d.Areas[0].Questions = d.Areas[0].Questions[:1] // a1 = q1 alone: its rate interval shows
 		c := mustCompile(t, d)
-		got, err := c.ScoreWeighted(countJoint(c, rs), surveys.Margins{"gender": {"m": 1, "f": 1}}, false)
+		got, err := stats.ScoreWeighted(c, countJoint(c, rs), stats.Margins{"gender": {"m": 1, "f": 1}}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -496,18 +497,18 @@ func TestScoreWeightedByHand(t *testing.T) {
 func TestScoreWeightedFlagged(t *testing.T) {
 	c := mustCompile(t, weightDefinition())
 	rs := demographicResponses(200)
-	var clean []surveys.Accepted
+	var clean []stats.Accepted
 	for _, r := range rs {
 		if !r.Flagged {
 			clean = append(clean, r)
 		}
 	}
-	m := surveys.Margins{"gender": {"m": 1, "f": 1}, "age": {"y": 2, "o": 3}}
-	got, err := c.ScoreWeighted(countJoint(c, rs), m, true)
+	m := stats.Margins{"gender": {"m": 1, "f": 1}, "age": {"y": 2, "o": 3}}
+	got, err := stats.ScoreWeighted(c, countJoint(c, rs), m, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := c.ScoreWeighted(countJoint(c, clean), m, false)
+	want, err := stats.ScoreWeighted(c, countJoint(c, clean), m, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -523,8 +524,8 @@ func TestScoreWeightedFlagged(t *testing.T) {
 
 func TestScoreWeightedRefusesBadMargins(t *testing.T) {
 	c := mustCompile(t, weightDefinition())
-	_, err := c.ScoreWeighted(surveys.Tallies{}, surveys.Margins{"gender": {"m": 1}}, false)
-	var invalid *surveys.InvalidError
+	_, err := stats.ScoreWeighted(c, stats.Tallies{}, stats.Margins{"gender": {"m": 1}}, false)
+	var invalid *questionnaire.InvalidError
 	if !errors.As(err, &invalid) || invalid.Fields["margins.gender.f"] == "" {
 		t.Fatalf("err = %v, want an InvalidError on margins.gender.f", err)
 	}
@@ -535,7 +536,7 @@ func TestScoreWeightedRefusesBadMargins(t *testing.T) {
 func TestScoreWeightedWithoutCells(t *testing.T) {
 	c := mustCompile(t, weightDefinition())
 	tallies := countAll(c, demographicResponses(20)) // no joint cells
-	got, err := c.ScoreWeighted(tallies, surveys.Margins{"gender": {"m": 1, "f": 1}}, false)
+	got, err := stats.ScoreWeighted(c, tallies, stats.Margins{"gender": {"m": 1, "f": 1}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package surveys_test
+package stats_test
 
 import (
 	"encoding/json"
@@ -8,23 +8,24 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // response builds an accepted response from question/value pairs.
-func response(unit string, flagged bool, pairs ...string) surveys.Accepted {
-	r := surveys.Accepted{Unit: unit, Flagged: flagged}
+func response(unit string, flagged bool, pairs ...string) stats.Accepted {
+	r := stats.Accepted{Unit: unit, Flagged: flagged}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		r.Answers = append(r.Answers, surveys.Answer{Question: pairs[i], Values: []string{pairs[i+1]}})
+		r.Answers = append(r.Answers, questionnaire.Answer{Question: pairs[i], Values: []string{pairs[i+1]}})
 	}
 	return r
 }
 
 // scoringDefinition is smallDefinition with two units: area a1 holds q1
 // (λ=2) and q2 (λ=1), area a2 holds q3; scale 5=100 4=80 3=60 2=30 1=0, dk.
-func scoringDefinition() *surveys.Definition {
+func scoringDefinition() *questionnaire.Definition {
 	d := smallDefinition()
-	d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
+	d.Units = []questionnaire.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
 	return d
 }
 
@@ -36,8 +37,8 @@ func scoringDefinition() *surveys.Definition {
 //	R3   u2    3=60   2=30   dk     3=60
 //	R4   u2*   dk     5=100  3=60   dk       (* flagged)
 //	R5   u1    4=80   2=30   4=80   5=100
-func handResponses() []surveys.Accepted {
-	return []surveys.Accepted{
+func handResponses() []stats.Accepted {
+	return []stats.Accepted{
 		response("u1", false, "q1", "4", "q2", "4", "q3", "4", "overall", "5", "town", "t1"),
 		response("u1", false, "q1", "3", "q2", "dk", "q3", "5", "overall", "4", "town", "t2"),
 		response("u2", false, "q1", "3", "q2", "2", "q3", "dk", "overall", "3", "town", "t1"),
@@ -46,10 +47,10 @@ func handResponses() []surveys.Accepted {
 	}
 }
 
-func countAll(c *surveys.Compiled, rs []surveys.Accepted) surveys.Tallies {
-	t := surveys.Tallies{}
+func countAll(c *questionnaire.Compiled, rs []stats.Accepted) stats.Tallies {
+	t := stats.Tallies{}
 	for _, r := range rs {
-		c.Count(t, r)
+		stats.Count(c, t, r)
 	}
 	return t
 }
@@ -108,26 +109,26 @@ func num(v float64) *float64 { return &v }
 //	h = 2.7764 × 5.812 = 16.14 → [57.20, 89.47]
 func TestScoreByHand(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
-	got := c.Score(countAll(c, handResponses()), "")
+	got := stats.Score(c, countAll(c, handResponses()), "", false)
 
 	if got.Survey != "test-2024" || got.Responses != 5 || got.Flagged != 1 || !got.IncludesFlagged || got.Sample != "opt-in" {
 		t.Errorf("header = survey %q responses %d flagged %d includes %v sample %q, want test-2024 5 1 true opt-in",
 			got.Survey, got.Responses, got.Flagged, got.IncludesFlagged, got.Sample)
 	}
-	wantOverall := surveys.Summary{Index: num(73.33), N: 5, CI95: []float64{57.20, 89.47}, SE: num(5.812), Low: true}
+	wantOverall := stats.Summary{Index: num(73.33), N: 5, CI95: []float64{57.20, 89.47}, SE: num(5.812), Low: true}
 	assertEqualJSON(t, "overall", got.Overall, wantOverall)
 
-	wantAreas := []surveys.AreaResult{
-		{Code: "a1", Name: "环境保护", ItemResult: surveys.ItemResult{
+	wantAreas := []stats.AreaResult{
+		{Code: "a1", Name: "环境保护", ItemResult: stats.ItemResult{
 			Index: num(66.67), Rate: num(0.5), DissatisfiedRate: num(0.1667), DontKnowRate: num(0.2),
 			N: 5, CI95: []float64{42.29, 91.05}, SE: num(8.781), Low: true}},
-		{Code: "a2", Name: "平安建设", ItemResult: surveys.ItemResult{
+		{Code: "a2", Name: "平安建设", ItemResult: stats.ItemResult{
 			Index: num(80), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
 			N: 4, CI95: []float64{54.02, 100}, RateCI95: []float64{0.3006, 0.9544}, SE: num(8.165), Low: true}},
 	}
 	assertEqualJSON(t, "areas", got.Areas, wantAreas)
 
-	wantQuestion := &surveys.ItemResult{Index: num(85), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
+	wantQuestion := &stats.ItemResult{Index: num(85), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
 		N: 4, CI95: []float64{54.53, 100}, RateCI95: []float64{0.3006, 0.9544}, SE: num(9.574), Low: true}
 	assertEqualJSON(t, "overall question", got.OverallQuestion, wantQuestion)
 
@@ -141,23 +142,23 @@ func TestScoreByHand(t *testing.T) {
 func TestScoreItemsByHand(t *testing.T) {
 	d := scoringDefinition()
 	q1, q2 := d.Areas[0].Questions[0], d.Areas[0].Questions[1]
-	d.Areas = append([]surveys.Area{
-		{Code: "a1", Name: "空气", Questions: []surveys.Question{q1}},
-		{Code: "a1b", Name: "饮用水", Questions: []surveys.Question{q2}},
+	d.Areas = append([]questionnaire.Area{
+		{Code: "a1", Name: "空气", Questions: []questionnaire.Question{q1}},
+		{Code: "a1b", Name: "饮用水", Questions: []questionnaire.Question{q2}},
 	}, d.Areas[1:]...)
 	c := mustCompile(t, d)
-	got := c.Score(countAll(c, handResponses()), "")
+	got := stats.Score(c, countAll(c, handResponses()), "", false)
 
 	tests := []struct {
 		name string
-		got  surveys.ItemResult
-		want surveys.ItemResult
+		got  stats.ItemResult
+		want stats.ItemResult
 	}{
-		{"q1", got.Areas[0].ItemResult, surveys.ItemResult{Index: num(70), Rate: num(0.5), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
+		{"q1", got.Areas[0].ItemResult, stats.ItemResult{Index: num(70), Rate: num(0.5), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
 			N: 4, CI95: []float64{51.63, 88.37}, RateCI95: []float64{0.15, 0.85}, SE: num(5.774), Low: true}},
-		{"q2", got.Areas[1].ItemResult, surveys.ItemResult{Index: num(60), Rate: num(0.5), DissatisfiedRate: num(0.5), DontKnowRate: num(0.2),
+		{"q2", got.Areas[1].ItemResult, stats.ItemResult{Index: num(60), Rate: num(0.5), DissatisfiedRate: num(0.5), DontKnowRate: num(0.2),
 			N: 4, CI95: []float64{3.37, 100}, RateCI95: []float64{0.15, 0.85}, SE: num(17.795), Low: true}},
-		{"q3", got.Areas[2].ItemResult, surveys.ItemResult{Index: num(80), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
+		{"q3", got.Areas[2].ItemResult, stats.ItemResult{Index: num(80), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
 			N: 4, CI95: []float64{54.02, 100}, RateCI95: []float64{0.3006, 0.9544}, SE: num(8.165), Low: true}},
 	}
 	for _, tt := range tests {
@@ -189,19 +190,19 @@ func TestScoreItemsByHand(t *testing.T) {
 func TestScoreUnitsByHand(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
 	tallies := countAll(c, handResponses())
-	all := c.Score(tallies, "")
+	all := stats.Score(c, tallies, "", false)
 
 	t.Run("u1", func(t *testing.T) {
-		got := c.Score(tallies, "u1")
+		got := stats.Score(c, tallies, "u1", false)
 		if got.Unit != "u1" || got.Responses != 3 || got.Flagged != 0 || got.Units != nil {
 			t.Errorf("unit %q responses %d flagged %d units %v, want u1 3 0 none", got.Unit, got.Responses, got.Flagged, got.Units)
 		}
-		assertEqualJSON(t, "overall", got.Overall, surveys.Summary{Index: num(76.94), N: 3, CI95: []float64{64.99, 88.90}, SE: num(2.778), Low: true})
-		assertEqualJSON(t, "areas", got.Areas, []surveys.AreaResult{
-			{Code: "a1", Name: "环境保护", ItemResult: surveys.ItemResult{
+		assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(76.94), N: 3, CI95: []float64{64.99, 88.90}, SE: num(2.778), Low: true})
+		assertEqualJSON(t, "areas", got.Areas, []stats.AreaResult{
+			{Code: "a1", Name: "环境保护", ItemResult: stats.ItemResult{
 				Index: num(67.22), Rate: num(0.6111), DissatisfiedRate: num(0.1667), DontKnowRate: num(0.1111),
 				N: 3, CI95: []float64{40.60, 93.84}, SE: num(6.186), Low: true}},
-			{Code: "a2", Name: "平安建设", ItemResult: surveys.ItemResult{
+			{Code: "a2", Name: "平安建设", ItemResult: stats.ItemResult{
 				Index: num(86.67), Rate: num(1), DissatisfiedRate: num(0), DontKnowRate: num(0),
 				// Centred on the unrounded index: 86.667 − 28.684 = 57.982 → 57.98
 				// (a rounded item would give 86.67 − 28.684 = 57.986 → 57.99).
@@ -216,7 +217,7 @@ func TestScoreUnitsByHand(t *testing.T) {
 	})
 
 	t.Run("u2", func(t *testing.T) {
-		got := c.Score(tallies, "u2")
+		got := stats.Score(c, tallies, "u2", false)
 		if got.Responses != 2 || got.Flagged != 1 {
 			t.Errorf("responses %d flagged %d, want 2 1", got.Responses, got.Flagged)
 		}
@@ -232,7 +233,7 @@ func TestScoreUnitsByHand(t *testing.T) {
 	})
 
 	t.Run("unknown unit", func(t *testing.T) {
-		got := c.Score(tallies, "u9")
+		got := stats.Score(c, tallies, "u9", false)
 		if got.Responses != 0 || got.Overall.Index != nil {
 			t.Errorf("unknown unit scored: %s", toJSON(got))
 		}
@@ -242,27 +243,27 @@ func TestScoreUnitsByHand(t *testing.T) {
 func TestScoreOverall(t *testing.T) {
 	tests := []struct {
 		name      string
-		mutate    func(d *surveys.Definition)
-		responses []surveys.Accepted
+		mutate    func(d *questionnaire.Definition)
+		responses []stats.Accepted
 		want      float64
 	}{
 		// (66.667 + 80)/2 = 73.33, as in TestScoreByHand.
-		{"equal area weights", func(d *surveys.Definition) {}, handResponses(), 73.33},
+		{"equal area weights", func(d *questionnaire.Definition) {}, handResponses(), 73.33},
 		// (3×66.667 + 1×80)/4 = 280/4 = 70.
-		{"area weights", func(d *surveys.Definition) { d.Areas[0].Weight = 3 }, handResponses(), 70},
+		{"area weights", func(d *questionnaire.Definition) { d.Areas[0].Weight = 3 }, handResponses(), 70},
 		// a1: q1 100,80 → 90, q2 60,80 → 70, (2×90 + 70)/3 = 83.33; a2 only dk → no data,
 		// so the overall index is a1's alone, not (83.33 + 0)/2.
-		{"area without data renormalised", func(d *surveys.Definition) {}, []surveys.Accepted{
+		{"area without data renormalised", func(d *questionnaire.Definition) {}, []stats.Accepted{
 			response("", false, "q1", "5", "q2", "3", "q3", "dk"),
 			response("", false, "q1", "4", "q2", "4", "q3", "dk"),
 		}, 83.33},
 		// q2 has no data: a1 is q1 alone = 90; a2 = q3 (30+0)/2 = 15; (90+15)/2 = 52.5.
-		{"item without data renormalised", func(d *surveys.Definition) {}, []surveys.Accepted{
+		{"item without data renormalised", func(d *questionnaire.Definition) {}, []stats.Accepted{
 			response("", false, "q1", "5", "q2", "dk", "q3", "2"),
 			response("", false, "q1", "4", "q3", "1"),
 		}, 52.5},
 		// A separate overall question does not enter the index: (80 + 80)/2 = 80.
-		{"overall question apart", func(d *surveys.Definition) {}, []surveys.Accepted{
+		{"overall question apart", func(d *questionnaire.Definition) {}, []stats.Accepted{
 			response("", false, "q1", "4", "q2", "4", "q3", "4", "overall", "1"),
 		}, 80},
 	}
@@ -271,7 +272,7 @@ func TestScoreOverall(t *testing.T) {
 			d := scoringDefinition()
 			tt.mutate(d)
 			c := mustCompile(t, d)
-			got := c.Score(countAll(c, tt.responses), "")
+			got := stats.Score(c, countAll(c, tt.responses), "", false)
 			if got.Overall.Index == nil || *got.Overall.Index != tt.want {
 				t.Errorf("overall = %s, want index %v", toJSON(got.Overall), tt.want)
 			}
@@ -280,15 +281,15 @@ func TestScoreOverall(t *testing.T) {
 
 	t.Run("area without data has no figures", func(t *testing.T) {
 		c := mustCompile(t, scoringDefinition())
-		got := c.Score(countAll(c, []surveys.Accepted{
+		got := stats.Score(c, countAll(c, []stats.Accepted{
 			response("", false, "q1", "5", "q2", "3", "q3", "dk"),
 			response("", false, "q1", "4", "q2", "4", "q3", "dk"),
-		}), "")
+		}), "", false)
 		// a1 composites (2×100+60)/3 = 86.667 and (2×80+80)/3 = 80: mean 83.333,
 		// s = 4.714, SE = s/√2 = 3.333, h = t(0.975,1) 12.7062 × 3.333 = 42.35 → [40.98, 125.7→100]
-		assertEqualJSON(t, "overall", got.Overall, surveys.Summary{Index: num(83.33), N: 2, CI95: []float64{40.98, 100}, SE: num(3.333), Low: true})
-		assertEqualJSON(t, "a2", got.Areas[1], surveys.AreaResult{Code: "a2", Name: "平安建设",
-			ItemResult: surveys.ItemResult{DontKnowRate: num(1), Low: true}})
+		assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(83.33), N: 2, CI95: []float64{40.98, 100}, SE: num(3.333), Low: true})
+		assertEqualJSON(t, "a2", got.Areas[1], stats.AreaResult{Code: "a2", Name: "平安建设",
+			ItemResult: stats.ItemResult{DontKnowRate: num(1), Low: true}})
 	})
 }
 
@@ -302,11 +303,11 @@ func TestScoreAreaFromUnroundedItems(t *testing.T) {
 	// q1: 30 (n=1) → 30; q2: 80, 30, 30 → 140/3 = 46.667 (rounded 46.67)
 	// a1 = (30 + 46.667)/2 = 38.333 → 38.33; from rounded items (30 + 46.67)/2 = 38.335 → 38.34.
 	// overall = a1 alone (q3 all dk) = 38.33.
-	got := c.Score(countAll(c, []surveys.Accepted{
+	got := stats.Score(c, countAll(c, []stats.Accepted{
 		response("", false, "q1", "2", "q2", "4", "q3", "dk"),
 		response("", false, "q1", "dk", "q2", "2", "q3", "dk"),
 		response("", false, "q1", "dk", "q2", "2", "q3", "dk"),
-	}), "")
+	}), "", false)
 	if a1 := got.Areas[0]; a1.Index == nil || *a1.Index != 38.33 {
 		t.Errorf("a1 index = %s, want 38.33", toJSON(a1.Index))
 	}
@@ -317,15 +318,15 @@ func TestScoreAreaFromUnroundedItems(t *testing.T) {
 
 func TestScoreEmpty(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
-	got := c.Score(surveys.Tallies{}, "")
+	got := stats.Score(c, stats.Tallies{}, "", false)
 	if got.Responses != 0 || got.Flagged != 0 {
 		t.Errorf("responses %d flagged %d, want 0 0", got.Responses, got.Flagged)
 	}
-	assertEqualJSON(t, "overall", got.Overall, surveys.Summary{Low: true})
+	assertEqualJSON(t, "overall", got.Overall, stats.Summary{Low: true})
 	for _, a := range got.Areas {
-		assertEqualJSON(t, a.Code, a.ItemResult, surveys.ItemResult{Low: true})
+		assertEqualJSON(t, a.Code, a.ItemResult, stats.ItemResult{Low: true})
 	}
-	assertEqualJSON(t, "overall question", got.OverallQuestion, &surveys.ItemResult{Low: true})
+	assertEqualJSON(t, "overall question", got.OverallQuestion, &stats.ItemResult{Low: true})
 	if len(got.Units) != 2 || got.Units[0].Overall.Index != nil {
 		t.Errorf("units = %s, want two empty units", toJSON(got.Units))
 	}
@@ -336,15 +337,15 @@ func TestScoreSampleLabel(t *testing.T) {
 		dedup string
 		want  string
 	}{
-		{surveys.DedupDevice, "opt-in"},
-		{surveys.DedupPhone, "opt-in"},
-		{surveys.DedupToken, "sampled"},
+		{questionnaire.DedupDevice, "opt-in"},
+		{questionnaire.DedupPhone, "opt-in"},
+		{questionnaire.DedupToken, "sampled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dedup, func(t *testing.T) {
 			d := smallDefinition()
 			d.Dedup = tt.dedup
-			if got := mustCompile(t, d).Score(surveys.Tallies{}, "").Sample; got != tt.want {
+			if got := stats.Score(mustCompile(t, d), stats.Tallies{}, "", false).Sample; got != tt.want {
 				t.Errorf("sample = %q, want %q", got, tt.want)
 			}
 		})
@@ -353,19 +354,19 @@ func TestScoreSampleLabel(t *testing.T) {
 
 func TestScoreLowSample(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
-	var rs []surveys.Accepted
-	for range surveys.LowSample {
+	var rs []stats.Accepted
+	for range stats.LowSample {
 		rs = append(rs, response("", false, "q1", "5", "q2", "4", "q3", "dk"))
 	}
-	got := c.Score(countAll(c, rs), "")
-	if got.Areas[0].Low || got.Areas[0].N != surveys.LowSample {
+	got := stats.Score(c, countAll(c, rs), "", false)
+	if got.Areas[0].Low || got.Areas[0].N != stats.LowSample {
 		t.Errorf("a1 with n=%d: low %v, want false", got.Areas[0].N, got.Areas[0].Low)
 	}
 	if !got.Areas[1].Low || got.Areas[1].N != 0 {
 		t.Errorf("a2 with only dk: n %d low %v, want 0 true", got.Areas[1].N, got.Areas[1].Low)
 	}
-	if got.Overall.Low || got.Overall.N != surveys.LowSample {
-		t.Errorf("overall n %d low %v, want %d false", got.Overall.N, got.Overall.Low, surveys.LowSample)
+	if got.Overall.Low || got.Overall.N != stats.LowSample {
+		t.Errorf("overall n %d low %v, want %d false", got.Overall.N, got.Overall.Low, stats.LowSample)
 	}
 	// Everyone answered the same: s = 0, the interval is the point itself.
 	// a1 = (2×100 + 80)/3 = 93.33.
@@ -393,7 +394,7 @@ func TestWilson(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(jsonName(tt.k, tt.n), func(t *testing.T) {
-			assertNear(t, surveys.Wilson(tt.k, tt.n), tt.want, 0.00005)
+			assertNear(t, stats.Wilson(tt.k, tt.n), tt.want, 0.00005)
 		})
 	}
 }
@@ -421,7 +422,7 @@ func TestTInterval(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assertNear(t, surveys.TInterval(tt.mean, tt.sd, tt.n), tt.want, 0.002)
+			assertNear(t, stats.TInterval(tt.mean, tt.sd, tt.n), tt.want, 0.002)
 		})
 	}
 }
@@ -430,7 +431,7 @@ func TestCountUnitScope(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
 	tests := []struct {
 		name string
-		r    surveys.Accepted
+		r    stats.Accepted
 	}{
 		{"no unit", response("", false, "q1", "5", "q3", "dk", "town", "t1")},
 		{"unit", response("u1", false, "q1", "5", "q3", "dk", "town", "t1")},
@@ -438,8 +439,8 @@ func TestCountUnitScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tallies := surveys.Tallies{}
-			c.Count(tallies, tt.r)
+			tallies := stats.Tallies{}
+			stats.Count(c, tallies, tt.r)
 			for id, v := range tallies {
 				if id.Unit != "" && id.Unit != tt.r.Unit {
 					t.Errorf("counter %+v under a foreign unit", id)
@@ -460,8 +461,8 @@ func TestCountUnitScope(t *testing.T) {
 				wantFlagged = 1
 			}
 			all := tallies.Scope("", "")
-			if all[surveys.KeyResponses].N != 1 || all[surveys.KeyFlagged].N != wantFlagged {
-				t.Errorf("responses %d flagged %d, want 1 %d", all[surveys.KeyResponses].N, all[surveys.KeyFlagged].N, wantFlagged)
+			if all[stats.KeyResponses].N != 1 || all[stats.KeyFlagged].N != wantFlagged {
+				t.Errorf("responses %d flagged %d, want 1 %d", all[stats.KeyResponses].N, all[stats.KeyFlagged].N, wantFlagged)
 			}
 		})
 	}
@@ -472,18 +473,18 @@ func TestCountUnitScope(t *testing.T) {
 			unit, key string
 			want      int64
 		}{
-			{"", surveys.KeyResponses, 5},
-			{"u1", surveys.KeyResponses, 3},
-			{"u2", surveys.KeyResponses, 2},
-			{"", surveys.KeyFlagged, 1},
-			{"u1", surveys.KeyFlagged, 0},
-			{"u2", surveys.KeyFlagged, 1},
-			{"", surveys.OptionKey("q1", "4"), 2},
-			{"u1", surveys.OptionKey("q1", "4"), 2},
-			{"u2", surveys.OptionKey("q1", "4"), 0},
-			{"u2", surveys.OptionKey("q1", "dk"), 1},
-			{"", surveys.AreaKey("a2"), 4},
-			{"u2", surveys.AreaKey("a2"), 1},
+			{"", stats.KeyResponses, 5},
+			{"u1", stats.KeyResponses, 3},
+			{"u2", stats.KeyResponses, 2},
+			{"", stats.KeyFlagged, 1},
+			{"u1", stats.KeyFlagged, 0},
+			{"u2", stats.KeyFlagged, 1},
+			{"", stats.OptionKey("q1", "4"), 2},
+			{"u1", stats.OptionKey("q1", "4"), 2},
+			{"u2", stats.OptionKey("q1", "4"), 0},
+			{"u2", stats.OptionKey("q1", "dk"), 1},
+			{"", stats.AreaKey("a2"), 4},
+			{"u2", stats.AreaKey("a2"), 1},
 		}
 		for _, tt := range tests {
 			if got := tallies.Scope(tt.unit, "")[tt.key].N; got != tt.want {
@@ -491,7 +492,7 @@ func TestCountUnitScope(t *testing.T) {
 			}
 		}
 		// a1 scores of u1 in thousandths: 80000 + 60000 + 63333 (R5 (2×80+30)/3 = 63.333).
-		if got := tallies.Scope("u1", "")[surveys.AreaKey("a1")]; got.Sum != 203333 {
+		if got := tallies.Scope("u1", "")[stats.AreaKey("a1")]; got.Sum != 203333 {
 			t.Errorf("u1 a1 sum = %d, want 203333", got.Sum)
 		}
 	})
@@ -532,7 +533,7 @@ func assertNear(t *testing.T, got, want []float64, tol float64) {
 func TestT975MatchesTheExactQuantile(t *testing.T) {
 	for _, df := range []int64{1, 2, 10, 999, 1000, 1001, 5000, 1_000_000} {
 		exact := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.975)
-		got := surveys.TInterval(0, 1, df+1)[1] * math.Sqrt(float64(df+1))
+		got := stats.TInterval(0, 1, df+1)[1] * math.Sqrt(float64(df+1))
 		if math.Abs(got-exact) > 1e-8 {
 			t.Errorf("df %d: t = %.10f, want %.10f", df, got, exact)
 		}
@@ -542,20 +543,20 @@ func TestT975MatchesTheExactQuantile(t *testing.T) {
 // TestScoreExcludingFlagged: leaving flagged responses out gives exactly
 // the results of the unflagged responses alone, and says so.
 func TestScoreExcludingFlagged(t *testing.T) {
-	c, err := surveys.Compile(scoringDefinition())
+	c, err := questionnaire.Compile(scoringDefinition())
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := handResponses()
-	var clean []surveys.Accepted
+	var clean []stats.Accepted
 	for _, r := range all {
 		if !r.Flagged {
 			clean = append(clean, r)
 		}
 	}
 	for _, unit := range []string{"", "u1", "u2"} {
-		got := c.ScoreWith(countAll(c, all), unit, true)
-		want := c.Score(countAll(c, clean), unit)
+		got := stats.Score(c, countAll(c, all), unit, true)
+		want := stats.Score(c, countAll(c, clean), unit, false)
 		if got.IncludesFlagged || got.Flagged == 0 && unit != "u1" {
 			t.Fatalf("unit %q: includes_flagged %v, flagged %d", unit, got.IncludesFlagged, got.Flagged)
 		}
@@ -571,17 +572,17 @@ func TestScoreExcludingFlagged(t *testing.T) {
 // TestScoreBreakdownEqualsFilteredSample: each town's cell scores exactly
 // like the sample of that town's respondents alone.
 func TestScoreBreakdownEqualsFilteredSample(t *testing.T) {
-	c, err := surveys.Compile(scoringDefinition())
+	c, err := questionnaire.Compile(scoringDefinition())
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := handResponses()
-	b := c.ScoreBreakdown(countAll(c, all), surveys.RoleTown)
-	if b == nil || b.By != surveys.RoleTown || len(b.Cells) == 0 {
+	b := stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleTown)
+	if b == nil || b.By != questionnaire.RoleTown || len(b.Cells) == 0 {
 		t.Fatalf("breakdown: %+v", b)
 	}
 	for _, cell := range b.Cells {
-		var only []surveys.Accepted
+		var only []stats.Accepted
 		for _, r := range all {
 			for _, a := range r.Answers {
 				if a.Question == "town" && a.Values[0] == cell.Code {
@@ -589,14 +590,14 @@ func TestScoreBreakdownEqualsFilteredSample(t *testing.T) {
 				}
 			}
 		}
-		want := c.Score(countAll(c, only), "")
+		want := stats.Score(c, countAll(c, only), "", false)
 		if cell.Responses != want.Responses || !reflect.DeepEqual(cell.Areas, want.Areas) || !reflect.DeepEqual(cell.Overall, want.Overall) {
 			g, _ := json.Marshal(cell)
 			w, _ := json.Marshal(want)
 			t.Fatalf("town %s:\n got %s\nwant %s", cell.Code, g, w)
 		}
 	}
-	if c.ScoreBreakdown(countAll(c, all), surveys.RoleAge) != nil {
+	if stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleAge) != nil {
 		t.Fatal("a breakdown by a question the survey lacks")
 	}
 }

@@ -1,4 +1,4 @@
-package surveys_test
+package questionnaire_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 const testSubmissionID = "0b6c5f1e-2d3a-4c8b-9e7f-1a2b3c4d5e6f"
@@ -19,14 +20,14 @@ func TestDecodeSubmission(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want *surveys.Submission // nil when malformed
+		want *questionnaire.Submission // nil when malformed
 	}{
 		{"minimal", `{"submission_id":"` + testSubmissionID + `","answers":{"q1":"5"}}`,
-			&surveys.Submission{SubmissionID: testSubmissionID, Answers: map[string]json.RawMessage{"q1": json.RawMessage(`"5"`)}}},
+			&questionnaire.Submission{SubmissionID: testSubmissionID, Answers: map[string]json.RawMessage{"q1": json.RawMessage(`"5"`)}}},
 		{"surrounding white space", " \n\t{\"answers\":{}}\r\n ",
-			&surveys.Submission{Answers: map[string]json.RawMessage{}}},
+			&questionnaire.Submission{Answers: map[string]json.RawMessage{}}},
 		{"unit and token", `{"unit":"u1","token":"abc","answers":{}}`,
-			&surveys.Submission{Unit: "u1", Token: "abc", Answers: map[string]json.RawMessage{}}},
+			&questionnaire.Submission{Unit: "u1", Token: "abc", Answers: map[string]json.RawMessage{}}},
 
 		{"not JSON", `submission_id=1&q1=5`, nil},
 		{"empty body", ``, nil},
@@ -52,9 +53,9 @@ func TestDecodeSubmission(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := surveys.DecodeSubmission([]byte(tt.body))
+			got, err := questionnaire.DecodeSubmission([]byte(tt.body))
 			if tt.want == nil {
-				if !errors.Is(err, surveys.ErrMalformed) {
+				if !errors.Is(err, questionnaire.ErrMalformed) {
 					t.Fatalf("DecodeSubmission(%q) = %+v, %v; want an error wrapping ErrMalformed", tt.body, got, err)
 				}
 				if got != nil {
@@ -92,10 +93,10 @@ func fullSmallAnswers() map[string]string {
 func TestCheck(t *testing.T) {
 	plain := mustCompile(t, smallDefinition())
 	withUnits := smallDefinition()
-	withUnits.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
+	withUnits.Units = []questionnaire.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
 	units := mustCompile(t, withUnits)
 
-	fullAnswers := []surveys.Answer{
+	fullAnswers := []questionnaire.Answer{
 		{Question: "q1", Values: []string{"5"}},
 		{Question: "q2", Values: []string{"dk"}},
 		{Question: "q3", Values: []string{"3"}},
@@ -108,29 +109,29 @@ func TestCheck(t *testing.T) {
 
 	tests := []struct {
 		name        string
-		compiled    *surveys.Compiled
+		compiled    *questionnaire.Compiled
 		unit        string
 		id          string // "" means testSubmissionID
 		noID        bool
 		change      map[string]string
 		remove      []string
-		wantFields  []string         // exact set of InvalidError.Fields keys; nil when valid
-		wantAnswers []surveys.Answer // checked when valid
+		wantFields  []string               // exact set of InvalidError.Fields keys; nil when valid
+		wantAnswers []questionnaire.Answer // checked when valid
 	}{
 		{name: "valid full answer", compiled: plain, wantAnswers: fullAnswers},
 		{name: "valid required only", compiled: plain, remove: []string{"topics", "comment"}, wantAnswers: requiredAnswers},
 		{name: "null treated as absent", compiled: plain, change: map[string]string{"topics": `null`, "comment": ` null `},
 			wantAnswers: requiredAnswers},
 		{name: "empty multi treated as absent", compiled: plain, change: map[string]string{"topics": `[]`},
-			wantAnswers: append(slices.Clone(requiredAnswers), surveys.Answer{Question: "comment", Text: "很好"})},
+			wantAnswers: append(slices.Clone(requiredAnswers), questionnaire.Answer{Question: "comment", Text: "很好"})},
 		{name: "blank text treated as absent", compiled: plain, change: map[string]string{"comment": `"  \n"`},
 			wantAnswers: fullAnswers[:6]},
 		{name: "text trimmed", compiled: plain, change: map[string]string{"comment": `" 好 "`},
-			wantAnswers: append(slices.Clone(fullAnswers[:6]), surveys.Answer{Question: "comment", Text: "好"})},
+			wantAnswers: append(slices.Clone(fullAnswers[:6]), questionnaire.Answer{Question: "comment", Text: "好"})},
 		{name: "text of max_length Chinese characters", compiled: plain, change: map[string]string{"comment": `"非常满意啊"`},
-			wantAnswers: append(slices.Clone(fullAnswers[:6]), surveys.Answer{Question: "comment", Text: "非常满意啊"})},
+			wantAnswers: append(slices.Clone(fullAnswers[:6]), questionnaire.Answer{Question: "comment", Text: "非常满意啊"})},
 		{name: "dont know on the overall question", compiled: plain, change: map[string]string{"overall": `"dk"`},
-			wantAnswers: slices.Concat(fullAnswers[:3], []surveys.Answer{{Question: "overall", Values: []string{"dk"}}}, fullAnswers[4:])},
+			wantAnswers: slices.Concat(fullAnswers[:3], []questionnaire.Answer{{Question: "overall", Values: []string{"dk"}}}, fullAnswers[4:])},
 		{name: "escaped option code", compiled: plain, change: map[string]string{"town": `"\u0074\u0031"`}, wantAnswers: fullAnswers},
 
 		{name: "unknown question", compiled: plain, change: map[string]string{"q99": `"5"`}, wantFields: []string{"q99"}},
@@ -177,7 +178,7 @@ func TestCheck(t *testing.T) {
 				delete(answers, code)
 			}
 			maps.Copy(answers, tt.change)
-			s := &surveys.Submission{SubmissionID: testSubmissionID, Unit: tt.unit, Answers: rawAnswers(answers)}
+			s := &questionnaire.Submission{SubmissionID: testSubmissionID, Unit: tt.unit, Answers: rawAnswers(answers)}
 			if tt.id != "" {
 				s.SubmissionID = tt.id
 			}
@@ -195,7 +196,7 @@ func TestCheck(t *testing.T) {
 				}
 				return
 			}
-			var inv *surveys.InvalidError
+			var inv *questionnaire.InvalidError
 			if !errors.As(err, &inv) {
 				t.Fatalf("Check = %+v, %v; want an *InvalidError", got, err)
 			}
@@ -223,10 +224,10 @@ func TestCheckTextLimitCountsCharacters(t *testing.T) {
 		text  string
 		valid bool
 	}{
-		{"default limit in Chinese", strings.Repeat("意", surveys.DefaultTextLimit), true},
-		{"one over the default limit", strings.Repeat("意", surveys.DefaultTextLimit+1), false},
-		{"emoji count as one", strings.Repeat("👍", surveys.DefaultTextLimit), true},
-		{"ASCII over the limit", strings.Repeat("a", surveys.DefaultTextLimit+1), false},
+		{"default limit in Chinese", strings.Repeat("意", questionnaire.DefaultTextLimit), true},
+		{"one over the default limit", strings.Repeat("意", questionnaire.DefaultTextLimit+1), false},
+		{"emoji count as one", strings.Repeat("👍", questionnaire.DefaultTextLimit), true},
+		{"ASCII over the limit", strings.Repeat("a", questionnaire.DefaultTextLimit+1), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,7 +237,7 @@ func TestCheckTextLimitCountsCharacters(t *testing.T) {
 				t.Fatal(err)
 			}
 			answers["comment"] = string(quoted)
-			_, err = c.Check(&surveys.Submission{SubmissionID: testSubmissionID, Answers: rawAnswers(answers)})
+			_, err = c.Check(&questionnaire.Submission{SubmissionID: testSubmissionID, Answers: rawAnswers(answers)})
 			if tt.valid && err != nil {
 				t.Errorf("Check: %v (%v)", err, invalidFields(err))
 			}
@@ -250,7 +251,7 @@ func TestCheckTextLimitCountsCharacters(t *testing.T) {
 func TestCheckSocial2022(t *testing.T) {
 	c := social2022(t)
 	body := []byte(social2022Body)
-	s, err := surveys.DecodeSubmission(body)
+	s, err := questionnaire.DecodeSubmission(body)
 	if err != nil {
 		t.Fatalf("DecodeSubmission: %v", err)
 	}
@@ -277,7 +278,7 @@ const social2022Body = `{"submission_id":"` + testSubmissionID + `","answers":{`
 
 // invalidFields lists the sorted field keys of an *InvalidError, or nil.
 func invalidFields(err error) []string {
-	var inv *surveys.InvalidError
+	var inv *questionnaire.InvalidError
 	if !errors.As(err, &inv) {
 		return nil
 	}
@@ -288,9 +289,9 @@ func FuzzSubmission(f *testing.F) {
 	// The seed corpus is in testdata/fuzz/FuzzSubmission.
 	c := social2022(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		s, err := surveys.DecodeSubmission(body)
+		s, err := questionnaire.DecodeSubmission(body)
 		if err != nil {
-			if !errors.Is(err, surveys.ErrMalformed) {
+			if !errors.Is(err, questionnaire.ErrMalformed) {
 				t.Fatalf("DecodeSubmission error %v does not wrap ErrMalformed", err)
 			}
 			return
@@ -303,7 +304,7 @@ func FuzzSubmission(f *testing.F) {
 		}
 		answers, err := c.Check(s)
 		if err != nil {
-			var inv *surveys.InvalidError
+			var inv *questionnaire.InvalidError
 			if !errors.As(err, &inv) {
 				t.Fatalf("Check error %T %v is not an *InvalidError", err, err)
 			}
@@ -319,13 +320,13 @@ func FuzzSubmission(f *testing.F) {
 		}
 		checkAnswers(t, c, answers)
 		// What Check accepts must be countable and flaggable.
-		c.Count(surveys.Tallies{}, surveys.Accepted{Unit: s.Unit, Answers: answers})
-		c.Flags(answers, 0, surveys.Context{})
+		stats.Count(c, stats.Tallies{}, stats.Accepted{Unit: s.Unit, Answers: answers})
+		c.Flags(answers, 0, questionnaire.FlagContext{})
 	})
 }
 
 // checkAnswers asserts the invariants of answers Check accepted.
-func checkAnswers(t *testing.T, c *surveys.Compiled, answers []surveys.Answer) {
+func checkAnswers(t *testing.T, c *questionnaire.Compiled, answers []questionnaire.Answer) {
 	t.Helper()
 	scale := map[string]bool{}
 	for _, o := range c.ScaleOptions() {
@@ -346,15 +347,15 @@ func checkAnswers(t *testing.T, c *surveys.Compiled, answers []surveys.Answer) {
 			options[o.Code] = true
 		}
 		switch q.Kind {
-		case surveys.KindSatisfaction:
+		case questionnaire.KindSatisfaction:
 			if len(a.Values) != 1 || !scale[a.Values[0]] {
 				t.Errorf("%s: values %q, want one scale code", q.Code, a.Values)
 			}
-		case surveys.KindSingle:
+		case questionnaire.KindSingle:
 			if len(a.Values) != 1 || !options[a.Values[0]] {
 				t.Errorf("%s: values %q, want one option", q.Code, a.Values)
 			}
-		case surveys.KindMulti:
+		case questionnaire.KindMulti:
 			if len(a.Values) == 0 || len(a.Values) != len(slices.Compact(slices.Sorted(slices.Values(a.Values)))) {
 				t.Errorf("%s: values %q, want distinct options", q.Code, a.Values)
 			}
@@ -363,10 +364,10 @@ func checkAnswers(t *testing.T, c *surveys.Compiled, answers []surveys.Answer) {
 					t.Errorf("%s: unknown option %q", q.Code, v)
 				}
 			}
-		case surveys.KindText:
+		case questionnaire.KindText:
 			limit := q.MaxLength
 			if limit == 0 {
-				limit = surveys.DefaultTextLimit
+				limit = questionnaire.DefaultTextLimit
 			}
 			if a.Values != nil || a.Text == "" || !utf8.ValidString(a.Text) || utf8.RuneCountInString(a.Text) > limit {
 				t.Errorf("%s: bad text answer %+v", q.Code, a)

@@ -1,18 +1,18 @@
-package surveys
+package questionnaire
 
 import (
+	crand "crypto/rand"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
-
-	"github.com/google/uuid"
 )
 
 // RandomSubmission makes a complete, valid submission with random answers
 // (some "don't know", about half of the optional questions skipped), for
 // demos, load tests and benchmarks.
 func (c *Compiled) RandomSubmission(rng *rand.Rand) *Submission {
-	s := &Submission{SubmissionID: uuid.NewString(), Answers: map[string]json.RawMessage{}}
+	s := &Submission{SubmissionID: newSubmissionID(), Answers: map[string]json.RawMessage{}}
 	if c.HasUnits() {
 		s.Unit = c.Def.Units[rng.IntN(len(c.Def.Units))].Code
 	}
@@ -55,4 +55,15 @@ func (c *Compiled) RandomAnswers(rng *rand.Rand) []Answer {
 		out = append(out, a)
 	}
 	return out
+}
+
+// newSubmissionID is a random (version 4) UUID, as a respondent page makes
+// one per questionnaire. It does not come from the caller's rng: submissions
+// made from equal seeds must still be different submissions.
+func newSubmissionID() string {
+	var b [16]byte
+	_, _ = crand.Read(b[:]) // crypto/rand.Read never fails
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -1,4 +1,4 @@
-package surveys_test
+package stats_test
 
 import (
 	"encoding/json"
@@ -10,53 +10,54 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // socialWithUnits is the built-in social-2022 with three evaluated units.
-func socialWithUnits(t *testing.T) *surveys.Compiled {
+func socialWithUnits(t *testing.T) *questionnaire.Compiled {
 	t.Helper()
-	data, err := surveys.Builtin("social-2022")
+	data, err := questionnaire.Builtin("social-2022")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d surveys.Definition
+	var d questionnaire.Definition
 	if err := json.Unmarshal(data, &d); err != nil {
 		t.Fatal(err)
 	}
-	d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}, {Code: "u3", Name: "文昌市"}}
+	d.Units = []questionnaire.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}, {Code: "u3", Name: "文昌市"}}
 	return mustCompile(t, &d)
 }
 
 // randomResponses returns n plausible accepted responses: every question
 // answered with a random option (sometimes skipped), a unit, some flagged.
-func randomResponses(c *surveys.Compiled, seed uint64, n int) []surveys.Accepted {
+func randomResponses(c *questionnaire.Compiled, seed uint64, n int) []stats.Accepted {
 	rng := rand.New(rand.NewPCG(seed, 2022))
 	scale := c.ScaleOptions()
 	units := []string{""}
 	for _, u := range c.Def.Units {
 		units = append(units, u.Code)
 	}
-	rs := make([]surveys.Accepted, n)
+	rs := make([]stats.Accepted, n)
 	for i := range rs {
-		r := surveys.Accepted{Unit: units[rng.IntN(len(units))], Flagged: rng.IntN(10) == 0}
+		r := stats.Accepted{Unit: units[rng.IntN(len(units))], Flagged: rng.IntN(10) == 0}
 		for _, q := range c.Questions {
 			if rng.IntN(10) == 0 {
 				continue
 			}
-			a := surveys.Answer{Question: q.Code}
+			a := questionnaire.Answer{Question: q.Code}
 			switch q.Kind {
-			case surveys.KindSatisfaction:
+			case questionnaire.KindSatisfaction:
 				a.Values = []string{scale[rng.IntN(len(scale))].Code}
-			case surveys.KindSingle:
+			case questionnaire.KindSingle:
 				a.Values = []string{q.Options[rng.IntN(len(q.Options))].Code}
-			case surveys.KindMulti:
+			case questionnaire.KindMulti:
 				for _, o := range q.Options {
 					if rng.IntN(2) == 0 {
 						a.Values = append(a.Values, o.Code)
 					}
 				}
-			case surveys.KindText:
+			case questionnaire.KindText:
 				a.Text = strings.Repeat("好", 1+rng.IntN(5))
 			}
 			r.Answers = append(r.Answers, a)
@@ -71,17 +72,17 @@ func TestCountOrderIndependent(t *testing.T) {
 	tests := []struct {
 		name  string
 		seed  uint64
-		order func(rng *rand.Rand, rs []surveys.Accepted)
+		order func(rng *rand.Rand, rs []stats.Accepted)
 	}{
-		{"shuffled", 1, func(rng *rand.Rand, rs []surveys.Accepted) {
+		{"shuffled", 1, func(rng *rand.Rand, rs []stats.Accepted) {
 			rng.Shuffle(len(rs), func(i, j int) { rs[i], rs[j] = rs[j], rs[i] })
 		}},
-		{"shuffled again", 2, func(rng *rand.Rand, rs []surveys.Accepted) {
+		{"shuffled again", 2, func(rng *rand.Rand, rs []stats.Accepted) {
 			rng.Shuffle(len(rs), func(i, j int) { rs[i], rs[j] = rs[j], rs[i] })
 		}},
-		{"reversed", 3, func(_ *rand.Rand, rs []surveys.Accepted) { slices.Reverse(rs) }},
-		{"flagged last", 4, func(_ *rand.Rand, rs []surveys.Accepted) {
-			slices.SortStableFunc(rs, func(a, b surveys.Accepted) int {
+		{"reversed", 3, func(_ *rand.Rand, rs []stats.Accepted) { slices.Reverse(rs) }},
+		{"flagged last", 4, func(_ *rand.Rand, rs []stats.Accepted) {
+			slices.SortStableFunc(rs, func(a, b stats.Accepted) int {
 				return boolCmp(a.Flagged, b.Flagged)
 			})
 		}},
@@ -93,7 +94,7 @@ func TestCountOrderIndependent(t *testing.T) {
 
 			permuted := slices.Clone(rs)
 			tt.order(rand.New(rand.NewPCG(tt.seed, 99)), permuted)
-			if slices.EqualFunc(rs, permuted, func(a, b surveys.Accepted) bool { return reflect.DeepEqual(a, b) }) {
+			if slices.EqualFunc(rs, permuted, func(a, b stats.Accepted) bool { return reflect.DeepEqual(a, b) }) {
 				t.Fatal("the permutation left the responses in the same order")
 			}
 			got := countAll(c, permuted)
@@ -101,11 +102,11 @@ func TestCountOrderIndependent(t *testing.T) {
 				diff := diffTallies(got, want)
 				t.Errorf("counting in another order changed %d counters, e.g. %q", len(diff), diff[:min(5, len(diff))])
 			}
-			if got.Scope("", "")[surveys.KeyResponses].N != 500 {
-				t.Errorf("responses = %d, want 500", got.Scope("", "")[surveys.KeyResponses].N)
+			if got.Scope("", "")[stats.KeyResponses].N != 500 {
+				t.Errorf("responses = %d, want 500", got.Scope("", "")[stats.KeyResponses].N)
 			}
 			// And therefore the same results.
-			if a, b := c.Score(got, ""), c.Score(want, ""); !reflect.DeepEqual(a, b) {
+			if a, b := stats.Score(c, got, "", false), stats.Score(c, want, "", false); !reflect.DeepEqual(a, b) {
 				t.Errorf("results differ:\n%s\n%s", toJSON(a), toJSON(b))
 			}
 		})
@@ -129,7 +130,7 @@ func TestMergeEqualsCountingAll(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b := countAll(c, rs[:tt.split]), countAll(c, rs[tt.split:])
-			ab := surveys.Tallies{}
+			ab := stats.Tallies{}
 			ab.Merge(a)
 			ab.Merge(b)
 			if !reflect.DeepEqual(ab, want) {
@@ -149,7 +150,7 @@ func TestBreakdownEqualsFilteredRecount(t *testing.T) {
 	all := countAll(c, rs)
 	units := []string{"", "u1", "u2", "u3"}
 
-	for _, role := range []string{surveys.RoleTown, surveys.RoleAge, surveys.RoleGender} {
+	for _, role := range []string{questionnaire.RoleTown, questionnaire.RoleAge, questionnaire.RoleGender} {
 		t.Run(role, func(t *testing.T) {
 			// The breakdown question with that role, and who chose which option.
 			var code string
@@ -161,7 +162,7 @@ func TestBreakdownEqualsFilteredRecount(t *testing.T) {
 			if code == "" {
 				t.Fatalf("social-2022 has no %s question", role)
 			}
-			chosen := map[string][]surveys.Accepted{}
+			chosen := map[string][]stats.Accepted{}
 			for _, r := range rs {
 				for _, a := range r.Answers {
 					if a.Question == code {
@@ -172,7 +173,7 @@ func TestBreakdownEqualsFilteredRecount(t *testing.T) {
 
 			var wantDims []string
 			for option := range chosen {
-				wantDims = append(wantDims, surveys.DimKey(role, option))
+				wantDims = append(wantDims, stats.DimKey(role, option))
 			}
 			if got := slices.Sorted(slices.Values(all.Dims("", role))); !slices.Equal(got, slices.Sorted(slices.Values(wantDims))) {
 				t.Errorf("Dims(%q) = %q, want %q", role, got, slices.Sorted(slices.Values(wantDims)))
@@ -183,7 +184,7 @@ func TestBreakdownEqualsFilteredRecount(t *testing.T) {
 
 			for option, subset := range chosen {
 				recount := countAll(c, subset)
-				dim := surveys.DimKey(role, option)
+				dim := stats.DimKey(role, option)
 				for _, u := range units {
 					got, want := all.Scope(u, dim), recount.Scope(u, "")
 					if !reflect.DeepEqual(got, want) {
@@ -200,24 +201,24 @@ func TestCountIgnoresUnknownQuestions(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
 	tests := []struct {
 		name string
-		r    surveys.Accepted
-		want surveys.Tallies
+		r    stats.Accepted
+		want stats.Tallies
 	}{
-		{"unknown question only", response("", false, "q99", "5"), surveys.Tallies{
-			{Key: surveys.KeyResponses}: {N: 1},
+		{"unknown question only", response("", false, "q99", "5"), stats.Tallies{
+			{Key: stats.KeyResponses}: {N: 1},
 		}},
 		// q1 = 5 → a1 score 100 (q2 unanswered), composite 100 → 100000 thousandths.
-		{"one answer", response("", false, "q1", "5", "q99", "5"), surveys.Tallies{
-			{Key: surveys.KeyResponses}:         {N: 1},
-			{Key: surveys.OptionKey("q1", "5")}: {N: 1},
-			{Key: surveys.AreaKey("a1")}:        {N: 1, Sum: 100000, SumSq: 100000 * 100000},
-			{Key: surveys.KeyOverall}:           {N: 1, Sum: 100000, SumSq: 100000 * 100000},
+		{"one answer", response("", false, "q1", "5", "q99", "5"), stats.Tallies{
+			{Key: stats.KeyResponses}:         {N: 1},
+			{Key: stats.OptionKey("q1", "5")}: {N: 1},
+			{Key: stats.AreaKey("a1")}:        {N: 1, Sum: 100000, SumSq: 100000 * 100000},
+			{Key: stats.KeyOverall}:           {N: 1, Sum: 100000, SumSq: 100000 * 100000},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := surveys.Tallies{}
-			c.Count(got, tt.r)
+			got := stats.Tallies{}
+			stats.Count(c, got, tt.r)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
@@ -237,7 +238,7 @@ func boolCmp(a, b bool) int {
 }
 
 // diffTallies lists the counters that differ between a and b.
-func diffTallies(a, b surveys.Tallies) []string {
+func diffTallies(a, b stats.Tallies) []string {
 	var out []string
 	for id := range a {
 		if a[id] != b[id] {
@@ -256,17 +257,17 @@ func diffTallies(a, b surveys.Tallies) []string {
 func TestCountTimelineAndQuality(t *testing.T) {
 	c := socialWithUnits(t)
 	at := time.Date(2026, 11, 26, 9, 59, 59, 0, time.FixedZone("CST", 8*3600))
-	rs := []surveys.Accepted{
-		{Unit: "u1", At: at, Flags: []string{surveys.FlagSpeeder, surveys.FlagStraightLiner}, Flagged: true},
-		{Unit: "u1", At: at.Add(time.Second), Flags: []string{surveys.FlagSpeeder}, Review: "valid"},
+	rs := []stats.Accepted{
+		{Unit: "u1", At: at, Flags: []string{questionnaire.FlagSpeeder, questionnaire.FlagStraightLiner}, Flagged: true},
+		{Unit: "u1", At: at.Add(time.Second), Flags: []string{questionnaire.FlagSpeeder}, Review: "valid"},
 		{Unit: "u2", At: at.Add(time.Hour), Review: "invalid", Flagged: true},
 		{Unit: "u2"}, // no time: not on the timeline
 	}
-	tl := surveys.Tallies{}
+	tl := stats.Tallies{}
 	for _, r := range rs {
-		c.Count(tl, r)
+		stats.Count(c, tl, r)
 	}
-	want := []surveys.HourCount{
+	want := []stats.HourCount{
 		{Hour: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC), Responses: 1},
 		{Hour: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), Responses: 2},
 	}
@@ -274,8 +275,8 @@ func TestCountTimelineAndQuality(t *testing.T) {
 		t.Errorf("timeline = %+v, want %+v", got, want)
 	}
 	q := tl.Quality()
-	wantQ := &surveys.Quality{Flagged: 2, ReviewedValid: 1, ReviewedInvalid: 1, Reasons: map[string]int64{
-		surveys.FlagSpeeder: 2, surveys.FlagStraightLiner: 1, surveys.FlagSharedAddress: 0}}
+	wantQ := &stats.Quality{Flagged: 2, ReviewedValid: 1, ReviewedInvalid: 1, Reasons: map[string]int64{
+		questionnaire.FlagSpeeder: 2, questionnaire.FlagStraightLiner: 1, questionnaire.FlagSharedAddress: 0}}
 	if !reflect.DeepEqual(q, wantQ) {
 		t.Errorf("quality = %+v, want %+v", q, wantQ)
 	}
@@ -288,10 +289,10 @@ func TestCountTimelineAndQuality(t *testing.T) {
 
 func TestJointCellsOnlyWhenAsked(t *testing.T) {
 	c := socialWithUnits(t)
-	answers := []surveys.Answer{{Question: "q01", Values: []string{"5"}}, {Question: "town", Values: []string{"t02"}}, {Question: "gender", Values: []string{"f"}}}
-	plain, joint := surveys.Tallies{}, surveys.Tallies{}
-	c.Count(plain, surveys.Accepted{Unit: "u1", Answers: answers, Flagged: true})
-	c.Count(joint, surveys.Accepted{Unit: "u1", Answers: answers, Flagged: true, Joint: true})
+	answers := []questionnaire.Answer{{Question: "q01", Values: []string{"5"}}, {Question: "town", Values: []string{"t02"}}, {Question: "gender", Values: []string{"f"}}}
+	plain, joint := stats.Tallies{}, stats.Tallies{}
+	stats.Count(c, plain, stats.Accepted{Unit: "u1", Answers: answers, Flagged: true})
+	stats.Count(c, joint, stats.Accepted{Unit: "u1", Answers: answers, Flagged: true, Joint: true})
 	cells := map[string]bool{}
 	for id := range joint {
 		if strings.HasPrefix(id.Dim, "w") {

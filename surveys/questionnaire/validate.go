@@ -1,4 +1,4 @@
-package surveys
+package questionnaire
 
 import (
 	"fmt"
@@ -47,7 +47,7 @@ func (e *DefinitionError) Error() string {
 	for i, p := range e.Problems {
 		parts[i] = p.Path + ": " + p.Reason
 	}
-	return "surveys: invalid definition: " + strings.Join(parts, "; ")
+	return "questionnaire: invalid definition: " + strings.Join(parts, "; ")
 }
 
 type checker struct{ problems []Problem }

@@ -1,4 +1,4 @@
-package surveys
+package questionnaire
 
 import (
 	"embed"
@@ -12,7 +12,7 @@ var builtin embed.FS
 func Builtin(name string) ([]byte, error) {
 	data, err := builtin.ReadFile("templates/" + name + ".json")
 	if err != nil {
-		return nil, fmt.Errorf("surveys: no built-in template %q", name)
+		return nil, fmt.Errorf("questionnaire: no built-in template %q", name)
 	}
 	return data, nil
 }

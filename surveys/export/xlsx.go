@@ -1,11 +1,10 @@
-package surveys
+package export
 
 import (
 	"archive/zip"
 	"bufio"
 	"compress/flate"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,7 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // Sheets of a responses workbook.
@@ -54,7 +53,7 @@ func (e *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	if err := f.SetSheetName(f.GetSheetName(0), SheetResponses); err != nil {
-		return fmt.Errorf("surveys: xlsx: %w", err)
+		return fmt.Errorf("export: xlsx: %w", err)
 	}
 	if err := e.writeResponseSheets(ctx, f, st); err != nil {
 		return err
@@ -62,10 +61,8 @@ func (e *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	res, err := e.svc.FreshResults(e.Survey.Slug, "")
-	if errors.Is(err, ErrNotFound) {
-		res = nil // never published: the sheets say so
-	} else if err != nil {
+	res, err := e.src.Results() // nil when never published: the sheets say so
+	if err != nil {
 		return err
 	}
 	if err := writeAreaSheet(f, st, res); err != nil {
@@ -87,7 +84,7 @@ func (e *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 		return zw
 	})
 	if err := f.Write(io.Discard); err != nil {
-		return fmt.Errorf("surveys: xlsx: %w", err)
+		return fmt.Errorf("export: xlsx: %w", err)
 	}
 	return bw.Flush()
 }
@@ -111,7 +108,7 @@ func newXLSXStyles(f *excelize.File) (xlsxStyles, error) {
 		{&st.rate, excelize.Style{NumFmt: 10}}, // 0.00%
 	} {
 		if *s.id, err = f.NewStyle(&s.style); err != nil {
-			return st, fmt.Errorf("surveys: xlsx style: %w", err)
+			return st, fmt.Errorf("export: xlsx style: %w", err)
 		}
 	}
 	return st, nil
@@ -136,7 +133,7 @@ func (e *Export) writeResponseSheets(ctx context.Context, f *excelize.File, st x
 	next := func() error {
 		if sw != nil {
 			if err := sw.Flush(); err != nil {
-				return fmt.Errorf("surveys: xlsx: %w", err)
+				return fmt.Errorf("export: xlsx: %w", err)
 			}
 		}
 		sheets++
@@ -144,21 +141,21 @@ func (e *Export) writeResponseSheets(ctx context.Context, f *excelize.File, st x
 		if sheets > 1 {
 			name = SheetResponses + " " + strconv.Itoa(sheets)
 			if _, err := f.NewSheet(name); err != nil {
-				return fmt.Errorf("surveys: xlsx: %w", err)
+				return fmt.Errorf("export: xlsx: %w", err)
 			}
 		}
 		var err error
 		if sw, err = f.NewStreamWriter(name); err != nil {
-			return fmt.Errorf("surveys: xlsx: %w", err)
+			return fmt.Errorf("export: xlsx: %w", err)
 		}
 		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-			return fmt.Errorf("surveys: xlsx: %w", err)
+			return fmt.Errorf("export: xlsx: %w", err)
 		}
 		if err := sw.SetColWidth(1, len(fixedColumns), 16); err != nil {
-			return fmt.Errorf("surveys: xlsx: %w", err)
+			return fmt.Errorf("export: xlsx: %w", err)
 		}
 		if err := sw.SetColWidth(len(fixedColumns)+1, len(e.cols), 12); err != nil {
-			return fmt.Errorf("surveys: xlsx: %w", err)
+			return fmt.Errorf("export: xlsx: %w", err)
 		}
 		row, size = 1, 0
 		return sw.SetRow("A1", header, excelize.RowOpts{StyleID: st.header})
@@ -170,14 +167,14 @@ func (e *Export) writeResponseSheets(ctx context.Context, f *excelize.File, st x
 	for i := range colRef {
 		name, err := excelize.ColumnNumberToName(i + 1)
 		if err != nil {
-			return fmt.Errorf("surveys: xlsx: %w", err)
+			return fmt.Errorf("export: xlsx: %w", err)
 		}
 		colRef[i] = len(name)
 	}
 	rows := e.newRows()
 	text := make([]string, len(e.cols))
 	cells := make([]any, len(e.cols))
-	err := e.svc.Store.EachExportRow(ctx, e.Survey.ID, models.ExportBatch, func(r *models.ExportRow) error {
+	err := e.src.EachRow(ctx, func(r *Row) error {
 		if err := rows.fill(text, r); err != nil {
 			return err
 		}
@@ -201,7 +198,7 @@ func (e *Export) writeResponseSheets(ctx context.Context, f *excelize.File, st x
 		row++
 		size += rowSize
 		if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
-			return fmt.Errorf("surveys: xlsx row %d: %w", row, err)
+			return fmt.Errorf("export: xlsx row %d: %w", row, err)
 		}
 		return nil
 	})
@@ -209,7 +206,7 @@ func (e *Export) writeResponseSheets(ctx context.Context, f *excelize.File, st x
 		return err
 	}
 	if err := sw.Flush(); err != nil {
-		return fmt.Errorf("surveys: xlsx: %w", err)
+		return fmt.Errorf("export: xlsx: %w", err)
 	}
 	return nil
 }
@@ -235,7 +232,7 @@ func cellXMLBound(s string, ref int) int64 {
 }
 
 // resultsNote says which results the summary sheets show.
-func resultsNote(r *Results) string {
+func resultsNote(r *stats.Results) string {
 	at := r.AsOf
 	if at.IsZero() {
 		at = time.Now()
@@ -256,15 +253,15 @@ type summarySheet struct {
 
 func newSummarySheet(f *excelize.File, st xlsxStyles, name string, widths ...float64) (*summarySheet, error) {
 	if _, err := f.NewSheet(name); err != nil {
-		return nil, fmt.Errorf("surveys: xlsx: %w", err)
+		return nil, fmt.Errorf("export: xlsx: %w", err)
 	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
-		return nil, fmt.Errorf("surveys: xlsx: %w", err)
+		return nil, fmt.Errorf("export: xlsx: %w", err)
 	}
 	for i, w := range widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return nil, fmt.Errorf("surveys: xlsx: %w", err)
+			return nil, fmt.Errorf("export: xlsx: %w", err)
 		}
 	}
 	return &summarySheet{sw: sw, st: st}, nil
@@ -273,7 +270,7 @@ func newSummarySheet(f *excelize.File, st xlsxStyles, name string, widths ...flo
 func (s *summarySheet) add(cells ...any) error {
 	s.row++
 	if err := s.sw.SetRow("A"+strconv.Itoa(s.row), cells); err != nil {
-		return fmt.Errorf("surveys: xlsx: %w", err)
+		return fmt.Errorf("export: xlsx: %w", err)
 	}
 	return nil
 }
@@ -292,7 +289,7 @@ func (s *summarySheet) header(titles ...string) error {
 
 func (s *summarySheet) flush() error {
 	if err := s.sw.Flush(); err != nil {
-		return fmt.Errorf("surveys: xlsx: %w", err)
+		return fmt.Errorf("export: xlsx: %w", err)
 	}
 	return nil
 }
@@ -322,7 +319,7 @@ func lowMark(low bool) any {
 
 // writeAreaSheet writes each area's figures, then the composite index and
 // the overall question.
-func writeAreaSheet(f *excelize.File, st xlsxStyles, r *Results) error {
+func writeAreaSheet(f *excelize.File, st xlsxStyles, r *stats.Results) error {
 	s, err := newSummarySheet(f, st, SheetAreas, 10, 24, 10, 12, 12, 12, 12, 12, 10, 16)
 	if err != nil {
 		return err
@@ -340,7 +337,7 @@ func writeAreaSheet(f *excelize.File, st xlsxStyles, r *Results) error {
 		"满意率 satisfied", "不满意率 dissatisfied", "不了解率 don't know", "有效样本 n", "样本不足 low sample"); err != nil {
 		return err
 	}
-	item := func(code, name string, it ItemResult) error {
+	item := func(code, name string, it stats.ItemResult) error {
 		return s.add(code, name, num(it.Index, st.index), num(ciBound(it.CI95, 0), st.index), num(ciBound(it.CI95, 1), st.index),
 			num(it.Rate, st.rate), num(it.DissatisfiedRate, st.rate), num(it.DontKnowRate, st.rate), it.N, lowMark(it.Low))
 	}
@@ -364,7 +361,7 @@ func writeAreaSheet(f *excelize.File, st xlsxStyles, r *Results) error {
 
 // writeUnitSheet writes each evaluated unit's responses, composite index,
 // interval and rank, then each area's index.
-func writeUnitSheet(f *excelize.File, st xlsxStyles, r *Results) error {
+func writeUnitSheet(f *excelize.File, st xlsxStyles, r *stats.Results) error {
 	widths := []float64{10, 24, 10, 10, 12, 12, 8, 8}
 	if r != nil {
 		for range r.Areas {

@@ -1,19 +1,19 @@
-package surveys_test
+package questionnaire_test
 
 import (
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 func TestRandomSubmissionsAreValid(t *testing.T) {
-	data, err := surveys.Builtin("social-2022")
+	data, err := questionnaire.Builtin("social-2022")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := surveys.CompileJSON(data)
+	c, err := questionnaire.CompileJSON(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestRandomSubmissionsAreValid(t *testing.T) {
 	for i := range 200 {
 		sub := c.RandomSubmission(rng)
 		body, _ := json.Marshal(sub)
-		decoded, err := surveys.DecodeSubmission(body)
+		decoded, err := questionnaire.DecodeSubmission(body)
 		if err != nil {
 			t.Fatalf("submission %d does not decode: %v", i, err)
 		}

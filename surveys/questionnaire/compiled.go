@@ -1,10 +1,8 @@
-package surveys
+package questionnaire
 
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"sync"
 )
 
 // Compiled is a validated definition indexed for answering and scoring.
@@ -18,10 +16,6 @@ type Compiled struct {
 	units     map[string]string
 	breakdown []*CompiledQuestion // town, age, gender questions
 	overall   *CompiledQuestion
-
-	slotsOnce  sync.Once
-	slotKeys   []string                  // counter slot → tally key
-	optionSlot map[string]map[string]int // question → option → slot
 }
 
 // CompiledQuestion is a question with where it sits in the definition.
@@ -30,6 +24,17 @@ type CompiledQuestion struct {
 	Area    int // index into Def.Areas, -1 for extras
 	options map[string]bool
 }
+
+// HasOption reports whether code is one of the question's own options
+// (single and multi questions; a satisfaction question's answers are the
+// scale's, see Compiled.Level).
+func (q *CompiledQuestion) HasOption(code string) bool { return q.options[code] }
+
+// WeightOrDefault is the question's weight λ within its area, 1 when unset.
+func (q Question) WeightOrDefault() float64 { return weightOr1(q.Weight) }
+
+// WeightOrDefault is the area's weight ω in the overall index, 1 when unset.
+func (a Area) WeightOrDefault() float64 { return weightOr1(a.Weight) }
 
 // Compile validates a definition and indexes it.
 func Compile(d *Definition) (*Compiled, error) {
@@ -80,13 +85,41 @@ func Compile(d *Definition) (*Compiled, error) {
 func CompileJSON(data []byte) (*Compiled, error) {
 	var d Definition
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("surveys: decode definition: %w", err)
+		return nil, fmt.Errorf("questionnaire: decode definition: %w", err)
 	}
 	return Compile(&d)
 }
 
 // Question returns the question with that code, or nil.
 func (c *Compiled) Question(code string) *CompiledQuestion { return c.byCode[code] }
+
+// Level returns the scale level with that code; false for "don't know"
+// and for codes the scale lacks.
+func (c *Compiled) Level(code string) (Level, bool) {
+	l, ok := c.levels[code]
+	return l, ok
+}
+
+// DontKnow is the code of the scale's "don't know" answer, "" when it has none.
+func (c *Compiled) DontKnow() string { return c.dontKnow }
+
+// BreakdownQuestions are the town, age and gender questions, in
+// questionnaire order.
+func (c *Compiled) BreakdownQuestions() []*CompiledQuestion { return c.breakdown }
+
+// BreakdownQuestion is the question with the demographic role (town, age
+// or gender), or nil.
+func (c *Compiled) BreakdownQuestion(role string) *CompiledQuestion {
+	for _, q := range c.breakdown {
+		if q.Role == role {
+			return q
+		}
+	}
+	return nil
+}
+
+// OverallQuestion is the overall satisfaction question, or nil.
+func (c *Compiled) OverallQuestion() *CompiledQuestion { return c.overall }
 
 // HasUnits reports whether respondents choose one of several evaluated units.
 func (c *Compiled) HasUnits() bool { return len(c.Def.Units) > 0 }
@@ -96,6 +129,9 @@ func (c *Compiled) UnitName(code string) (string, bool) {
 	n, ok := c.units[code]
 	return n, ok
 }
+
+// QuestionCount is the number of questions of the version.
+func (c *Compiled) QuestionCount() int { return len(c.Questions) }
 
 // ScaleOptions lists the scale's answers in on-screen order: levels, then "don't know".
 func (c *Compiled) ScaleOptions() []Option {
@@ -109,9 +145,29 @@ func (c *Compiled) ScaleOptions() []Option {
 	return opts
 }
 
-// milli converts a 0-100 score to integer thousandths, so that sums kept
-// incrementally are exact and do not depend on the order they were added in.
-func milli(score float64) int64 { return int64(math.Round(score * 1000)) }
+// OptionLabel is the label of a question's option or scale level, or the
+// code itself when the version does not know it.
+func (c *Compiled) OptionLabel(question, code string) string {
+	q := c.byCode[question]
+	if q == nil {
+		return code
+	}
+	if q.Kind == KindSatisfaction {
+		if l, ok := c.levels[code]; ok {
+			return l.Label
+		}
+		if dk := c.Def.Scale.DontKnow; dk != nil && dk.Code == code {
+			return dk.Label
+		}
+		return code
+	}
+	for _, o := range q.Options {
+		if o.Code == code {
+			return o.Label
+		}
+	}
+	return code
+}
 
 func weightOr1(w float64) float64 {
 	if w == 0 {

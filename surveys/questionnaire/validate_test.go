@@ -1,4 +1,4 @@
-package surveys_test
+package questionnaire_test
 
 import (
 	"bytes"
@@ -12,21 +12,21 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // nbsScale is the default scale of METHODOLOGY.md: 100/80/60/30/0 and "don't know".
-func nbsScale() surveys.Scale {
-	return surveys.Scale{
+func nbsScale() questionnaire.Scale {
+	return questionnaire.Scale{
 		Preset: "nbs-2008",
-		Levels: []surveys.Level{
-			{Code: "5", Label: "满意", Score: 100, Class: surveys.ClassSatisfied},
-			{Code: "4", Label: "比较满意", Score: 80, Class: surveys.ClassSatisfied},
-			{Code: "3", Label: "一般", Score: 60, Class: surveys.ClassNeutral},
-			{Code: "2", Label: "不太满意", Score: 30, Class: surveys.ClassDissatisfied},
-			{Code: "1", Label: "不满意", Score: 0, Class: surveys.ClassDissatisfied},
+		Levels: []questionnaire.Level{
+			{Code: "5", Label: "满意", Score: 100, Class: questionnaire.ClassSatisfied},
+			{Code: "4", Label: "比较满意", Score: 80, Class: questionnaire.ClassSatisfied},
+			{Code: "3", Label: "一般", Score: 60, Class: questionnaire.ClassNeutral},
+			{Code: "2", Label: "不太满意", Score: 30, Class: questionnaire.ClassDissatisfied},
+			{Code: "1", Label: "不满意", Score: 0, Class: questionnaire.ClassDissatisfied},
 		},
-		DontKnow: &surveys.Option{Code: "dk", Label: "不了解"},
+		DontKnow: &questionnaire.Option{Code: "dk", Label: "不了解"},
 	}
 }
 
@@ -34,54 +34,54 @@ func nbsScale() surveys.Scale {
 // area a1 has q1 (λ=2) and q2 (λ=1), area a2 has q3; extras are an overall
 // question, a town breakdown, an optional multi and an optional text of at
 // most 5 characters. Every call returns a fresh copy that tests may change.
-func smallDefinition() *surveys.Definition {
-	sat := func(code, text string, weight float64) surveys.Question {
-		return surveys.Question{Code: code, Kind: surveys.KindSatisfaction, Text: text, Required: true, Weight: weight}
+func smallDefinition() *questionnaire.Definition {
+	sat := func(code, text string, weight float64) questionnaire.Question {
+		return questionnaire.Question{Code: code, Kind: questionnaire.KindSatisfaction, Text: text, Required: true, Weight: weight}
 	}
-	return &surveys.Definition{
+	return &questionnaire.Definition{
 		Slug:  "test-2024",
 		Title: "2024年测试调查",
 		Year:  2024,
 		Intro: "测试用问卷。",
 		Scale: nbsScale(),
-		Areas: []surveys.Area{
-			{Code: "a1", Name: "环境保护", Summary: "空气质量优良率98.8%。", Questions: []surveys.Question{
+		Areas: []questionnaire.Area{
+			{Code: "a1", Name: "环境保护", Summary: "空气质量优良率98.8%。", Questions: []questionnaire.Question{
 				sat("q1", "您对空气质量满意吗？", 2),
 				sat("q2", "您对饮用水满意吗？", 0),
 			}},
-			{Code: "a2", Name: "平安建设", Summary: "刑事案件下降12%。", Questions: []surveys.Question{
+			{Code: "a2", Name: "平安建设", Summary: "刑事案件下降12%。", Questions: []questionnaire.Question{
 				sat("q3", "您对社会治安满意吗？", 0),
 			}},
 		},
-		Extra: []surveys.Question{
-			{Code: "overall", Kind: surveys.KindSatisfaction, Text: "总体满意吗？", Required: true, Role: surveys.RoleOverall},
-			{Code: "town", Kind: surveys.KindSingle, Text: "您住在哪个镇？", Required: true, Role: surveys.RoleTown,
-				Options: []surveys.Option{{Code: "t1", Label: "嘉积镇"}, {Code: "t2", Label: "博鳌镇"}}},
-			{Code: "topics", Kind: surveys.KindMulti, Text: "您关心哪些方面？",
-				Options: []surveys.Option{{Code: "x", Label: "教育"}, {Code: "y", Label: "医疗"}, {Code: "z", Label: "交通"}}},
-			{Code: "comment", Kind: surveys.KindText, Text: "意见建议", Role: surveys.RoleComment, MaxLength: 5},
+		Extra: []questionnaire.Question{
+			{Code: "overall", Kind: questionnaire.KindSatisfaction, Text: "总体满意吗？", Required: true, Role: questionnaire.RoleOverall},
+			{Code: "town", Kind: questionnaire.KindSingle, Text: "您住在哪个镇？", Required: true, Role: questionnaire.RoleTown,
+				Options: []questionnaire.Option{{Code: "t1", Label: "嘉积镇"}, {Code: "t2", Label: "博鳌镇"}}},
+			{Code: "topics", Kind: questionnaire.KindMulti, Text: "您关心哪些方面？",
+				Options: []questionnaire.Option{{Code: "x", Label: "教育"}, {Code: "y", Label: "医疗"}, {Code: "z", Label: "交通"}}},
+			{Code: "comment", Kind: questionnaire.KindText, Text: "意见建议", Role: questionnaire.RoleComment, MaxLength: 5},
 		},
-		Dedup:   surveys.DedupDevice,
-		Results: surveys.ResultsPublic,
+		Dedup:   questionnaire.DedupDevice,
+		Results: questionnaire.ResultsPublic,
 	}
 }
 
-func mustCompile(t testing.TB, d *surveys.Definition) *surveys.Compiled {
+func mustCompile(t testing.TB, d *questionnaire.Definition) *questionnaire.Compiled {
 	t.Helper()
-	c, err := surveys.Compile(d)
+	c, err := questionnaire.Compile(d)
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
 	return c
 }
 
-func social2022(t testing.TB) *surveys.Compiled {
+func social2022(t testing.TB) *questionnaire.Compiled {
 	t.Helper()
-	data, err := surveys.Builtin("social-2022")
+	data, err := questionnaire.Builtin("social-2022")
 	if err != nil {
 		t.Fatalf("Builtin: %v", err)
 	}
-	c, err := surveys.CompileJSON(data)
+	c, err := questionnaire.CompileJSON(data)
 	if err != nil {
 		t.Fatalf("CompileJSON(social-2022): %v", err)
 	}
@@ -89,7 +89,7 @@ func social2022(t testing.TB) *surveys.Compiled {
 }
 
 func TestBuiltinSocial2022(t *testing.T) {
-	data, err := surveys.Builtin("social-2022")
+	data, err := questionnaire.Builtin("social-2022")
 	if err != nil {
 		t.Fatalf("Builtin: %v", err)
 	}
@@ -107,13 +107,13 @@ func TestBuiltinSocial2022(t *testing.T) {
 		// A misspelt key would be dropped silently by CompileJSON.
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
-		var d surveys.Definition
+		var d questionnaire.Definition
 		if err := dec.Decode(&d); err != nil {
 			t.Fatalf("strict decode: %v", err)
 		}
 	})
 
-	c, err := surveys.CompileJSON(data)
+	c, err := questionnaire.CompileJSON(data)
 	if err != nil {
 		t.Fatalf("CompileJSON: %v", err)
 	}
@@ -155,7 +155,7 @@ func TestBuiltinSocial2022(t *testing.T) {
 	})
 
 	t.Run("roles", func(t *testing.T) {
-		for _, role := range []string{surveys.RoleOverall, surveys.RoleTown, surveys.RoleAge, surveys.RoleGender} {
+		for _, role := range []string{questionnaire.RoleOverall, questionnaire.RoleTown, questionnaire.RoleAge, questionnaire.RoleGender} {
 			found := false
 			for _, q := range d.Extra {
 				found = found || q.Role == role
@@ -167,10 +167,10 @@ func TestBuiltinSocial2022(t *testing.T) {
 	})
 
 	t.Run("unknown template", func(t *testing.T) {
-		if _, err := surveys.Builtin("no-such-template"); err == nil {
+		if _, err := questionnaire.Builtin("no-such-template"); err == nil {
 			t.Error("Builtin(no-such-template) = nil error")
 		}
-		if _, err := surveys.Builtin("../templates/social-2022"); err == nil {
+		if _, err := questionnaire.Builtin("../templates/social-2022"); err == nil {
 			t.Error("Builtin with a path = nil error")
 		}
 	})
@@ -179,20 +179,20 @@ func TestBuiltinSocial2022(t *testing.T) {
 func TestValidDefinitions(t *testing.T) {
 	tests := []struct {
 		name   string
-		mutate func(d *surveys.Definition)
+		mutate func(d *questionnaire.Definition)
 	}{
-		{"small", func(d *surveys.Definition) {}},
-		{"no dont know", func(d *surveys.Definition) { d.Scale.DontKnow = nil }},
-		{"two levels", func(d *surveys.Definition) { d.Scale.Levels = d.Scale.Levels[:2] }},
-		{"units", func(d *surveys.Definition) {
-			d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
+		{"small", func(d *questionnaire.Definition) {}},
+		{"no dont know", func(d *questionnaire.Definition) { d.Scale.DontKnow = nil }},
+		{"two levels", func(d *questionnaire.Definition) { d.Scale.Levels = d.Scale.Levels[:2] }},
+		{"units", func(d *questionnaire.Definition) {
+			d.Units = []questionnaire.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
 		}},
-		{"no extras", func(d *surveys.Definition) { d.Extra = nil }},
-		{"scores at the bounds", func(d *surveys.Definition) { d.Scale.Levels[0].Score, d.Scale.Levels[4].Score = 100, 0 }},
-		{"name of 200 characters", func(d *surveys.Definition) { d.Areas[0].Name = strings.Repeat("满", 200) }},
-		{"text limit at the maximum", func(d *surveys.Definition) { d.Extra[3].MaxLength = surveys.MaxTextLimit }},
-		{"exactly MaxQuestions", func(d *surveys.Definition) {
-			d.Areas[0].Questions = manyQuestions(surveys.MaxQuestions-d.QuestionCount()+len(d.Areas[0].Questions), false)
+		{"no extras", func(d *questionnaire.Definition) { d.Extra = nil }},
+		{"scores at the bounds", func(d *questionnaire.Definition) { d.Scale.Levels[0].Score, d.Scale.Levels[4].Score = 100, 0 }},
+		{"name of 200 characters", func(d *questionnaire.Definition) { d.Areas[0].Name = strings.Repeat("满", 200) }},
+		{"text limit at the maximum", func(d *questionnaire.Definition) { d.Extra[3].MaxLength = questionnaire.MaxTextLimit }},
+		{"exactly MaxQuestions", func(d *questionnaire.Definition) {
+			d.Areas[0].Questions = manyQuestions(questionnaire.MaxQuestions-d.QuestionCount()+len(d.Areas[0].Questions), false)
 		}},
 	}
 	for _, tt := range tests {
@@ -202,7 +202,7 @@ func TestValidDefinitions(t *testing.T) {
 			if err := d.Validate(); err != nil {
 				t.Fatalf("Validate: %v", err)
 			}
-			if _, err := surveys.Compile(d); err != nil {
+			if _, err := questionnaire.Compile(d); err != nil {
 				t.Fatalf("Compile: %v", err)
 			}
 		})
@@ -211,10 +211,10 @@ func TestValidDefinitions(t *testing.T) {
 
 // manyQuestions returns n satisfaction questions; broken ones share a code
 // and have no text.
-func manyQuestions(n int, broken bool) []surveys.Question {
-	qs := make([]surveys.Question, n)
+func manyQuestions(n int, broken bool) []questionnaire.Question {
+	qs := make([]questionnaire.Question, n)
 	for i := range qs {
-		qs[i] = surveys.Question{Code: fmt.Sprintf("m%d", i), Kind: surveys.KindSatisfaction, Text: "满意吗？"}
+		qs[i] = questionnaire.Question{Code: fmt.Sprintf("m%d", i), Kind: questionnaire.KindSatisfaction, Text: "满意吗？"}
 		if broken {
 			qs[i].Code, qs[i].Text = "q1", ""
 		}
@@ -225,219 +225,221 @@ func manyQuestions(n int, broken bool) []surveys.Question {
 func TestValidateProblems(t *testing.T) {
 	tests := []struct {
 		name      string
-		mutate    func(d *surveys.Definition)
+		mutate    func(d *questionnaire.Definition)
 		wantPaths []string // the exact set of problem paths
 	}{
 		{"duplicate area code",
-			func(d *surveys.Definition) { d.Areas[1].Code = "a1" },
+			func(d *questionnaire.Definition) { d.Areas[1].Code = "a1" },
 			[]string{"areas[1].code"}},
 		{"duplicate question code across areas",
-			func(d *surveys.Definition) { d.Areas[1].Questions[0].Code = "q1" },
+			func(d *questionnaire.Definition) { d.Areas[1].Questions[0].Code = "q1" },
 			[]string{"areas[1].questions[0].code"}},
 		{"duplicate question code in extras",
-			func(d *surveys.Definition) { d.Extra[2].Code = "q2" },
+			func(d *questionnaire.Definition) { d.Extra[2].Code = "q2" },
 			[]string{"extra[2].code"}},
 		{"duplicate option code",
-			func(d *surveys.Definition) { d.Extra[1].Options[1].Code = "t1" },
+			func(d *questionnaire.Definition) { d.Extra[1].Options[1].Code = "t1" },
 			[]string{"extra[1].options[1].code"}},
 		{"duplicate level code",
-			func(d *surveys.Definition) { d.Scale.Levels[1].Code = "5" },
+			func(d *questionnaire.Definition) { d.Scale.Levels[1].Code = "5" },
 			[]string{"scale.levels[1].code"}},
 		{"dont know code equals a level",
-			func(d *surveys.Definition) { d.Scale.DontKnow.Code = "3" },
+			func(d *questionnaire.Definition) { d.Scale.DontKnow.Code = "3" },
 			[]string{"scale.dont_know.code"}},
 		{"duplicate unit code",
-			func(d *surveys.Definition) {
-				d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u1", Name: "万宁市"}}
+			func(d *questionnaire.Definition) {
+				d.Units = []questionnaire.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u1", Name: "万宁市"}}
 			},
 			[]string{"units[1].code"}},
 		{"unit without name",
-			func(d *surveys.Definition) { d.Units = []surveys.Unit{{Code: "u1", Name: " "}} },
+			func(d *questionnaire.Definition) { d.Units = []questionnaire.Unit{{Code: "u1", Name: " "}} },
 			[]string{"units[0].name"}},
 		{"single without options",
-			func(d *surveys.Definition) { d.Extra[1].Options = nil },
+			func(d *questionnaire.Definition) { d.Extra[1].Options = nil },
 			[]string{"extra[1].options"}},
 		{"multi without options",
-			func(d *surveys.Definition) { d.Extra[2].Options = []surveys.Option{} },
+			func(d *questionnaire.Definition) { d.Extra[2].Options = []questionnaire.Option{} },
 			[]string{"extra[2].options"}},
 		{"too many options",
-			func(d *surveys.Definition) {
-				d.Extra[2].Options = make([]surveys.Option, surveys.MaxOptions+1)
+			func(d *questionnaire.Definition) {
+				d.Extra[2].Options = make([]questionnaire.Option, questionnaire.MaxOptions+1)
 				for i := range d.Extra[2].Options {
-					d.Extra[2].Options[i] = surveys.Option{Code: fmt.Sprintf("o%d", i), Label: "选项"}
+					d.Extra[2].Options[i] = questionnaire.Option{Code: fmt.Sprintf("o%d", i), Label: "选项"}
 				}
 			},
 			[]string{"extra[2].options"}},
 		{"option without label",
-			func(d *surveys.Definition) { d.Extra[2].Options[0].Label = "" },
+			func(d *questionnaire.Definition) { d.Extra[2].Options[0].Label = "" },
 			[]string{"extra[2].options[0].label"}},
 		{"options on a satisfaction question",
-			func(d *surveys.Definition) { d.Extra[0].Options = []surveys.Option{{Code: "y", Label: "是"}} },
+			func(d *questionnaire.Definition) {
+				d.Extra[0].Options = []questionnaire.Option{{Code: "y", Label: "是"}}
+			},
 			[]string{"extra[0].options"}},
 		{"unknown kind",
-			func(d *surveys.Definition) { d.Extra[2].Kind = "rating" },
+			func(d *questionnaire.Definition) { d.Extra[2].Kind = "rating" },
 			[]string{"extra[2].kind"}},
 		{"empty kind",
-			func(d *surveys.Definition) { d.Extra[3].Kind = "" },
+			func(d *questionnaire.Definition) { d.Extra[3].Kind = "" },
 			[]string{"extra[3].kind"}},
 		{"area question not satisfaction",
-			func(d *surveys.Definition) {
-				d.Areas[0].Questions[1].Kind = surveys.KindSingle
-				d.Areas[0].Questions[1].Options = []surveys.Option{{Code: "y", Label: "是"}}
+			func(d *questionnaire.Definition) {
+				d.Areas[0].Questions[1].Kind = questionnaire.KindSingle
+				d.Areas[0].Questions[1].Options = []questionnaire.Option{{Code: "y", Label: "是"}}
 			},
 			[]string{"areas[0].questions[1].kind"}},
 		{"area question with a role",
-			func(d *surveys.Definition) { d.Areas[1].Questions[0].Role = surveys.RoleOverall },
+			func(d *questionnaire.Definition) { d.Areas[1].Questions[0].Role = questionnaire.RoleOverall },
 			[]string{"areas[1].questions[0].role"}},
 		{"score 101",
-			func(d *surveys.Definition) { d.Scale.Levels[0].Score = 101 },
+			func(d *questionnaire.Definition) { d.Scale.Levels[0].Score = 101 },
 			[]string{"scale.levels[0].score"}},
 		{"score -1",
-			func(d *surveys.Definition) { d.Scale.Levels[4].Score = -1 },
+			func(d *questionnaire.Definition) { d.Scale.Levels[4].Score = -1 },
 			[]string{"scale.levels[4].score"}},
 		{"bad class",
-			func(d *surveys.Definition) { d.Scale.Levels[2].Class = "ok" },
+			func(d *questionnaire.Definition) { d.Scale.Levels[2].Class = "ok" },
 			[]string{"scale.levels[2].class"}},
 		{"empty class",
-			func(d *surveys.Definition) { d.Scale.Levels[3].Class = "" },
+			func(d *questionnaire.Definition) { d.Scale.Levels[3].Class = "" },
 			[]string{"scale.levels[3].class"}},
 		{"one level",
-			func(d *surveys.Definition) { d.Scale.Levels = d.Scale.Levels[:1] },
+			func(d *questionnaire.Definition) { d.Scale.Levels = d.Scale.Levels[:1] },
 			[]string{"scale.levels"}},
 		{"level without label",
-			func(d *surveys.Definition) { d.Scale.Levels[1].Label = "" },
+			func(d *questionnaire.Definition) { d.Scale.Levels[1].Label = "" },
 			[]string{"scale.levels[1].label"}},
 		{"slug with upper case and underscore",
-			func(d *surveys.Definition) { d.Slug = "Social_2022" },
+			func(d *questionnaire.Definition) { d.Slug = "Social_2022" },
 			[]string{"slug"}},
 		{"slug too short",
-			func(d *surveys.Definition) { d.Slug = "ab" },
+			func(d *questionnaire.Definition) { d.Slug = "ab" },
 			[]string{"slug"}},
 		{"slug starting with a dash",
-			func(d *surveys.Definition) { d.Slug = "-social" },
+			func(d *questionnaire.Definition) { d.Slug = "-social" },
 			[]string{"slug"}},
 		{"slug ending with a dash",
-			func(d *surveys.Definition) { d.Slug = "social-" },
+			func(d *questionnaire.Definition) { d.Slug = "social-" },
 			[]string{"slug"}},
 		{"slug too long",
-			func(d *surveys.Definition) { d.Slug = strings.Repeat("a", 65) },
+			func(d *questionnaire.Definition) { d.Slug = strings.Repeat("a", 65) },
 			[]string{"slug"}},
 		{"slug in Chinese",
-			func(d *surveys.Definition) { d.Slug = "社会评价" },
+			func(d *questionnaire.Definition) { d.Slug = "社会评价" },
 			[]string{"slug"}},
 		{"missing title",
-			func(d *surveys.Definition) { d.Title = "" },
+			func(d *questionnaire.Definition) { d.Title = "" },
 			[]string{"title"}},
 		{"blank title",
-			func(d *surveys.Definition) { d.Title = " \t\u3000" },
+			func(d *questionnaire.Definition) { d.Title = " \t\u3000" },
 			[]string{"title"}},
 		{"title of 201 characters",
-			func(d *surveys.Definition) { d.Title = strings.Repeat("满", 201) },
+			func(d *questionnaire.Definition) { d.Title = strings.Repeat("满", 201) },
 			[]string{"title"}},
 		{"year out of range",
-			func(d *surveys.Definition) { d.Year = 0 },
+			func(d *questionnaire.Definition) { d.Year = 0 },
 			[]string{"year"}},
 		{"unknown dedup",
-			func(d *surveys.Definition) { d.Dedup = "ip" },
+			func(d *questionnaire.Definition) { d.Dedup = "ip" },
 			[]string{"dedup"}},
 		{"unknown results",
-			func(d *surveys.Definition) { d.Results = "" },
+			func(d *questionnaire.Definition) { d.Results = "" },
 			[]string{"results"}},
 		{"overall not satisfaction",
-			func(d *surveys.Definition) {
-				d.Extra[0].Kind = surveys.KindSingle
-				d.Extra[0].Options = []surveys.Option{{Code: "y", Label: "是"}}
+			func(d *questionnaire.Definition) {
+				d.Extra[0].Kind = questionnaire.KindSingle
+				d.Extra[0].Options = []questionnaire.Option{{Code: "y", Label: "是"}}
 			},
 			[]string{"extra[0].kind"}},
 		{"town as multi",
-			func(d *surveys.Definition) { d.Extra[1].Kind = surveys.KindMulti },
+			func(d *questionnaire.Definition) { d.Extra[1].Kind = questionnaire.KindMulti },
 			[]string{"extra[1].kind"}},
 		{"gender as text",
-			func(d *surveys.Definition) { d.Extra[3].Role = surveys.RoleGender },
+			func(d *questionnaire.Definition) { d.Extra[3].Role = questionnaire.RoleGender },
 			[]string{"extra[3].kind"}},
 		{"duplicate role",
-			func(d *surveys.Definition) {
-				d.Extra = append(d.Extra, surveys.Question{Code: "town2", Kind: surveys.KindSingle, Text: "镇？",
-					Role: surveys.RoleTown, Options: []surveys.Option{{Code: "t1", Label: "嘉积镇"}}})
+			func(d *questionnaire.Definition) {
+				d.Extra = append(d.Extra, questionnaire.Question{Code: "town2", Kind: questionnaire.KindSingle, Text: "镇？",
+					Role: questionnaire.RoleTown, Options: []questionnaire.Option{{Code: "t1", Label: "嘉积镇"}}})
 			},
 			[]string{"extra[4].role"}},
 		{"unknown role",
-			func(d *surveys.Definition) { d.Extra[2].Role = "income" },
+			func(d *questionnaire.Definition) { d.Extra[2].Role = "income" },
 			[]string{"extra[2].role"}},
 		{"reserved code unit",
-			func(d *surveys.Definition) { d.Extra[2].Code = "unit" },
+			func(d *questionnaire.Definition) { d.Extra[2].Code = "unit" },
 			[]string{"extra[2].code"}},
 		{"reserved code submission_id",
-			func(d *surveys.Definition) { d.Areas[0].Questions[0].Code = "submission_id" },
+			func(d *questionnaire.Definition) { d.Areas[0].Questions[0].Code = "submission_id" },
 			[]string{"areas[0].questions[0].code"}},
 		{"code with a space",
-			func(d *surveys.Definition) { d.Areas[0].Questions[0].Code = "q 1" },
+			func(d *questionnaire.Definition) { d.Areas[0].Questions[0].Code = "q 1" },
 			[]string{"areas[0].questions[0].code"}},
 		{"code with a colon",
-			func(d *surveys.Definition) { d.Extra[1].Options[0].Code = "t:1" },
+			func(d *questionnaire.Definition) { d.Extra[1].Options[0].Code = "t:1" },
 			[]string{"extra[1].options[0].code"}},
 		{"code in Chinese",
-			func(d *surveys.Definition) { d.Areas[0].Code = "环境" },
+			func(d *questionnaire.Definition) { d.Areas[0].Code = "环境" },
 			[]string{"areas[0].code"}},
 		{"code of 65 characters",
-			func(d *surveys.Definition) { d.Areas[0].Code = strings.Repeat("a", 65) },
+			func(d *questionnaire.Definition) { d.Areas[0].Code = strings.Repeat("a", 65) },
 			[]string{"areas[0].code"}},
 		{"empty question code",
-			func(d *surveys.Definition) { d.Areas[1].Questions[0].Code = "" },
+			func(d *questionnaire.Definition) { d.Areas[1].Questions[0].Code = "" },
 			[]string{"areas[1].questions[0].code"}},
 		{"question without text",
-			func(d *surveys.Definition) { d.Areas[1].Questions[0].Text = "" },
+			func(d *questionnaire.Definition) { d.Areas[1].Questions[0].Text = "" },
 			[]string{"areas[1].questions[0].text"}},
 		{"negative item weight",
-			func(d *surveys.Definition) { d.Areas[0].Questions[0].Weight = -1 },
+			func(d *questionnaire.Definition) { d.Areas[0].Questions[0].Weight = -1 },
 			[]string{"areas[0].questions[0].weight"}},
 		{"negative area weight",
-			func(d *surveys.Definition) { d.Areas[1].Weight = -0.5 },
+			func(d *questionnaire.Definition) { d.Areas[1].Weight = -0.5 },
 			[]string{"areas[1].weight"}},
 		{"text limit above the maximum",
-			func(d *surveys.Definition) { d.Extra[3].MaxLength = surveys.MaxTextLimit + 1 },
+			func(d *questionnaire.Definition) { d.Extra[3].MaxLength = questionnaire.MaxTextLimit + 1 },
 			[]string{"extra[3].max_length"}},
 		{"negative text limit",
-			func(d *surveys.Definition) { d.Extra[3].MaxLength = -1 },
+			func(d *questionnaire.Definition) { d.Extra[3].MaxLength = -1 },
 			[]string{"extra[3].max_length"}},
 		{"no areas",
-			func(d *surveys.Definition) { d.Areas = nil },
+			func(d *questionnaire.Definition) { d.Areas = nil },
 			[]string{"areas"}},
 		{"area without questions",
-			func(d *surveys.Definition) { d.Areas[1].Questions = nil },
+			func(d *questionnaire.Definition) { d.Areas[1].Questions = nil },
 			[]string{"areas[1].questions"}},
 		{"area without name",
-			func(d *surveys.Definition) { d.Areas[0].Name = "" },
+			func(d *questionnaire.Definition) { d.Areas[0].Name = "" },
 			[]string{"areas[0].name"}},
 		{"summary too long",
-			func(d *surveys.Definition) { d.Areas[0].Summary = strings.Repeat("字", 2001) },
+			func(d *questionnaire.Definition) { d.Areas[0].Summary = strings.Repeat("字", 2001) },
 			[]string{"areas[0].summary"}},
 		{"legal mark too long",
-			func(d *surveys.Definition) {
-				d.Legal = &surveys.LegalMarks{FormNo: "社评表1号", Issuer: strings.Repeat("局", 201)}
+			func(d *questionnaire.Definition) {
+				d.Legal = &questionnaire.LegalMarks{FormNo: "社评表1号", Issuer: strings.Repeat("局", 201)}
 			},
 			[]string{"legal.issuer"}},
 		{"several problems at once",
-			func(d *surveys.Definition) {
+			func(d *questionnaire.Definition) {
 				d.Slug, d.Title = "", ""
 				d.Scale.Levels[0].Score = 101
 				d.Extra[1].Options = nil
 			},
 			[]string{"slug", "title", "scale.levels[0].score", "extra[1].options"}},
 		{"10,000 questions",
-			func(d *surveys.Definition) { d.Areas[0].Questions = manyQuestions(10000, true) },
+			func(d *questionnaire.Definition) { d.Areas[0].Questions = manyQuestions(10000, true) },
 			[]string{"areas"}},
 		{"one question too many",
-			func(d *surveys.Definition) {
-				d.Areas[0].Questions = manyQuestions(surveys.MaxQuestions-d.QuestionCount()+len(d.Areas[0].Questions)+1, false)
+			func(d *questionnaire.Definition) {
+				d.Areas[0].Questions = manyQuestions(questionnaire.MaxQuestions-d.QuestionCount()+len(d.Areas[0].Questions)+1, false)
 			},
 			[]string{"areas"}},
 		{"too many areas",
-			func(d *surveys.Definition) {
+			func(d *questionnaire.Definition) {
 				d.Areas = nil
-				for i := range surveys.MaxAreas + 1 {
-					d.Areas = append(d.Areas, surveys.Area{Code: fmt.Sprintf("a%d", i), Name: "领域",
-						Questions: []surveys.Question{{Code: fmt.Sprintf("q%d", i), Kind: surveys.KindSatisfaction, Text: "满意吗？"}}})
+				for i := range questionnaire.MaxAreas + 1 {
+					d.Areas = append(d.Areas, questionnaire.Area{Code: fmt.Sprintf("a%d", i), Name: "领域",
+						Questions: []questionnaire.Question{{Code: fmt.Sprintf("q%d", i), Kind: questionnaire.KindSatisfaction, Text: "满意吗？"}}})
 				}
 			},
 			[]string{"areas"}},
@@ -463,7 +465,7 @@ func TestValidateProblems(t *testing.T) {
 			}
 
 			// Compile refuses the same definition with the same error type.
-			if _, err := surveys.Compile(d); definitionProblems(t, err) == nil {
+			if _, err := questionnaire.Compile(d); definitionProblems(t, err) == nil {
 				t.Error("Compile returned no problems")
 			}
 		})
@@ -490,13 +492,13 @@ func TestValidateHugeListsFewProblems(t *testing.T) {
 	const maxProblems = 5
 	tests := []struct {
 		name     string
-		mutate   func(d *surveys.Definition)
+		mutate   func(d *questionnaire.Definition)
 		wantPath string
 	}{
-		{"10,000 broken questions", func(d *surveys.Definition) { d.Areas[0].Questions = manyQuestions(10000, true) }, "areas"},
-		{"10,000 empty areas", func(d *surveys.Definition) { d.Areas = make([]surveys.Area, 10000) }, "areas"},
-		{"10,000 empty options", func(d *surveys.Definition) { d.Extra[2].Options = make([]surveys.Option, 10000) }, "extra[2].options"},
-		{"10,000 empty levels", func(d *surveys.Definition) { d.Scale.Levels = make([]surveys.Level, 10000) }, "scale.levels"},
+		{"10,000 broken questions", func(d *questionnaire.Definition) { d.Areas[0].Questions = manyQuestions(10000, true) }, "areas"},
+		{"10,000 empty areas", func(d *questionnaire.Definition) { d.Areas = make([]questionnaire.Area, 10000) }, "areas"},
+		{"10,000 empty options", func(d *questionnaire.Definition) { d.Extra[2].Options = make([]questionnaire.Option, 10000) }, "extra[2].options"},
+		{"10,000 empty levels", func(d *questionnaire.Definition) { d.Scale.Levels = make([]questionnaire.Level, 10000) }, "scale.levels"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -506,7 +508,7 @@ func TestValidateHugeListsFewProblems(t *testing.T) {
 			if len(problems) > maxProblems {
 				t.Errorf("got %d problems, want at most %d; first: %v", len(problems), maxProblems, problems[:min(3, len(problems))])
 			}
-			if !slices.ContainsFunc(problems, func(p surveys.Problem) bool { return p.Path == tt.wantPath }) {
+			if !slices.ContainsFunc(problems, func(p questionnaire.Problem) bool { return p.Path == tt.wantPath }) {
 				t.Errorf("no problem at %s", tt.wantPath)
 			}
 		})
@@ -517,7 +519,7 @@ func TestDefinitionErrorWrapped(t *testing.T) {
 	d := smallDefinition()
 	d.Title = ""
 	err := fmt.Errorf("publish: %w", d.Validate())
-	var de *surveys.DefinitionError
+	var de *questionnaire.DefinitionError
 	if !errors.As(err, &de) {
 		t.Fatalf("errors.As(%v) = false", err)
 	}
@@ -537,11 +539,11 @@ func TestCompileJSONMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := surveys.CompileJSON([]byte(tt.json))
+			_, err := questionnaire.CompileJSON([]byte(tt.json))
 			if err == nil {
 				t.Fatal("CompileJSON = nil error")
 			}
-			var de *surveys.DefinitionError
+			var de *questionnaire.DefinitionError
 			if errors.As(err, &de) {
 				t.Errorf("decode failure reported as a *DefinitionError: %v", err)
 			}
@@ -551,13 +553,13 @@ func TestCompileJSONMalformed(t *testing.T) {
 
 // definitionProblems returns the problems of err, which must be a
 // *DefinitionError (or wrap one) with at least one problem.
-func definitionProblems(t *testing.T, err error) []surveys.Problem {
+func definitionProblems(t *testing.T, err error) []questionnaire.Problem {
 	t.Helper()
 	if err == nil {
 		t.Error("got nil error, want a *DefinitionError")
 		return nil
 	}
-	var de *surveys.DefinitionError
+	var de *questionnaire.DefinitionError
 	if !errors.As(err, &de) {
 		t.Errorf("error %T %v is not a *DefinitionError", err, err)
 		return nil

@@ -1,4 +1,4 @@
-package surveys
+package questionnaire
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 )
 
 // ErrMalformed marks a request body that is not the JSON the API expects.
-var ErrMalformed = errors.New("surveys: malformed submission")
+var ErrMalformed = errors.New("questionnaire: malformed submission")
 
 // InvalidError is a submission that is well-formed but does not fit the
 // questionnaire; Fields maps a question code (or "unit", "submission_id") to a reason.
@@ -22,7 +22,7 @@ type InvalidError struct {
 }
 
 func (e *InvalidError) Error() string {
-	return fmt.Sprintf("surveys: invalid submission (%d fields)", len(e.Fields))
+	return fmt.Sprintf("questionnaire: invalid submission (%d fields)", len(e.Fields))
 }
 
 // maxUnknownReported caps how many unknown question codes a 422 lists.

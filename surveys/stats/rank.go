@@ -1,4 +1,4 @@
-package surveys
+package stats
 
 // MinRankN is the least n of a unit's overall index (n_eff when weighted)
 // for the unit to be ranked.

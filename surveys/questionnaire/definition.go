@@ -1,7 +1,14 @@
-// Package surveys holds the domain of Minyi: questionnaire definitions and
-// their validation, the built-in templates, scoring and aggregation, and the
-// submission service.
-package surveys
+// Package questionnaire owns what a questionnaire is: the Definition staff
+// design and its types, validation (every problem named by its path),
+// Compile and the Compiled form answering and scoring read, submissions
+// (DecodeSubmission, Check, Answer, InvalidError), the stored choices format
+// (EncodeAnswers, DecodeChoices, EachChoice), the built-in templates,
+// synthetic answers and the quality flags of a response.
+//
+// It may import the standard library only: no database, no network and no
+// clock (time.Now), so that scoring, which builds on it, stays pure. A test
+// in package stats holds it to that.
+package questionnaire
 
 // Question kinds a definition may use.
 const (

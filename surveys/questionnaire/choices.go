@@ -1,4 +1,4 @@
-package surveys
+package questionnaire
 
 import (
 	"encoding/json"
@@ -61,7 +61,7 @@ func EachChoice(choices string, fn func(question, values string) error) error {
 		item, rest, _ = strings.Cut(rest, ",")
 		q, v, ok := strings.Cut(item, "=")
 		if !ok || q == "" || v == "" {
-			return fmt.Errorf("surveys: stored choices: bad item %q", item)
+			return fmt.Errorf("questionnaire: stored choices: bad item %q", item)
 		}
 		if err := fn(q, v); err != nil {
 			return err
@@ -78,7 +78,7 @@ func DecodeAnswers(choices, texts string) ([]Answer, error) {
 	}
 	var t map[string]string
 	if err := json.Unmarshal([]byte(texts), &t); err != nil {
-		return nil, fmt.Errorf("surveys: stored texts: %w", err)
+		return nil, fmt.Errorf("questionnaire: stored texts: %w", err)
 	}
 	for q, v := range t {
 		out = append(out, Answer{Question: q, Text: v})
