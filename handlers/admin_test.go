@@ -210,7 +210,7 @@ func TestDesignerLifecycle(t *testing.T) {
 			a := signIn(t, in, models.RoleAdmin)
 			r = a.do(http.MethodGet, "/api/v1/admin/audit", nil)
 			for _, action := range []string{"login", "survey.create", "survey.edit", "survey.publish", "survey.close", "survey.reopen", "survey.export"} {
-				if !strings.Contains(string(r.Raw), `"Action":"`+action+`"`) {
+				if !strings.Contains(string(r.Raw), `"action":"`+action+`"`) {
 					t.Errorf("audit log lacks %s", action)
 				}
 			}

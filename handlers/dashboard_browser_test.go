@@ -119,7 +119,7 @@ func dashSeedSurvey(t *testing.T, in *instance, survey string, n int, shape func
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if err := in.Svc.TallyPending(context.Background()); err != nil {
+	if err := in.Svc.RunTallyPass(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

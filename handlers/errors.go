@@ -34,6 +34,16 @@ var (
 	errResultsPrivate   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对工作人员开放，请先登录 results of this survey are for signed-in staff only"}
 )
 
+// Errors of the staff side.
+var (
+	errSignIn    = &apiError{http.StatusUnauthorized, "unauthorized", "请先登录 sign in first"}
+	errBadLogin  = &apiError{http.StatusUnauthorized, "unauthorized", "用户名或密码错误 wrong name or password"}
+	errThrottled = &apiError{http.StatusTooManyRequests, "rate_limited", "登录尝试过多，请5分钟后再试 too many sign-in attempts; try again in 5 minutes"}
+	errRole      = &apiError{http.StatusForbidden, "forbidden", "您的角色无权执行此操作 your role may not do this"}
+	errCSRF      = &apiError{http.StatusForbidden, "forbidden", "请求缺少有效的CSRF令牌，请刷新页面 missing or wrong CSRF token; reload the page"}
+	errBadID     = &apiError{http.StatusNotFound, "not_found", "没有找到 not found"}
+)
+
 // errorBody is the API's error shape.
 type errorBody struct {
 	Error errorDetail `json:"error"`

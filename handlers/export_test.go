@@ -237,7 +237,14 @@ func TestExportResponsesCSVAndXLSX(t *testing.T) {
 				}
 			}
 			adm := signIn(t, in, models.RoleAdmin)
-			var audit struct{ Entries []models.AuditEntry }
+			var audit struct {
+				Entries []struct {
+					Action   string  `json:"action"`
+					Detail   string  `json:"detail"`
+					SurveyID *uint64 `json:"survey_id"`
+					UserName string  `json:"user_name"`
+				} `json:"entries"`
+			}
 			r = adm.do(http.MethodGet, "/api/v1/admin/audit", nil)
 			if err := json.Unmarshal(r.Raw, &audit); err != nil {
 				t.Fatalf("audit: %v %s", err, r.Raw)

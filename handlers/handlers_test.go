@@ -22,6 +22,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/staff"
 	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -44,6 +45,12 @@ func start(t testing.TB, store *models.Store, c dedup.Claimer, b live.Broker, cf
 	hub := live.NewHub(svc.RenderLive)
 	cfg.Secret = surveystest.Secret
 	cfg.Database, cfg.Dedup = store.Dialect, c.Name()
+	if cfg.Limiter == nil {
+		cfg.Limiter = limit.NewMemory()
+	}
+	if cfg.Staff == nil {
+		cfg.Staff = &staff.Service{Store: store, Limiter: cfg.Limiter}
+	}
 	app, err := handlers.New(cfg, svc, hub)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
@@ -88,7 +89,7 @@ func waitCounted(t *testing.T, in *instance, slug string, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r, err := in.Svc.FreshResults(slug, "")
+		r, err := in.Svc.UncachedResults(slug, surveys.ResultsQuery{})
 		if err == nil && r.Responses == n {
 			return
 		}

@@ -33,8 +33,10 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/staff"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -395,7 +397,7 @@ func TestSecurityHeaders(t *testing.T) {
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
 	hub := live.NewHub(in.Svc.RenderLive)
 	t.Cleanup(hub.Close)
-	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret}, in.Svc, hub)
+	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret, Staff: &staff.Service{Store: in.Store, Limiter: limit.NewMemory()}}, in.Svc, hub)
 	if err != nil {
 		t.Fatal(err)
 	}

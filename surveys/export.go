@@ -14,11 +14,9 @@ import (
 // NewExport prepares the export of a survey's responses (see package
 // export): its columns follow the published version, else the draft.
 func (s *Service) NewExport(surveyID uint64) (*export.Export, error) {
-	sv, err := s.Store.SurveyByID(surveyID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, ErrNotFound
-	} else if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	sv, err := s.store.SurveyByID(surveyID)
+	if err != nil {
+		return nil, storeErr(err)
 	}
 	vid := sv.PublishedVersionID
 	if vid == nil {
@@ -27,7 +25,7 @@ func (s *Service) NewExport(surveyID uint64) (*export.Export, error) {
 	if vid == nil {
 		return nil, fmt.Errorf("surveys: survey %d has no version", surveyID)
 	}
-	cur, err := s.Version(*vid)
+	cur, err := s.version(*vid)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +43,7 @@ type exportSource struct {
 // EachRow implements export.Source: a walk of the primary key, a batch
 // per query, that holds no statement open while the file is written.
 func (x *exportSource) EachRow(ctx context.Context, fn func(*export.Row) error) error {
-	return x.svc.Store.EachExportRow(ctx, x.survey, models.ExportBatch, func(r *models.ExportRow) error {
+	return x.svc.store.EachExportRow(ctx, x.survey, models.ExportBatch, func(r *models.ExportRow) error {
 		x.row = export.Row{PublicID: r.PublicID, VersionID: r.VersionID, UnitCode: r.UnitCode, Channel: r.Channel,
 			StartedAt: r.StartedAt, SubmittedAt: r.SubmittedAt, DurationMS: r.DurationMS, Flags: r.Flags,
 			Review: r.Review, Choices: r.Choices, Texts: r.Texts}
@@ -54,12 +52,12 @@ func (x *exportSource) EachRow(ctx context.Context, fn func(*export.Row) error) 
 }
 
 // Version implements export.Source.
-func (x *exportSource) Version(id uint64) (*questionnaire.Compiled, error) { return x.svc.Version(id) }
+func (x *exportSource) Version(id uint64) (*questionnaire.Compiled, error) { return x.svc.version(id) }
 
 // Results implements export.Source: the results as they are now, bypassing
 // the cache; nil for a survey never published.
 func (x *exportSource) Results() (*stats.Results, error) {
-	r, err := x.svc.FreshResults(x.slug, "")
+	r, err := x.svc.UncachedResults(x.slug, ResultsQuery{})
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}

@@ -217,7 +217,7 @@ func TestExportXLSXUnitRanks(t *testing.T) {
 			if err := svc.RebuildTallies(t.Context(), id); err != nil {
 				t.Fatal(err)
 			}
-			res, err := svc.FreshResults(d.Slug, "")
+			res, err := svc.UncachedResults(d.Slug, surveys.ResultsQuery{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -233,7 +233,7 @@ func TestTalliesEqualRebuild(t *testing.T) {
 			if failed.Load() > 0 {
 				t.FailNow()
 			}
-			if err := svc.TallyPending(context.Background()); err != nil {
+			if err := svc.RunTallyPass(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			id := mustSurvey(t, svc).Survey.ID
@@ -321,14 +321,14 @@ func TestQualityFlagsAreStoredAndCountedApart(t *testing.T) {
 			if f := send("hasty", "198.51.100.7", 3*time.Minute); !strings.Contains(f, questionnaire.FlagSpeeder) {
 				t.Fatalf("3 min against a 10 min median flagged %q, want speeder", f)
 			}
-			if err := svc.TallyPending(context.Background()); err != nil {
+			if err := svc.RunTallyPass(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			all, err := svc.Results(slug, "", false)
+			all, err := svc.Results(slug, surveys.ResultsQuery{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			clean, err := svc.Results(slug, "", true)
+			clean, err := svc.Results(slug, surveys.ResultsQuery{ExcludeFlagged: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -371,7 +371,7 @@ func TestReviewMovesResponsesBetweenSets(t *testing.T) {
 			if _, err := svc.ReviewResponse(ctx, id, ids["careful2"], "invalid"); err != nil {
 				t.Fatal(err)
 			}
-			if err := svc.TallyPending(ctx); err != nil {
+			if err := svc.RunTallyPass(ctx); err != nil {
 				t.Fatal(err)
 			}
 			check := func(step string, wantClean int64) {
@@ -387,7 +387,7 @@ func TestReviewMovesResponsesBetweenSets(t *testing.T) {
 				if !reflect.DeepEqual(stored, recount) {
 					t.Fatalf("%s: stored tallies differ from a recount", step)
 				}
-				clean, err := svc.FreshResultsWith(slug, "", true)
+				clean, err := svc.UncachedResults(slug, surveys.ResultsQuery{ExcludeFlagged: true})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -68,7 +68,7 @@ func TestJointBackfillEqualsRecount(t *testing.T) {
 			}
 			wg.Wait()
 			waitReady(t, svc, id)
-			if err := svc.TallyPending(context.Background()); err != nil {
+			if err := svc.RunTallyPass(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			check := func(when string) {

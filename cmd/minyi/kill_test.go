@@ -351,7 +351,7 @@ func checkTallies(t *testing.T, b backend, surveyID uint64, rows int) {
 	defer store.Close()
 	svc := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), []byte(killSecret))
 	defer svc.Close()
-	if n, err := store.PendingTallies(); err != nil || n != 0 {
+	if n, err := store.CountUntallied(); err != nil || n != 0 {
 		t.Errorf("%d responses left untallied after the server stopped (%v)", n, err)
 	}
 	incremental, err := svc.TalliesOf(surveyID)

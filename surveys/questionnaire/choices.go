@@ -69,19 +69,3 @@ func EachChoice(choices string, fn func(question, values string) error) error {
 	}
 	return nil
 }
-
-// DecodeAnswers reads stored choices and texts back into answers.
-func DecodeAnswers(choices, texts string) ([]Answer, error) {
-	out, err := DecodeChoices(choices)
-	if err != nil || texts == "" {
-		return out, err
-	}
-	var t map[string]string
-	if err := json.Unmarshal([]byte(texts), &t); err != nil {
-		return nil, fmt.Errorf("questionnaire: stored texts: %w", err)
-	}
-	for q, v := range t {
-		out = append(out, Answer{Question: q, Text: v})
-	}
-	return out, nil
-}

@@ -15,7 +15,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-// nbsScale is the default scale of METHODOLOGY.md: 100/80/60/30/0 and "don't know".
+// nbsScale is the default scale (docs/methodology.md): 100/80/60/30/0 and "don't know".
 func nbsScale() questionnaire.Scale {
 	return questionnaire.Scale{
 		Preset: "nbs-2008",

@@ -10,7 +10,7 @@ import (
 // the questionnaire package's test definitions of the same names, so that
 // figures computed there and here agree.
 
-// nbsScale is the default scale of METHODOLOGY.md: 100/80/60/30/0 and "don't know".
+// nbsScale is the default scale (docs/methodology.md): 100/80/60/30/0 and "don't know".
 func nbsScale() questionnaire.Scale {
 	return questionnaire.Scale{
 		Preset: "nbs-2008",

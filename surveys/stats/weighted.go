@@ -16,6 +16,10 @@ const (
 	DimJointFlaggedPrefix = "wf:"
 )
 
+// JointDimPrefixes are the prefixes of every joint cell's name, for the
+// store to find or drop a survey's joint cells by.
+func JointDimPrefixes() []string { return []string{DimJointPrefix, DimJointFlaggedPrefix} }
+
 // JointDim names the joint cell of the respondents who answered town, age
 // and gender with these option codes ("" when a question was not answered
 // or the survey lacks it).

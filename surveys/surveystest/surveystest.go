@@ -2,7 +2,8 @@
 // dir always, and a fresh MySQL database and a Redis connection when
 // MINYI_TEST_MYSQL_DSN and MINYI_TEST_REDIS_URL are set. With
 // MINYI_TEST_REQUIRE=1 (set by CI) a missing backend fails the test
-// instead of skipping it.
+// instead of skipping it. It also starts servers of its own for fault
+// injection (faults.go). Only tests import it; it may import anything.
 package surveystest
 
 import (

@@ -3,9 +3,7 @@ package surveys
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
@@ -72,28 +70,24 @@ func (s *Service) SetWeighting(ctx context.Context, id uint64, enabled bool, m s
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.SetWeighting(id, enabled, string(data)); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	if err := s.store.SetWeighting(id, enabled, string(data), stats.JointDimPrefixes()...); err != nil {
+		return nil, storeErr(err)
 	}
 	s.Forget(sv.Slug)
-	s.Kick() // the tally worker backfills the joint cells
-	s.dropResults(id)
-	if err := s.Broker.Publish(ctx, id); err != nil {
-		slog.Warn("live: publish failed", slog.Uint64("survey", id), slog.Any("error", err))
-	}
+	s.wakeTallier() // the tally worker backfills the joint cells
+	s.results.drop(id)
+	s.publish(ctx, id)
 	return s.Weighting(id)
 }
 
 // weightingVersion returns a survey and the version its margins refer to.
 func (s *Service) weightingVersion(id uint64) (*models.Survey, *questionnaire.Compiled, error) {
-	sv, err := s.Store.SurveyByID(id)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil, ErrNotFound
-	} else if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	sv, err := s.store.SurveyByID(id)
+	if err != nil {
+		return nil, nil, storeErr(err)
 	}
 	if sv.PublishedVersionID != nil {
-		comp, err := s.Version(*sv.PublishedVersionID)
+		comp, err := s.version(*sv.PublishedVersionID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -104,9 +98,9 @@ func (s *Service) weightingVersion(id uint64) (*models.Survey, *questionnaire.Co
 	}
 	// A draft is saved in place: compile it afresh, never through the
 	// cache of immutable published versions.
-	v, err := s.Store.Version(*sv.DraftVersionID)
+	v, err := s.store.Version(*sv.DraftVersionID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, nil, storeErr(err)
 	}
 	comp, err := questionnaire.CompileJSON([]byte(v.Definition))
 	if err != nil {
