@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minyi-survey/minyi/models"
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
@@ -86,7 +86,7 @@ func (a *App) GetPreviewPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	comp, err := surveys.Compile(def)
+	comp, err := questionnaire.Compile(def)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -102,9 +103,9 @@ func TestDesignerLifecycle(t *testing.T) {
 
 			// A definition with problems is refused whole, each problem by path.
 			bad := *det.DraftDefinition
-			bad.Areas = append([]surveys.Area(nil), bad.Areas...)
+			bad.Areas = append([]questionnaire.Area(nil), bad.Areas...)
 			bad.Areas[1].Code = bad.Areas[0].Code
-			bad.Areas[2].Questions = []surveys.Question{{Code: "x", Kind: "essay", Text: "?"}}
+			bad.Areas[2].Questions = []questionnaire.Question{{Code: "x", Kind: "essay", Text: "?"}}
 			r = d.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/draft", id), bad)
 			fields, _ := r.Body["error"].(map[string]any)["fields"].(map[string]any)
 			if r.Status != 422 || fields["areas[1].code"] == nil || fields["areas[2].questions[0].kind"] == nil {
@@ -112,7 +113,7 @@ func TestDesignerLifecycle(t *testing.T) {
 			}
 			huge := *det.DraftDefinition
 			for i := range 10000 {
-				huge.Extra = append(huge.Extra, surveys.Question{Code: fmt.Sprintf("h%d", i), Kind: "text", Text: "?"})
+				huge.Extra = append(huge.Extra, questionnaire.Question{Code: fmt.Sprintf("h%d", i), Kind: "text", Text: "?"})
 			}
 			if r := d.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/draft", id), huge); r.Status != 422 {
 				t.Fatalf("10,000 questions: %d", r.Status)
@@ -123,7 +124,7 @@ func TestDesignerLifecycle(t *testing.T) {
 
 			// Rename an area, publish, answer.
 			edited := *det.DraftDefinition
-			edited.Areas = append([]surveys.Area(nil), edited.Areas...)
+			edited.Areas = append([]questionnaire.Area(nil), edited.Areas...)
 			edited.Areas[0].Name = "作风建设（改）"
 			if r := d.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/draft", id), edited); r.Status != 200 {
 				t.Fatalf("save draft: %d %s", r.Status, r.Raw)
@@ -185,7 +186,7 @@ func TestDesignerLifecycle(t *testing.T) {
 			if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Disposition"), "city-2023.json") {
 				t.Fatalf("export: %d %v", r.Status, r.Header)
 			}
-			var exported surveys.Definition
+			var exported questionnaire.Definition
 			if err := json.Unmarshal(r.Raw, &exported); err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +210,7 @@ func TestDesignerLifecycle(t *testing.T) {
 			a := signIn(t, in, models.RoleAdmin)
 			r = a.do(http.MethodGet, "/api/v1/admin/audit", nil)
 			for _, action := range []string{"login", "survey.create", "survey.edit", "survey.publish", "survey.close", "survey.reopen", "survey.export"} {
-				if !strings.Contains(string(r.Raw), `"Action":"`+action+`"`) {
+				if !strings.Contains(string(r.Raw), `"action":"`+action+`"`) {
 					t.Errorf("audit log lacks %s", action)
 				}
 			}
@@ -220,10 +221,10 @@ func TestDesignerLifecycle(t *testing.T) {
 func TestTokensAnswerOnce(t *testing.T) {
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
 	d := signIn(t, in, models.RoleDesigner)
-	data, _ := surveys.Builtin("social-2022")
-	var def surveys.Definition
+	data, _ := questionnaire.Builtin("social-2022")
+	var def questionnaire.Definition
 	_ = json.Unmarshal(data, &def)
-	def.Slug, def.Dedup = "sampled-2023", surveys.DedupToken
+	def.Slug, def.Dedup = "sampled-2023", questionnaire.DedupToken
 	r := d.do(http.MethodPost, "/api/v1/admin/surveys", map[string]any{"definition": def})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)

@@ -1,17 +1,22 @@
-// Package handlers is Minyi's HTTP layer: one Echo route table, thin
-// handlers, the respondent cookie, page rendering, the live event stream and
-// the one error handler that turns domain errors into the API's error body.
+// Package handlers is Minyi's HTTP layer: the one route table (routes.go),
+// thin handlers in a file per resource (respondent pages and API, results,
+// dashboard, live stream; admin_* for the staff side), their middleware
+// and helpers, the respondent cookie, page rendering, and the one error
+// handler that turns domain errors into the API's error body.
+//
+// It may import package surveys and its sub-packages, models (constants
+// and the rows templates show), static and Echo; handlers call the
+// services, never the store.
 package handlers
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
-	"log/slog"
 	"mime"
-	"net/http"
 	"path"
 	"strings"
 	"time"
@@ -41,7 +46,7 @@ type Config struct {
 	// Limiter counts requests for the rate limits: Redis-backed so that
 	// every instance shares the counts, or in memory (the default).
 	Limiter limit.Limiter
-	// Staff signs staff in; made from the service's store when nil.
+	// Staff signs staff in, manages users and keeps the audit log; required.
 	Staff *staff.Service
 	// SSELifetime ends a live stream after this long; the browser reconnects.
 	SSELifetime time.Duration
@@ -77,7 +82,7 @@ func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 		cfg.Limiter = limit.NewMemory()
 	}
 	if cfg.Staff == nil {
-		cfg.Staff = &staff.Service{Store: svc.Store, Limiter: cfg.Limiter}
+		return nil, errors.New("handlers: Config.Staff is required")
 	}
 	a := &App{cfg: cfg, svc: svc, staff: cfg.Staff, hub: hub, assets: map[string]string{}, byHash: map[string]string{},
 		workbooks: make(chan struct{}, maxWorkbooks)}
@@ -143,72 +148,6 @@ func (a *App) Echo() *echo.Echo {
 	}))
 	a.routes(e)
 	return e
-}
-
-// routes is the one route table.
-func (a *App) routes(e *echo.Echo) {
-	e.GET("/", a.GetHome)
-	e.GET("/healthz", a.GetHealth)
-	e.GET("/static/:hash/:name", a.GetAsset)
-	e.GET("/s/:slug", a.GetSurveyPage)
-	e.GET("/d/:slug", a.GetDashboardPage)
-
-	v1 := e.Group("/api/v1")
-	v1.GET("/surveys/:slug", a.GetSurvey)
-	v1.POST("/surveys/:slug/responses", a.PostResponse, a.rateLimit)
-	v1.GET("/surveys/:slug/results", a.GetResults)
-	v1.GET("/surveys/:slug/live", a.GetLive)
-
-	for _, r := range a.staffRoutes() {
-		var mw []echo.MiddlewareFunc
-		if r.Role != "" {
-			mw = append(mw, a.staffAuth(r.Role))
-		}
-		e.Add(r.Method, r.Path, r.h, mw...)
-	}
-}
-
-// rateLimit refuses a submission with 429 when its IP address or its survey
-// is over its per-second limit. A failing limiter lets requests through.
-func (a *App) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		slug := c.Param("slug")
-		for _, l := range []struct {
-			key   string
-			limit int
-		}{{"ip:" + c.RealIP(), a.cfg.SubmitRate}, {"survey:" + slug, a.cfg.SurveyRate}} {
-			// A malformed slug answers 404 later; never key a counter on it.
-			if l.limit <= 0 || strings.HasPrefix(l.key, "survey:") && !surveys.ValidSlug(slug) {
-				continue
-			}
-			ok, err := a.cfg.Limiter.Allow(ctx, l.key, l.limit, time.Second)
-			if err != nil {
-				slog.Warn("rate limiter unavailable, letting the request through", slog.Any("error", err))
-			}
-			if !ok {
-				c.Response().Header().Set("Retry-After", "1")
-				return errRateLimited
-			}
-		}
-		return next(c)
-	}
-}
-
-// GetHealth handles GET /healthz: the backends in use, and 503 when the
-// database does not answer.
-func (a *App) GetHealth(c echo.Context) error {
-	body := map[string]string{"status": "ok", "database": a.cfg.Database, "dedup": a.cfg.Dedup}
-	if err := a.svc.Store.Ping(); err != nil {
-		body["status"] = "unavailable"
-		return c.JSON(http.StatusServiceUnavailable, body)
-	}
-	return c.JSON(http.StatusOK, body)
-}
-
-// GetHome handles GET /: it sends visitors to the demo survey.
-func (a *App) GetHome(c echo.Context) error {
-	return c.Redirect(http.StatusFound, "/s/social-2022")
 }
 
 // GetAsset handles GET /static/:hash/:name, the content-hashed assets.

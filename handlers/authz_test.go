@@ -3,8 +3,11 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,10 +35,12 @@ func staffSession(t *testing.T, st *staff.Service, role string) (*http.Cookie, s
 	return &http.Cookie{Name: "minyi_staff", Value: sess.Token}, sess.CSRF
 }
 
-// TestAuthorizationMatrix requests every staff route of the app as
-// anonymous, viewer, designer and admin and checks each answer against the
-// route's least role. The routes come from the app itself, so a new route
-// missing from the staff route table fails here.
+// TestAuthorizationMatrix requests every route of the app as anonymous,
+// viewer, designer and admin and checks each answer against the route's
+// least role: a staff route refuses whoever is below it (401 or the
+// sign-in page for anonymous, 403 for a lesser role); a public route
+// answers everyone alike, never 401 or 403. The routes come from Echo
+// itself, so a route served but missing from the route table fails here.
 func TestAuthorizationMatrix(t *testing.T) {
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
 	st := &staff.Service{Store: in.Store, Limiter: allowAll{}, Cost: 4}
@@ -45,7 +50,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	e := app.Echo()
 	want := map[string]string{} // "GET /path" → least role
-	for _, r := range app.StaffRoutes() {
+	for _, r := range app.Routes() {
 		want[r.Method+" "+r.Path] = r.Role
 	}
 	surveyID, err := in.Svc.CreateSurvey(surveys.NewSurvey{Slug: "matrix", Template: "social-2022"})
@@ -56,25 +61,39 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Public routes are asked about the published demo survey and a real
+	// asset, so that they answer what residents get.
+	res := resident(t, in)
+	page := get(t, res, in.URL+"/s/"+slug)
+	asset := regexp.MustCompile(`/static/[0-9a-f]+/[A-Za-z0-9_.-]+`).FindString(string(page.Raw))
+	if asset == "" {
+		t.Fatalf("no asset on the survey page: %s", page.Raw)
+	}
+	site, _ := url.Parse(in.URL)
+	cookies := res.Jar.Cookies(site) // the respondent cookie
+	if len(cookies) == 0 {
+		t.Fatal("the survey page set no respondent cookie")
+	}
 
 	roles := []string{"", models.RoleViewer, models.RoleDesigner, models.RoleAdmin}
 	rank := map[string]int{"": 0, models.RoleViewer: 1, models.RoleDesigner: 2, models.RoleAdmin: 3}
 	covered := 0
 	for _, route := range e.Routes() {
-		if !strings.HasPrefix(route.Path, "/admin") && !strings.HasPrefix(route.Path, "/api/v1/admin") {
-			continue
-		}
 		key := route.Method + " " + route.Path
 		least, ok := want[key]
 		if !ok {
-			t.Errorf("%s is not in the staff route table: give it a least role", key)
+			t.Errorf("%s is not in the route table: give it a least role", key)
 			continue
 		}
 		covered++
-		path := strings.NewReplacer(":id", fmt.Sprint(surveyID)).Replace(route.Path)
-		if strings.HasPrefix(route.Path, "/api/v1/admin/users/:id") {
+		path := strings.NewReplacer(":id", fmt.Sprint(surveyID), ":slug", slug).Replace(route.Path)
+		switch {
+		case strings.HasPrefix(route.Path, "/api/v1/admin/users/:id"):
 			path = strings.Replace(route.Path, ":id", fmt.Sprint(viewerUser.ID), 1)
+		case route.Path == "/static/:hash/:name":
+			path = asset
 		}
+		anonymous := 0 // what a public route answered anonymous
 		for _, role := range roles {
 			t.Run(key+" as "+roleName(role), func(t *testing.T) {
 				var body []byte
@@ -83,6 +102,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				req, _ := http.NewRequest(route.Method, in.URL+path, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
+				// Everyone has opened a survey page: a public route is
+				// asked with the respondent cookie a resident has.
+				for _, ck := range cookies {
+					req.AddCookie(ck)
+				}
 				if role != "" {
 					ck, csrf := staffSession(t, st, role)
 					req.AddCookie(ck)
@@ -99,6 +123,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 					// Anyone may ask; an empty sign-in is a wrong password (401).
 					if got == 403 || got >= 500 || got == 401 && route.Path != "/api/v1/admin/login" {
 						t.Fatalf("public route answered %d", got)
+					}
+					if role == "" {
+						anonymous = got
+					} else if got != anonymous {
+						t.Fatalf("public route answered %s %d but anonymous %d", role, got, anonymous)
 					}
 				case role == "":
 					wantStatus := http.StatusUnauthorized
@@ -120,7 +149,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			})
 		}
 	}
-	t.Logf("authorization matrix: %d staff routes × %d roles", covered, len(roles))
+	t.Logf("authorization matrix: %d routes × %d roles", covered, len(roles))
 	if covered != len(want) {
 		t.Fatalf("%d routes in the table, %d served", len(want), covered)
 	}
@@ -154,4 +183,94 @@ func TestCSRFIsRequired(t *testing.T) {
 	if _, err := in.Store.SurveyBySlug("csrf-test"); err == nil {
 		t.Fatal("a survey was created without the CSRF token")
 	}
+}
+
+// TestAdminJSONIsSnakeCase walks every route of the admin API as a
+// signed-in admin, on a survey with a response, a share link and an audit
+// log, and checks that no JSON answer has a PascalCase key: each body is
+// a response type of the API, never a database row.
+func TestAdminJSONIsSnakeCase(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	st := &staff.Service{Store: in.Store, Limiter: allowAll{}, Cost: 4}
+	p, err := in.Svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := post(t, resident(t, in), in.URL+"/api/v1/surveys/"+slug+"/responses", "application/json", randomBody(t, in, 1)); r.Status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.Status, r.Raw)
+	}
+	if _, err := in.Svc.CreateShareLink(p.Survey.ID, "大屏 screen", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Audit(nil, "survey.export", &p.Survey.ID, &p.Version, "responses csv"); err != nil {
+		t.Fatal(err)
+	}
+	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret, Staff: st}, in.Svc, live.NewHub(in.Svc.RenderLive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pascal := regexp.MustCompile(`^[A-Z]`)
+	walked := 0
+	for _, route := range app.Routes() {
+		if !strings.HasPrefix(route.Path, "/api/v1/admin/") {
+			continue
+		}
+		path := strings.NewReplacer(":id", fmt.Sprint(p.Survey.ID)).Replace(route.Path)
+		if route.Path == "/api/v1/admin/qr" {
+			path += "?text=https://example.org/s/" + slug
+		}
+		t.Run(route.Method+" "+route.Path, func(t *testing.T) {
+			var body []byte
+			if route.Method != http.MethodGet {
+				body = []byte(`{}`)
+			}
+			req, _ := http.NewRequest(route.Method, in.URL+path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			ck, csrf := staffSession(t, st, models.RoleAdmin) // a session of its own: logout ends only it
+			req.AddCookie(ck)
+			req.Header.Set("X-CSRF-Token", csrf)
+			r := do(t, http.DefaultClient, req)
+			if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				return // a file (CSV, workbook, QR code) or no body
+			}
+			var v any
+			if err := json.Unmarshal(r.Raw, &v); err != nil {
+				t.Fatalf("%d: not JSON: %v %s", r.Status, err, r.Raw)
+			}
+			walked++
+			for _, key := range jsonKeys(v, "") {
+				if pascal.MatchString(key[strings.LastIndex(key, ".")+1:]) {
+					t.Errorf("%d: PascalCase key %s in %s", r.Status, key, limitBody(r.Raw))
+				}
+			}
+		})
+	}
+	if walked < 20 {
+		t.Fatalf("only %d admin answers were JSON", walked)
+	}
+}
+
+// jsonKeys lists the keys of every object in a decoded JSON value, as
+// dotted paths from the top ("survey.draft.areas.code").
+func jsonKeys(v any, at string) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			out = append(out, at+k)
+			out = append(out, jsonKeys(e, at+k+".")...)
+		}
+	case []any:
+		for _, e := range x {
+			out = append(out, jsonKeys(e, at)...)
+		}
+	}
+	return out
+}
+
+func limitBody(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "…"
+	}
+	return string(b)
 }

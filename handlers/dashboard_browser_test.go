@@ -22,6 +22,8 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -82,7 +84,7 @@ func dashSeed(t *testing.T, in *instance, n int) {
 // hours, each first shaped by shape (nil: as made), which may also give its
 // client address and how long the resident took; then tallies them. Two
 // writers: under -race the pure-Go SQLite costs CPU more than it waits.
-func dashSeedSurvey(t *testing.T, in *instance, survey string, n int, shape func(i int, rng *mrand.Rand, sub *surveys.Submission) (ip string, took time.Duration)) {
+func dashSeedSurvey(t *testing.T, in *instance, survey string, n int, shape func(i int, rng *mrand.Rand, sub *questionnaire.Submission) (ip string, took time.Duration)) {
 	t.Helper()
 	p, err := in.Svc.Published(survey)
 	if err != nil {
@@ -117,7 +119,7 @@ func dashSeedSurvey(t *testing.T, in *instance, survey string, n int, shape func
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if err := in.Svc.TallyPending(context.Background()); err != nil {
+	if err := in.Svc.RunTallyPass(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -328,12 +330,12 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 	d := builtinDefinition(t)
 	d.Slug, d.Year, d.Previous = "social-2023", 2023, slug
 	d.Title = "2023年度政府工作社会评价满意度调查"
-	d.Units = []surveys.Unit{{Code: "u1", Name: "甲市"}, {Code: "u2", Name: "乙县"}, {Code: "u3", Name: "丙区"}, {Code: "u4", Name: "丁镇"}}
+	d.Units = []questionnaire.Unit{{Code: "u1", Name: "甲市"}, {Code: "u2", Name: "乙县"}, {Code: "u3", Name: "丙区"}, {Code: "u4", Name: "丁镇"}}
 	sv := publish(t, in, d)
 	// 甲市 residents are happier; 丁镇 has few responses; the first 40 share
 	// one address; every tenth answered in 20 s.
 	const n = 330
-	dashSeedSurvey(t, in, "social-2023", n, func(i int, rng *mrand.Rand, sub *surveys.Submission) (string, time.Duration) {
+	dashSeedSurvey(t, in, "social-2023", n, func(i int, rng *mrand.Rand, sub *questionnaire.Submission) (string, time.Duration) {
 		sub.Unit = []string{"u1", "u2", "u3"}[i%3]
 		if i%20 == 19 {
 			sub.Unit = "u4" // 16 responses; the others about 105 each
@@ -354,7 +356,7 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 		}
 		return ip, took
 	})
-	margins := surveys.Margins{"town": {}, "age": {"18-29": 18, "30-39": 20, "40-49": 19, "50-59": 17, "60-69": 14, "70+": 12}, "gender": {"m": 51, "f": 49}}
+	margins := stats.Margins{"town": {}, "age": {"18-29": 18, "30-39": 20, "40-49": 19, "50-59": 17, "60-69": 14, "70+": 12}, "gender": {"m": 51, "f": 49}}
 	for i := 1; i <= 13; i++ {
 		margins["town"][fmt.Sprintf("t%02d", i)] = float64(10 + i)
 	}

@@ -22,9 +22,9 @@ import (
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/static"
-	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -138,7 +138,7 @@ func TestDashboardPage(t *testing.T) {
 func TestDashboardStaffOnly(t *testing.T) {
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
 	d := builtinDefinition(t)
-	d.Slug, d.Results = "staff-only", surveys.ResultsStaff
+	d.Slug, d.Results = "staff-only", questionnaire.ResultsStaff
 	sv := publish(t, in, d)
 	base := in.URL + "/api/v1/surveys/staff-only"
 

@@ -12,9 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/minyi-survey/minyi/handlers"
-	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -37,8 +37,8 @@ func openDesigner(t *testing.T, ctx context.Context, user string) *designerUI {
 	uiUser(t, in, user, "designer")
 	c, csrf := uiSignIn(t, in, user)
 	d := &staffClient{t: t, base: in.URL, c: c, csrf: csrf}
-	publishDefinition(t, d, smallDefinition("city-2022", 2022, surveys.ResultsPublic, ""))
-	id := publishDefinition(t, d, smallDefinition("city-2023", 2023, surveys.ResultsStaff, ""))
+	publishDefinition(t, d, smallDefinition("city-2022", 2022, questionnaire.ResultsPublic, ""))
+	id := publishDefinition(t, d, smallDefinition("city-2023", 2023, questionnaire.ResultsStaff, ""))
 	for range 2 {
 		for _, p := range patterns {
 			body := map[string]any{"unit": p["unit"], "answers": p["answers"]}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
@@ -33,6 +34,16 @@ var (
 	errResultsPrivate   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对工作人员开放，请先登录 results of this survey are for signed-in staff only"}
 )
 
+// Errors of the staff side.
+var (
+	errSignIn    = &apiError{http.StatusUnauthorized, "unauthorized", "请先登录 sign in first"}
+	errBadLogin  = &apiError{http.StatusUnauthorized, "unauthorized", "用户名或密码错误 wrong name or password"}
+	errThrottled = &apiError{http.StatusTooManyRequests, "rate_limited", "登录尝试过多，请5分钟后再试 too many sign-in attempts; try again in 5 minutes"}
+	errRole      = &apiError{http.StatusForbidden, "forbidden", "您的角色无权执行此操作 your role may not do this"}
+	errCSRF      = &apiError{http.StatusForbidden, "forbidden", "请求缺少有效的CSRF令牌，请刷新页面 missing or wrong CSRF token; reload the page"}
+	errBadID     = &apiError{http.StatusNotFound, "not_found", "没有找到 not found"}
+)
+
 // errorBody is the API's error shape.
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -48,9 +59,9 @@ type errorDetail struct {
 // reach the body: 5xx answers carry a fixed message and the request id.
 func classify(err error) (int, errorDetail) {
 	var api *apiError
-	var invalid *surveys.InvalidError
+	var invalid *questionnaire.InvalidError
 	var he *echo.HTTPError
-	var defErr *surveys.DefinitionError
+	var defErr *questionnaire.DefinitionError
 	switch {
 	case errors.As(err, &api):
 		return api.Status, errorDetail{Code: api.Code, Message: api.Message}
@@ -84,7 +95,7 @@ func classify(err error) (int, errorDetail) {
 	case errors.As(err, &invalid):
 		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid",
 			Message: "请修改标出的内容 please fix what is marked", Fields: invalid.Fields}
-	case errors.Is(err, surveys.ErrMalformed):
+	case errors.Is(err, questionnaire.ErrMalformed):
 		return http.StatusBadRequest, errorDetail{Code: "malformed",
 			Message: "提交内容不是有效的JSON the body is not the JSON this endpoint expects"}
 	case errors.Is(err, surveys.ErrNotFound):

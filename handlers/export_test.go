@@ -19,7 +19,8 @@ import (
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/export"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 const exportSlug = "export-2026"
@@ -50,20 +51,20 @@ var levelLabels = map[string]string{"5": "满意", "4": "比较满意", "3": "�
 
 // exportDefinition is the built-in survey with two evaluated units and a
 // multiple-choice question.
-func exportDefinition(t *testing.T) surveys.Definition {
+func exportDefinition(t *testing.T) questionnaire.Definition {
 	t.Helper()
-	data, err := surveys.Builtin("social-2022")
+	data, err := questionnaire.Builtin("social-2022")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var def surveys.Definition
+	var def questionnaire.Definition
 	if err := json.Unmarshal(data, &def); err != nil {
 		t.Fatal(err)
 	}
 	def.Slug = exportSlug
-	def.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
-	def.Extra = append(def.Extra, surveys.Question{Code: "topics", Kind: surveys.KindMulti, Text: "您最关心哪些方面？（可多选）",
-		Options: []surveys.Option{{Code: "road", Label: "道路"}, {Code: "water", Label: "供水"}, {Code: "school", Label: "学校"}}})
+	def.Units = []questionnaire.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
+	def.Extra = append(def.Extra, questionnaire.Question{Code: "topics", Kind: questionnaire.KindMulti, Text: "您最关心哪些方面？（可多选）",
+		Options: []questionnaire.Option{{Code: "road", Label: "道路"}, {Code: "water", Label: "供水"}, {Code: "school", Label: "学校"}}})
 	return def
 }
 
@@ -117,7 +118,7 @@ func wantExportRow(a exportAnswer, id string, version uint64, review string) map
 		want[q], want[q+"_label"] = a.levels[i], levelLabels[a.levels[i]]
 	}
 	if a.levels == [14]string{"5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5"} {
-		want["flags"] = surveys.FlagStraightLiner
+		want["flags"] = questionnaire.FlagStraightLiner
 	}
 	return want
 }
@@ -192,10 +193,10 @@ func TestExportResponsesCSVAndXLSX(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join([]string{surveys.SheetResponses, surveys.SheetAreas, surveys.SheetUnits}, ",") {
+			if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join([]string{export.SheetResponses, export.SheetAreas, export.SheetUnits}, ",") {
 				t.Fatalf("sheets %q", got)
 			}
-			xrows, err := f.GetRows(surveys.SheetResponses)
+			xrows, err := f.GetRows(export.SheetResponses)
 			if err != nil || len(xrows) != 1+len(exportAnswers) {
 				t.Fatalf("responses sheet: %d rows, %v", len(xrows), err)
 			}
@@ -218,7 +219,7 @@ func TestExportResponsesCSVAndXLSX(t *testing.T) {
 			for i, a := range exportAnswers {
 				row := append(xrows[i+1], make([]string, len(names)-len(xrows[i+1]))...)
 				checkExportRow(t, fmt.Sprint("xlsx row ", i+1), names, row, wantExportRow(a, ids[i], version, reviews[i]), a)
-				if ty, _ := f.GetCellType(surveys.SheetResponses, fmt.Sprintf("B%d", i+2)); ty != excelize.CellTypeUnset && ty != excelize.CellTypeNumber {
+				if ty, _ := f.GetCellType(export.SheetResponses, fmt.Sprintf("B%d", i+2)); ty != excelize.CellTypeUnset && ty != excelize.CellTypeNumber {
 					t.Errorf("version cell of row %d has type %v, want a number", i+1, ty)
 				}
 			}
@@ -236,7 +237,14 @@ func TestExportResponsesCSVAndXLSX(t *testing.T) {
 				}
 			}
 			adm := signIn(t, in, models.RoleAdmin)
-			var audit struct{ Entries []models.AuditEntry }
+			var audit struct {
+				Entries []struct {
+					Action   string  `json:"action"`
+					Detail   string  `json:"detail"`
+					SurveyID *uint64 `json:"survey_id"`
+					UserName string  `json:"user_name"`
+				} `json:"entries"`
+			}
 			r = adm.do(http.MethodGet, "/api/v1/admin/audit", nil)
 			if err := json.Unmarshal(r.Raw, &audit); err != nil {
 				t.Fatalf("audit: %v %s", err, r.Raw)
@@ -359,7 +367,7 @@ func ciOf(m map[string]any, key string, i int) any {
 
 func checkAreaSheet(t *testing.T, f *excelize.File, results map[string]any) {
 	t.Helper()
-	note, rows := sheetTable(t, f, surveys.SheetAreas)
+	note, rows := sheetTable(t, f, export.SheetAreas)
 	if !strings.Contains(note, "全部样本") || !strings.Contains(note, "flagged responses included") {
 		t.Errorf("area sheet note %q", note)
 	}
@@ -394,7 +402,7 @@ func checkAreaSheet(t *testing.T, f *excelize.File, results map[string]any) {
 
 func checkUnitSheet(t *testing.T, f *excelize.File, results map[string]any) {
 	t.Helper()
-	_, rows := sheetTable(t, f, surveys.SheetUnits)
+	_, rows := sheetTable(t, f, export.SheetUnits)
 	units := results["units"].([]any)
 	if len(rows) != len(units) || len(units) != 2 {
 		t.Fatalf("unit sheet: %d rows, body %d units", len(rows), len(units))

@@ -24,6 +24,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -166,7 +167,7 @@ func storedBy(t *testing.T, store *models.Store, surveyID uint64) map[string][]s
 // against a recount of the raw rows and the stored response count.
 func checkTallies(t *testing.T, svc *surveys.Service, surveyID uint64, want int) {
 	t.Helper()
-	if err := svc.TallyPending(context.Background()); err != nil {
+	if err := svc.RunTallyPass(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	incremental, err := svc.TalliesOf(surveyID)
@@ -180,11 +181,13 @@ func checkTallies(t *testing.T, svc *surveys.Service, surveyID uint64, want int)
 	if !reflect.DeepEqual(incremental, recount) {
 		t.Errorf("incremental tallies (%d counters) differ from the recount (%d counters)", len(incremental), len(recount))
 	}
-	if got := incremental[surveys.TallyID{Key: surveys.KeyResponses}].N; got != int64(want) {
+	if got := incremental[stats.TallyID{Key: stats.KeyResponses}].N; got != int64(want) {
 		t.Errorf("tallied responses = %d, want %d", got, want)
 	}
-	if n, err := svc.Store.CountResponses(surveyID); err != nil || n != int64(want) {
-		t.Errorf("stored responses = %d (%v), want %d", n, err, want)
+	if d, err := svc.SurveyDetail(surveyID); err != nil {
+		t.Errorf("stored responses: %v", err)
+	} else if d.Responses != int64(want) {
+		t.Errorf("stored responses = %d, want %d", d.Responses, want)
 	}
 }
 

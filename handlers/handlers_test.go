@@ -22,6 +22,8 @@ import (
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/staff"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -43,6 +45,12 @@ func start(t testing.TB, store *models.Store, c dedup.Claimer, b live.Broker, cf
 	hub := live.NewHub(svc.RenderLive)
 	cfg.Secret = surveystest.Secret
 	cfg.Database, cfg.Dedup = store.Dialect, c.Name()
+	if cfg.Limiter == nil {
+		cfg.Limiter = limit.NewMemory()
+	}
+	if cfg.Staff == nil {
+		cfg.Staff = &staff.Service{Store: store, Limiter: cfg.Limiter}
+	}
 	app, err := handlers.New(cfg, svc, hub)
 	if err != nil {
 		t.Fatal(err)
@@ -440,11 +448,11 @@ func TestResultsAndLive(t *testing.T) {
 			}
 
 			r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results")
-			var res surveys.Results
+			var res stats.Results
 			if err := json.Unmarshal(r.Raw, &res); err != nil || r.Status != 200 {
 				t.Fatalf("results: %d %s", r.Status, r.Raw)
 			}
-			a := map[string]surveys.AreaResult{}
+			a := map[string]stats.AreaResult{}
 			for _, ar := range res.Areas {
 				a[ar.Name] = ar
 			}
@@ -469,7 +477,7 @@ func TestResultsAndLive(t *testing.T) {
 				t.Fatalf("flagged=maybe: %d %s", r.Status, r.Raw)
 			}
 			r = get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results?by=age")
-			var byAge struct{ Breakdown surveys.Breakdown }
+			var byAge struct{ Breakdown stats.Breakdown }
 			if err := json.Unmarshal(r.Raw, &byAge); err != nil || r.Status != 200 || len(byAge.Breakdown.Cells) != 6 {
 				t.Fatalf("by=age: %d %s", r.Status, r.Raw)
 			}

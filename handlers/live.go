@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/minyi-survey/minyi/surveys"
 )
 
 const sseWriteTimeout = 10 * time.Second
@@ -28,7 +30,7 @@ func (a *App) GetLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	first, err := a.svc.Results(p.Survey.Slug, "", false)
+	first, err := a.svc.Results(p.Survey.Slug, surveys.ResultsQuery{})
 	if err != nil {
 		return err
 	}

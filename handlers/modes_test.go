@@ -25,6 +25,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -39,11 +40,11 @@ const (
 // dedup mode, the way staff create and publish one, and returns its id.
 func modeSurvey(t testing.TB, in *instance, slug, mode string) uint64 {
 	t.Helper()
-	raw, err := surveys.Builtin("social-2022")
+	raw, err := questionnaire.Builtin("social-2022")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var def surveys.Definition
+	var def questionnaire.Definition
 	if err := json.Unmarshal(raw, &def); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestModePhoneSubmissions(t *testing.T) {
 	const number = "13912345678"
 	for name, in := range instances(t, handlers.Config{}) {
 		t.Run(name, func(t *testing.T) {
-			id := modeSurvey(t, in, phoneSlug, surveys.DedupPhone)
+			id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
 			endpoint := in.URL + "/api/v1/surveys/" + phoneSlug + "/responses"
 
 			for _, bad := range []string{"", "12345", "12912345678", "139123456789", "1391234567x"} {
@@ -183,7 +184,7 @@ func TestModePhoneSubmissions(t *testing.T) {
 func TestModeTokenSubmissions(t *testing.T) {
 	for name, in := range instances(t, handlers.Config{}) {
 		t.Run(name, func(t *testing.T) {
-			id := modeSurvey(t, in, tokenSlug, surveys.DedupToken)
+			id := modeSurvey(t, in, tokenSlug, questionnaire.DedupToken)
 			issued, err := in.Svc.CreateTokens(id, 3, "")
 			if err != nil {
 				t.Fatal(err)
@@ -284,8 +285,8 @@ func TestModeTokenSubmissions(t *testing.T) {
 
 func TestModePages(t *testing.T) {
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
-	tokenID := modeSurvey(t, in, tokenSlug, surveys.DedupToken)
-	modeSurvey(t, in, phoneSlug, surveys.DedupPhone)
+	tokenID := modeSurvey(t, in, tokenSlug, questionnaire.DedupToken)
+	modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
 
 	t.Run("phone", func(t *testing.T) {
 		page := get(t, modeResident(t, in, phoneSlug), in.URL+"/s/"+phoneSlug)
@@ -454,7 +455,7 @@ func modeCount(t *testing.T, in *instance, id uint64) int64 {
 func TestBrowserTokenModes(t *testing.T) {
 	ctx := browser(t)
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
-	id := modeSurvey(t, in, tokenSlug, surveys.DedupToken)
+	id := modeSurvey(t, in, tokenSlug, questionnaire.DedupToken)
 	issued, err := in.Svc.CreateTokens(id, 2, "")
 	if err != nil {
 		t.Fatal(err)
@@ -555,7 +556,7 @@ func TestBrowserTokenModes(t *testing.T) {
 func TestBrowserPhoneMode(t *testing.T) {
 	ctx := browser(t)
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
-	id := modeSurvey(t, in, phoneSlug, surveys.DedupPhone)
+	id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
 	tasks := append(modeOpen(in.URL+"/s/"+phoneSlug), modeAnswerAll()...)
 	tasks = append(tasks,
 		chromedp.SendKeys(chromedp.CSS(`#resp-phone`), "1234567"),
@@ -608,7 +609,7 @@ func TestBrowserPhoneMode(t *testing.T) {
 func TestBrowserPreviewSendsNothing(t *testing.T) {
 	ctx := browser(t)
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
-	id := modeSurvey(t, in, phoneSlug, surveys.DedupPhone)
+	id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
 	st := &staff.Service{Store: in.Store, Limiter: limit.NewMemory(), Cost: 4}
 	if _, err := st.CreateUser("mode-viewer", models.RoleViewer, "a-long-test-password-1"); err != nil {
 		t.Fatal(err)

@@ -1,59 +1,185 @@
 package handlers
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-// cookieName is the signed respondent cookie that identifies a device.
-const cookieName = "minyi_rid"
+// SurveyPage is the data of the respondent page template.
+type SurveyPage struct {
+	Def      *questionnaire.Definition
+	Slug     string
+	Version  int64
+	State    string // "open", "answered", "closed" or "preview" (staff; submitting off)
+	Endpoint string
+	Scale    []questionnaire.Option
+	Total    int
+	// Dedup is the survey's dedup mode (device, token or phone); the
+	// template falls back to Def.Dedup when it is empty.
+	Dedup string
+	// Token is an invitation token to put into the page (data-token on the
+	// form), trimmed and at most 64 characters. The respondent page leaves
+	// it empty: its body is cached and shared by every resident, so the
+	// script reads the token from the address (?t=) instead.
+	Token string
+	// HasToken says the address carries an invitation (?t=): the page then
+	// starts with the code card hidden. It is part of the cache key.
+	HasToken bool
+}
 
-const cookieMaxAge = 400 * 24 * time.Hour
-
-// deviceID returns the verified device id of the request's respondent
-// cookie, or "" when it is missing or forged.
-func (a *App) deviceID(c echo.Context) string {
-	ck, err := c.Cookie(cookieName)
+// GetSurveyPage handles GET /s/:slug[?t=TOKEN], the respondent page.
+func (a *App) GetSurveyPage(c echo.Context) error {
+	p, err := a.published(c)
 	if err != nil {
-		return ""
+		return err
 	}
-	id, sig, ok := strings.Cut(ck.Value, ".")
-	if !ok || len(id) != 22 || !hmac.Equal([]byte(sig), []byte(a.sign(id))) {
-		return ""
+	device := a.ensureDevice(c) // every mode issues the cookie
+	mode := p.Compiled.Def.Dedup
+	if mode == "" {
+		mode = questionnaire.DedupDevice
 	}
-	return id
-}
-
-// ensureDevice returns the request's device id, issuing a new signed
-// cookie when the request has none.
-func (a *App) ensureDevice(c echo.Context) string {
-	if id := a.deviceID(c); id != "" {
-		return id
+	state := "open"
+	if !p.Open(time.Now()) {
+		state = "closed"
+	} else if mode == questionnaire.DedupDevice {
+		// Only the device is known before submitting: token and phone
+		// surveys learn who answered from the submission itself.
+		answered, err := a.svc.DeviceAnswered(p, device)
+		if err == nil && answered {
+			state = "answered"
+		}
 	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	id := base64.RawURLEncoding.EncodeToString(b)
-	c.SetCookie(&http.Cookie{
-		Name:     cookieName,
-		Value:    id + "." + a.sign(id),
-		Path:     "/",
-		MaxAge:   int(cookieMaxAge.Seconds()),
-		HttpOnly: true,
-		Secure:   c.IsTLS() || c.Scheme() == "https",
-		SameSite: http.SameSiteLaxMode,
+	// The invitation of the address: ?t= as printed in invitation links (or
+	// the older ?token=), trimmed; longer than any token (64) is none, as in
+	// the script.
+	token := strings.TrimSpace(c.QueryParam("t"))
+	if token == "" {
+		token = strings.TrimSpace(c.QueryParam("token"))
+	}
+	hasToken := mode == questionnaire.DedupToken && state == "open" && token != "" && len(token) <= 64
+	c.Response().Header().Set("Cache-Control", "no-store")
+	// The body is cached per version, state and, for token surveys, whether
+	// the address has a token; the token itself never enters the body.
+	key := fmt.Sprintf("page/%d/%s/%t", p.Version, state, hasToken)
+	return a.bodies.serve(c, key, echo.MIMETextHTMLCharsetUTF8, func() ([]byte, error) {
+		var b bytes.Buffer
+		err := a.templates.ExecuteTemplate(&b, "survey.html", SurveyPage{
+			Def:      p.Compiled.Def,
+			Slug:     p.Survey.Slug,
+			Version:  int64(p.Version),
+			State:    state,
+			Endpoint: "/api/v1/surveys/" + p.Survey.Slug + "/responses",
+			Scale:    p.Compiled.ScaleOptions(),
+			Total:    p.Compiled.QuestionCount(),
+			Dedup:    mode,
+			HasToken: hasToken,
+		})
+		return b.Bytes(), err
 	})
-	return id
 }
 
-func (a *App) sign(id string) string {
-	m := hmac.New(sha256.New, a.cfg.Secret)
-	m.Write([]byte("respondent:" + id))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+// surveyBody is the published questionnaire as the API returns it.
+type surveyBody struct {
+	*questionnaire.Definition
+	Version uint64 `json:"version"`
+	Open    bool   `json:"open"`
+}
+
+// GetSurvey handles GET /api/v1/surveys/:slug: the published questionnaire.
+// It also sets the respondent cookie, for clients that skip the page.
+func (a *App) GetSurvey(c echo.Context) error {
+	p, err := a.published(c)
+	if err != nil {
+		return err
+	}
+	a.ensureDevice(c)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	open := p.Open(time.Now())
+	key := fmt.Sprintf("survey/%d/%t", p.Version, open)
+	return a.bodies.serve(c, key, echo.MIMEApplicationJSON, func() ([]byte, error) {
+		return json.Marshal(surveyBody{p.Compiled.Def, p.Version, open})
+	})
+}
+
+// acceptedBody answers an accepted submission.
+type acceptedBody struct {
+	ResponseID string `json:"response_id"`
+	Status     string `json:"status"`
+}
+
+// PostResponse handles POST /api/v1/surveys/:slug/responses.
+func (a *App) PostResponse(c echo.Context) error {
+	now := time.Now()
+	p, err := a.published(c)
+	if err != nil {
+		return err
+	}
+	if !p.Open(now) {
+		return surveys.ErrClosed
+	}
+	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
+		return errUnsupportedMedia
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return errTooLarge
+	case err != nil:
+		return errMalformedBody
+	}
+	sub, err := questionnaire.DecodeSubmission(body)
+	if err != nil {
+		return err
+	}
+	device := a.deviceID(c)
+	if p.Compiled.Def.Dedup == questionnaire.DedupDevice && device == "" {
+		return errNoCookie
+	}
+	res, err := a.svc.Submit(c.Request().Context(), surveys.SubmitInput{
+		Slug:       p.Survey.Slug,
+		Submission: sub,
+		DeviceID:   device,
+		ClientIP:   c.RealIP(),
+		Channel:    "web",
+		Now:        now,
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if res.Replay {
+		status = http.StatusOK
+	}
+	return c.JSON(status, acceptedBody{ResponseID: res.ResponseID, Status: "accepted"})
+}
+
+// published returns the published survey the route's :slug names. A slug
+// that cannot be one is not looked up: MySQL's collations would match
+// "social-2022 " or "SOCIAL-2022" to "social-2022" and serve it under that name.
+func (a *App) published(c echo.Context) (*surveys.Published, error) {
+	slug := c.Param("slug")
+	if !questionnaire.ValidSlug(slug) {
+		return nil, surveys.ErrNotFound
+	}
+	p, err := a.svc.Published(slug)
+	var stale *questionnaire.DefinitionError
+	if errors.As(err, &stale) {
+		// A stored version the validator refuses is the server's fault: a
+		// 500, logged in full, not a 422 listing the definition to residents.
+		return nil, fmt.Errorf("handlers: published version of %s: %v", slug, err)
+	}
+	return p, err
 }

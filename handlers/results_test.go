@@ -17,44 +17,46 @@ import (
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // smallDefinition is a two-area survey with two units and the three
 // demographic questions, small enough to score by hand.
-func smallDefinition(slug string, year int, results, previous string) surveys.Definition {
-	scale := surveys.Scale{Levels: []surveys.Level{
-		{Code: "5", Label: "满意", Score: 100, Class: surveys.ClassSatisfied},
-		{Code: "4", Label: "比较满意", Score: 80, Class: surveys.ClassSatisfied},
-		{Code: "3", Label: "一般", Score: 60, Class: surveys.ClassNeutral},
-		{Code: "2", Label: "不太满意", Score: 30, Class: surveys.ClassDissatisfied},
-		{Code: "1", Label: "不满意", Score: 0, Class: surveys.ClassDissatisfied},
-	}, DontKnow: &surveys.Option{Code: "dk", Label: "不了解"}}
-	single := func(code, role string, opts ...string) surveys.Question {
-		q := surveys.Question{Code: code, Kind: surveys.KindSingle, Text: code + "?", Role: role}
+func smallDefinition(slug string, year int, results, previous string) questionnaire.Definition {
+	scale := questionnaire.Scale{Levels: []questionnaire.Level{
+		{Code: "5", Label: "满意", Score: 100, Class: questionnaire.ClassSatisfied},
+		{Code: "4", Label: "比较满意", Score: 80, Class: questionnaire.ClassSatisfied},
+		{Code: "3", Label: "一般", Score: 60, Class: questionnaire.ClassNeutral},
+		{Code: "2", Label: "不太满意", Score: 30, Class: questionnaire.ClassDissatisfied},
+		{Code: "1", Label: "不满意", Score: 0, Class: questionnaire.ClassDissatisfied},
+	}, DontKnow: &questionnaire.Option{Code: "dk", Label: "不了解"}}
+	single := func(code, role string, opts ...string) questionnaire.Question {
+		q := questionnaire.Question{Code: code, Kind: questionnaire.KindSingle, Text: code + "?", Role: role}
 		for _, o := range opts {
-			q.Options = append(q.Options, surveys.Option{Code: o, Label: o + "组"})
+			q.Options = append(q.Options, questionnaire.Option{Code: o, Label: o + "组"})
 		}
 		return q
 	}
-	return surveys.Definition{
+	return questionnaire.Definition{
 		Slug: slug, Title: fmt.Sprintf("%d年度测试", year), Year: year, Intro: "测试",
-		Units: []surveys.Unit{{Code: "u1", Name: "甲区"}, {Code: "u2", Name: "乙区"}},
+		Units: []questionnaire.Unit{{Code: "u1", Name: "甲区"}, {Code: "u2", Name: "乙区"}},
 		Scale: scale,
-		Areas: []surveys.Area{
-			{Code: "A1", Name: "作风建设", Summary: "一", Questions: []surveys.Question{{Code: "a1", Kind: surveys.KindSatisfaction, Text: "作风？", Required: true}}},
-			{Code: "A2", Name: "民生事业", Summary: "二", Questions: []surveys.Question{{Code: "a2", Kind: surveys.KindSatisfaction, Text: "民生？", Required: true}}},
+		Areas: []questionnaire.Area{
+			{Code: "A1", Name: "作风建设", Summary: "一", Questions: []questionnaire.Question{{Code: "a1", Kind: questionnaire.KindSatisfaction, Text: "作风？", Required: true}}},
+			{Code: "A2", Name: "民生事业", Summary: "二", Questions: []questionnaire.Question{{Code: "a2", Kind: questionnaire.KindSatisfaction, Text: "民生？", Required: true}}},
 		},
-		Extra: []surveys.Question{
-			single("town", surveys.RoleTown, "t1", "t2"),
-			single("age", surveys.RoleAge, "y", "o"),
-			single("gender", surveys.RoleGender, "m", "f"),
+		Extra: []questionnaire.Question{
+			single("town", questionnaire.RoleTown, "t1", "t2"),
+			single("age", questionnaire.RoleAge, "y", "o"),
+			single("gender", questionnaire.RoleGender, "m", "f"),
 		},
-		Dedup: surveys.DedupDevice, Results: results, Previous: previous,
+		Dedup: questionnaire.DedupDevice, Results: results, Previous: previous,
 	}
 }
 
 // publishDefinition creates and publishes a survey through the admin API.
-func publishDefinition(t *testing.T, d *staffClient, def surveys.Definition) uint64 {
+func publishDefinition(t *testing.T, d *staffClient, def questionnaire.Definition) uint64 {
 	t.Helper()
 	r := d.do(http.MethodPost, "/api/v1/admin/surveys", map[string]any{"slug": def.Slug, "title": def.Title, "definition": def})
 	if r.Status != http.StatusCreated {
@@ -87,7 +89,7 @@ func waitCounted(t *testing.T, in *instance, slug string, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r, err := in.Svc.FreshResults(slug, "")
+		r, err := in.Svc.UncachedResults(slug, surveys.ResultsQuery{})
 		if err == nil && r.Responses == n {
 			return
 		}
@@ -123,8 +125,8 @@ func TestResultsByHand(t *testing.T) {
 	for name, in := range instances(t, handlers.Config{}) {
 		t.Run(name, func(t *testing.T) {
 			d := signIn(t, in, models.RoleDesigner)
-			publishDefinition(t, d, smallDefinition("city-2022", 2022, surveys.ResultsPublic, ""))
-			id := publishDefinition(t, d, smallDefinition("city-2023", 2023, surveys.ResultsStaff, "city-2022"))
+			publishDefinition(t, d, smallDefinition("city-2022", 2022, questionnaire.ResultsPublic, ""))
+			id := publishDefinition(t, d, smallDefinition("city-2023", 2023, questionnaire.ResultsStaff, "city-2022"))
 			// Last year: a1 100 and 60, a2 80 and 80.
 			answerAs(t, in, "city-2022", map[string]any{"unit": "u1", "answers": map[string]any{"a1": "5", "a2": "4"}})
 			answerAs(t, in, "city-2022", map[string]any{"unit": "u2", "answers": map[string]any{"a1": "3", "a2": "4"}})
@@ -140,7 +142,7 @@ func TestResultsByHand(t *testing.T) {
 			waitCounted(t, in, "city-2022", 2)
 			waitCounted(t, in, "city-2023", 12)
 
-			var res surveys.Results
+			var res stats.Results
 			r := d.do(http.MethodGet, "/api/v1/surveys/city-2023/results", nil)
 			if r.Status != 200 || json.Unmarshal(r.Raw, &res) != nil {
 				t.Fatalf("results: %d %s", r.Status, r.Raw)
@@ -209,7 +211,7 @@ func TestResultsByHand(t *testing.T) {
 				ok   bool
 			}{
 				{"timeline counts 12", hours == 12 && len(res.Timeline) >= 1 && time.Since(res.Timeline[0].Hour) < 2*time.Hour},
-				{"quality: 3 speeders", res.Quality != nil && res.Quality.Flagged == 3 && res.Quality.Reasons[surveys.FlagSpeeder] == 3 && res.Flagged == 3},
+				{"quality: 3 speeders", res.Quality != nil && res.Quality.Flagged == 3 && res.Quality.Reasons[questionnaire.FlagSpeeder] == 3 && res.Flagged == 3},
 			}...)
 			for _, c := range checks {
 				if !c.ok {
@@ -218,7 +220,7 @@ func TestResultsByHand(t *testing.T) {
 			}
 
 			// By gender: men answered a1 100, 0 and a2 80, 30; women a1 60, 80 and a2 100.
-			var by surveys.Results
+			var by stats.Results
 			r = d.do(http.MethodGet, "/api/v1/surveys/city-2023/results?by=gender", nil)
 			if r.Status != 200 || json.Unmarshal(r.Raw, &by) != nil || by.Breakdown == nil || len(by.Breakdown.Cells) != 2 {
 				t.Fatalf("by gender: %d %s", r.Status, r.Raw)
@@ -241,7 +243,7 @@ func TestResultsByHand(t *testing.T) {
 			}
 			r = d.do(http.MethodGet, "/api/v1/surveys/city-2023/results", nil)
 			_ = json.Unmarshal(r.Raw, &res)
-			if res.Quality.ReviewedValid != 1 || res.Quality.Flagged != 2 || res.Quality.Reasons[surveys.FlagSpeeder] != 3 {
+			if res.Quality.ReviewedValid != 1 || res.Quality.Flagged != 2 || res.Quality.Reasons[questionnaire.FlagSpeeder] != 3 {
 				t.Errorf("after one review: %+v", res.Quality)
 			}
 
@@ -260,7 +262,7 @@ func TestResultsByHand(t *testing.T) {
 				t.Fatalf("weighting on: %d %s", ok.Status, ok.Raw)
 			}
 			// The tally worker backfills the joint cells; until then 503 not_ready.
-			var w surveys.Results
+			var w stats.Results
 			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 				r = d.do(http.MethodGet, "/api/v1/surveys/city-2023/results?weighted=1", nil)
 				if r.Status != 503 || errorCode(t, r) != "not_ready" || time.Now().After(deadline) {
@@ -336,14 +338,14 @@ func TestResultsByHand(t *testing.T) {
 	}
 }
 
-func equalTallies(a, b surveys.Tallies) bool {
+func equalTallies(a, b stats.Tallies) bool {
 	for k, v := range a {
-		if b[k] != v && v != (surveys.TallyValue{}) {
+		if b[k] != v && v != (stats.TallyValue{}) {
 			return false
 		}
 	}
 	for k, v := range b {
-		if a[k] != v && v != (surveys.TallyValue{}) {
+		if a[k] != v && v != (stats.TallyValue{}) {
 			return false
 		}
 	}
@@ -356,7 +358,7 @@ func equalTallies(a, b surveys.Tallies) bool {
 func TestResultsAccess(t *testing.T) {
 	in := instances(t, handlers.Config{SSEHeartbeat: 100 * time.Millisecond})["sqlite+memory"]
 	d := signIn(t, in, models.RoleDesigner)
-	id := publishDefinition(t, d, smallDefinition("city-2023", 2023, surveys.ResultsStaff, ""))
+	id := publishDefinition(t, d, smallDefinition("city-2023", 2023, questionnaire.ResultsStaff, ""))
 	base := in.URL + "/api/v1/surveys/city-2023"
 	for _, path := range []string{"/results", "/live"} {
 		if r := get(t, http.DefaultClient, base+path); r.Status != 403 || errorCode(t, r) != "forbidden" {
@@ -437,7 +439,7 @@ func TestResultsAccess(t *testing.T) {
 func TestWeightingOfADraftLeavesItEditable(t *testing.T) {
 	in := instances(t, handlers.Config{})["sqlite+memory"]
 	d := signIn(t, in, models.RoleDesigner)
-	def := smallDefinition("city-2024", 2024, surveys.ResultsPublic, "")
+	def := smallDefinition("city-2024", 2024, questionnaire.ResultsPublic, "")
 	r := d.do(http.MethodPost, "/api/v1/admin/surveys", map[string]any{"slug": def.Slug, "title": def.Title, "definition": def})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)

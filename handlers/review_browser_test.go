@@ -65,7 +65,7 @@ func TestBrowserReviewFlagged(t *testing.T) {
 	}
 	send(hasty, 10*time.Minute, "192.0.2.1")
 	send(hasty+1, 12*time.Minute, "192.0.2.2")
-	if err := in.Svc.TallyPending(context.Background()); err != nil {
+	if err := in.Svc.RunTallyPass(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -33,7 +33,10 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/staff"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -56,13 +59,13 @@ func noInternals(t *testing.T, what string, r reply) {
 }
 
 // builtinDefinition returns the social-2022 template as a definition to edit.
-func builtinDefinition(t testing.TB) *surveys.Definition {
+func builtinDefinition(t testing.TB) *questionnaire.Definition {
 	t.Helper()
-	raw, err := surveys.Builtin(slug)
+	raw, err := questionnaire.Builtin(slug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d surveys.Definition
+	var d questionnaire.Definition
 	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +74,9 @@ func builtinDefinition(t testing.TB) *surveys.Definition {
 
 // publish validates a definition and stores it published, as staff
 // publishing it would.
-func publish(t testing.TB, in *instance, d *surveys.Definition) *models.Survey {
+func publish(t testing.TB, in *instance, d *questionnaire.Definition) *models.Survey {
 	t.Helper()
-	c, err := surveys.Compile(d)
+	c, err := questionnaire.Compile(d)
 	if err != nil {
 		t.Fatalf("definition %s: %v", d.Slug, err)
 	}
@@ -82,7 +85,7 @@ func publish(t testing.TB, in *instance, d *surveys.Definition) *models.Survey {
 		t.Fatal(err)
 	}
 	sv := &models.Survey{Slug: d.Slug, Results: d.Results}
-	if err := in.Store.CreatePublished(sv, string(raw), c.Catalogue()); err != nil {
+	if err := in.Store.CreatePublished(sv, string(raw), surveys.Catalogue(c)); err != nil {
 		t.Fatalf("store %s: %v", d.Slug, err)
 	}
 	return sv
@@ -96,7 +99,7 @@ var notStaffText = map[string]bool{"slug": true, "code": true, "kind": true, "ro
 // staffTexts visits every staff-written string of d, found by reflection so
 // that a text field added later is covered too: the i-th becomes
 // edit(i, value). It returns the fields' paths.
-func staffTexts(d *surveys.Definition, edit func(i int, value string) string) []string {
+func staffTexts(d *questionnaire.Definition, edit func(i int, value string) string) []string {
 	var paths []string
 	var walk func(v reflect.Value, path string)
 	walk = func(v reflect.Value, path string) {
@@ -133,12 +136,12 @@ func staffTexts(d *surveys.Definition, edit func(i int, value string) string) []
 
 // hostileDefinition is social-2022 under slug with two units and every
 // staff-written text, legal marks included, set to payload(i).
-func hostileDefinition(t testing.TB, slug string, payload func(i int) string) (*surveys.Definition, []string) {
+func hostileDefinition(t testing.TB, slug string, payload func(i int) string) (*questionnaire.Definition, []string) {
 	t.Helper()
 	d := builtinDefinition(t)
 	d.Slug = slug
-	d.Legal = &surveys.LegalMarks{}
-	d.Units = []surveys.Unit{{Code: "u1"}, {Code: "u2"}}
+	d.Legal = &questionnaire.LegalMarks{}
+	d.Units = []questionnaire.Unit{{Code: "u1"}, {Code: "u2"}}
 	paths := staffTexts(d, func(i int, _ string) string { return payload(i) })
 	if len(paths) < 60 {
 		t.Fatalf("only %d staff texts filled: %v", len(paths), paths)
@@ -160,7 +163,7 @@ func TestStaffTextIsEscaped(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d, paths := hostileDefinition(t, "xss-test", xssPayload)
 			publish(t, in, d)
-			for _, mode := range []string{surveys.DedupToken, surveys.DedupPhone} {
+			for _, mode := range []string{questionnaire.DedupToken, questionnaire.DedupPhone} {
 				d, _ := hostileDefinition(t, "xss-"+mode, xssPayload)
 				d.Dedup = mode
 				publish(t, in, d)
@@ -240,7 +243,7 @@ func TestStaffTextIsEscaped(t *testing.T) {
 						t.Errorf("%s: title = %q, want the staff text back unchanged", u, r.Body["title"])
 					}
 				}
-				var def surveys.Definition
+				var def questionnaire.Definition
 				r := get(t, c, base)
 				if err := json.Unmarshal(r.Raw, &def); err != nil {
 					t.Fatal(err)
@@ -300,7 +303,7 @@ func TestBrowserShowsStaffTextAsText(t *testing.T) {
 	d, _ := hostileDefinition(t, "xss-dom", func(int) string { return domPayload })
 	publish(t, in, d)
 	td, _ := hostileDefinition(t, "xss-dom-token", func(int) string { return domPayload })
-	td.Dedup = surveys.DedupToken
+	td.Dedup = questionnaire.DedupToken
 	publish(t, in, td)
 	pages := []struct {
 		name, path, ready string
@@ -361,7 +364,7 @@ func TestBrowserShowsStaffTextAsText(t *testing.T) {
 // every legal mark and more than one unit): area names and summaries, legal
 // marks, intro, English title, units, question texts, and each question's
 // answer labels.
-func shownTexts(d *surveys.Definition) int {
+func shownTexts(d *questionnaire.Definition) int {
 	n := len(d.Areas)*2 + 5 + 2 + len(d.Units)
 	qs := slices.Clone(d.Extra)
 	for _, a := range d.Areas {
@@ -370,7 +373,7 @@ func shownTexts(d *surveys.Definition) int {
 	for _, q := range qs {
 		n++
 		switch q.Kind {
-		case surveys.KindSatisfaction:
+		case questionnaire.KindSatisfaction:
 			n += len(d.Scale.Levels) + 1
 		default:
 			n += len(q.Options)
@@ -394,7 +397,7 @@ func TestSecurityHeaders(t *testing.T) {
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
 	hub := live.NewHub(in.Svc.RenderLive)
 	t.Cleanup(hub.Close)
-	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret}, in.Svc, hub)
+	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret, Staff: &staff.Service{Store: in.Store, Limiter: limit.NewMemory()}}, in.Svc, hub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -619,7 +622,7 @@ func TestInjectionShapedValues(t *testing.T) {
 
 			t.Run("invitation tokens", func(t *testing.T) {
 				d := builtinDefinition(t)
-				d.Slug, d.Dedup = "token-test", surveys.DedupToken
+				d.Slug, d.Dedup = "token-test", questionnaire.DedupToken
 				tsv := publish(t, in, d)
 				issued, err := in.Svc.CreateTokens(tsv.ID, 1, "")
 				if err != nil {
@@ -792,13 +795,13 @@ func TestStoredVersionThatNoLongerValidates(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d := builtinDefinition(t)
 			d.Slug = "stale-test"
-			c, err := surveys.Compile(d)
+			c, err := questionnaire.Compile(d)
 			if err != nil {
 				t.Fatal(err)
 			}
 			d.Areas[0].Weight = -7 // refused since the start
 			raw, _ := json.Marshal(d)
-			if err := in.Store.CreatePublished(&models.Survey{Slug: d.Slug, Results: d.Results}, string(raw), c.Catalogue()); err != nil {
+			if err := in.Store.CreatePublished(&models.Survey{Slug: d.Slug, Results: d.Results}, string(raw), surveys.Catalogue(c)); err != nil {
 				t.Fatal(err)
 			}
 			for _, u := range []string{"/s/stale-test", "/d/stale-test", "/api/v1/surveys/stale-test", "/api/v1/surveys/stale-test/results"} {
@@ -883,7 +886,7 @@ func TestPhoneAndIPNeverStoredInClear(t *testing.T) {
 			b := mk(t)
 			in := start(t, b.store, b.claim, b.brk, handlers.Config{})
 			d := builtinDefinition(t)
-			d.Slug, d.Dedup = "phone-test", surveys.DedupPhone
+			d.Slug, d.Dedup = "phone-test", questionnaire.DedupPhone
 			publish(t, in, d)
 
 			p, err := in.Svc.Published("phone-test")
@@ -931,7 +934,7 @@ func TestPhoneAndIPNeverStoredInClear(t *testing.T) {
 			}
 			// Invitation tokens and short codes are kept as keyed hashes too.
 			td := builtinDefinition(t)
-			td.Slug, td.Dedup = "token-test", surveys.DedupToken
+			td.Slug, td.Dedup = "token-test", questionnaire.DedupToken
 			tsv := publish(t, in, td)
 			issued, err := in.Svc.CreateTokens(tsv.ID, 2, "")
 			if err != nil {

@@ -1,6 +1,10 @@
 // Package models stores Minyi's data with GORM on MySQL or an embedded
 // SQLite file: the models, opening the database, migrations, queries, and
 // the translation of driver errors into the sentinel errors below.
+//
+// It may import GORM, the database drivers and the standard library, and
+// nothing of Minyi's: formats the domain owns (respondent keys, tally
+// cell names) come in as parameters.
 package models
 
 import (
@@ -130,13 +134,13 @@ type Response struct {
 	// answers as a JSON object. One row per response keeps a submission one
 	// INSERT: a row per answer would be ~19 rows, over what MySQL can take
 	// at thousands of submissions a second. Join with Question and Option of
-	// the version for labels (surveys.DecodeChoices reads the format).
+	// the version for labels (questionnaire.DecodeChoices reads the format).
 	Choices string `gorm:"size:16777215"`
 	Texts   string `gorm:"size:16777215"`
 }
 
 // Tally is an incremental counter kept from accepted responses; see
-// surveys.Tallies for the keys. It can always be rebuilt from Response rows.
+// stats.Tallies for the keys. It can always be rebuilt from Response rows.
 type Tally struct {
 	ID       uint64 `gorm:"primaryKey"`
 	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1"`

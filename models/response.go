@@ -152,15 +152,15 @@ func (s *Store) AddressHasAtLeast(surveyID uint64, ipHash string, n int) (bool, 
 
 // ResponseRow is a response as staff review it (no answers).
 type ResponseRow struct {
-	PublicID    string     `json:"response_id"`
-	VersionID   uint64     `json:"version"`
-	UnitCode    string     `json:"unit,omitempty"`
-	Channel     string     `json:"channel"`
-	SubmittedAt time.Time  `json:"submitted_at"`
-	StartedAt   *time.Time `json:"started_at,omitempty"`
-	DurationMS  *int64     `json:"duration_ms,omitempty"`
-	Flags       string     `json:"flags"`
-	Review      string     `json:"review"`
+	PublicID    string
+	VersionID   uint64
+	UnitCode    string
+	Channel     string
+	SubmittedAt time.Time
+	StartedAt   *time.Time
+	DurationMS  *int64
+	Flags       string
+	Review      string
 }
 
 // ResponseRows lists a survey's responses newest first, only the flagged

@@ -71,11 +71,11 @@ func TestMigrateUpgradeKeepsRows(t *testing.T) {
 			if n, _ := s.CountResponses(sv.ID); n != 1 {
 				t.Fatalf("responses after upgrade = %d, want 1", n)
 			}
-			if n, _ := s.PendingTallies(); n != 1 {
+			if n, _ := s.CountUntallied(); n != 1 {
 				t.Fatalf("pending tallies after upgrade = %d, want the old response", n)
 			}
 			c := &countChoices{}
-			changed, n, err := s.TallyPending(100, c)
+			changed, n, err := s.TallyBatch(100, c)
 			if err != nil || n != 1 || len(changed) != 1 || c.choices != "q01=5" {
 				t.Fatalf("tally pass after upgrade: changed=%v n=%d choices=%q err=%v", changed, n, c.choices, err)
 			}

@@ -26,11 +26,11 @@ type Counter interface {
 	Rows() []Tally
 }
 
-// TallyPending counts up to limit responses not yet tallied, in one
+// TallyBatch counts up to limit responses not yet tallied, in one
 // transaction: it takes the tally lock, adds their deltas to the counters
 // and marks them tallied. It returns the surveys whose counters changed
 // and how many responses it counted.
-func (s *Store) TallyPending(limit int, count Counter) ([]uint64, int, error) {
+func (s *Store) TallyBatch(limit int, count Counter) ([]uint64, int, error) {
 	var changed []uint64
 	var n int
 	err := s.W.Transaction(func(tx *gorm.DB) error {
@@ -254,16 +254,34 @@ func (s *Store) BackfillJoint(limit int, count Counter) (finished uint64, more b
 	return finished, more, nil
 }
 
-// TalliesOfJointCells returns a survey's joint demographic cells ("w:…"
-// and their flagged twins "wf:…"), which only surveys with weighting keep.
-func (s *Store) TalliesOfJointCells(surveyID uint64) ([]Tally, error) {
+// TalliesWithDimPrefix returns a survey's whole-sample counters of the
+// cells whose name starts with one of prefixes: the joint demographic
+// cells weighting reads, whose names package stats owns. A prefix holds
+// no LIKE wildcards.
+func (s *Store) TalliesWithDimPrefix(surveyID uint64, prefixes ...string) ([]Tally, error) {
+	if len(prefixes) == 0 {
+		return nil, nil
+	}
 	var ts []Tally
-	err := s.R.Where("survey_id = ? AND unit = ? AND (dim LIKE ? OR dim LIKE ?)", surveyID, "", "w:%", "wf:%").Find(&ts).Error
+	cond, args := wholeSampleDims(surveyID, prefixes)
+	err := s.R.Where(cond, args...).Find(&ts).Error
 	return ts, err
 }
 
-// PendingTallies counts responses not yet tallied.
-func (s *Store) PendingTallies() (int64, error) {
+// wholeSampleDims is the condition "a whole-sample counter of the survey
+// whose cell name starts with one of prefixes" (at least one).
+func wholeSampleDims(surveyID uint64, prefixes []string) (string, []any) {
+	likes := make([]string, len(prefixes))
+	args := []any{surveyID, ""}
+	for i, p := range prefixes {
+		likes[i] = "dim LIKE ?"
+		args = append(args, p+"%")
+	}
+	return "survey_id = ? AND unit = ? AND (" + strings.Join(likes, " OR ") + ")", args
+}
+
+// CountUntallied counts the responses no tally pass has counted yet.
+func (s *Store) CountUntallied() (int64, error) {
 	var n int64
 	err := s.R.Model(&Response{}).Where("tallied = ?", false).Count(&n).Error
 	return n, err

@@ -9,9 +9,10 @@ import (
 // SetWeighting stores a survey's population margins (JSON) and whether its
 // results may be weighted. Turning weighting on starts joint cells from the
 // next response on, for the tally worker to backfill (BackfillJoint);
-// turning it off drops them. It takes the tally lock, so no pass counts in
-// between.
-func (s *Store) SetWeighting(surveyID uint64, enabled bool, margins string) error {
+// turning it on or off drops the cells there were: the whole-sample cells
+// whose name starts with one of jointPrefixes (see TalliesWithDimPrefix).
+// It takes the tally lock, so no pass counts in between.
+func (s *Store) SetWeighting(surveyID uint64, enabled bool, margins string, jointPrefixes ...string) error {
 	return translate(s.W.Transaction(func(tx *gorm.DB) error {
 		if err := lockTally(tx); err != nil {
 			return err
@@ -22,7 +23,7 @@ func (s *Store) SetWeighting(surveyID uint64, enabled bool, margins string) erro
 		}
 		set := map[string]any{"weighted": enabled, "margins": margins}
 		if enabled != sv.Weighted {
-			if err := deleteJointCells(tx, surveyID); err != nil {
+			if err := deleteJointCells(tx, surveyID, jointPrefixes); err != nil {
 				return err
 			}
 			var from uint64
@@ -38,8 +39,12 @@ func (s *Store) SetWeighting(surveyID uint64, enabled bool, margins string) erro
 	}))
 }
 
-func deleteJointCells(tx *gorm.DB, surveyID uint64) error {
-	return tx.Where("survey_id = ? AND unit = ? AND (dim LIKE ? OR dim LIKE ?)", surveyID, "", "w:%", "wf:%").Delete(&Tally{}).Error
+func deleteJointCells(tx *gorm.DB, surveyID uint64, prefixes []string) error {
+	if len(prefixes) == 0 {
+		return nil
+	}
+	cond, args := wholeSampleDims(surveyID, prefixes)
+	return tx.Where(cond, args...).Delete(&Tally{}).Error
 }
 
 // jointState is where a weighted survey's joint cells stand: responses

@@ -2,8 +2,6 @@ package surveys
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,13 +9,7 @@ import (
 	"time"
 
 	"github.com/minyi-survey/minyi/models"
-)
-
-// Errors of the staff operations on surveys.
-var (
-	ErrSlugTaken   = errors.New("surveys: slug already used")
-	ErrNoDraft     = errors.New("surveys: no draft to publish")
-	ErrNotOpenable = errors.New("surveys: the survey has no published version")
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // SurveySummary is a survey in the staff list.
@@ -42,9 +34,9 @@ func summary(r models.SurveyRow) SurveySummary {
 
 // SurveyList lists every survey for staff, newest first.
 func (s *Service) SurveyList() ([]SurveySummary, error) {
-	rows, err := s.Store.SurveyRows()
+	rows, err := s.store.SurveyRows()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, storeErr(err)
 	}
 	out := make([]SurveySummary, len(rows))
 	for i, r := range rows {
@@ -65,31 +57,29 @@ type VersionInfo struct {
 // (what the designer edits) and the published definition, and its versions.
 type SurveyDetail struct {
 	SurveySummary
-	DraftDefinition     *Definition   `json:"draft,omitempty"`
-	PublishedDefinition *Definition   `json:"published,omitempty"`
-	Versions            []VersionInfo `json:"versions"`
+	DraftDefinition     *questionnaire.Definition `json:"draft,omitempty"`
+	PublishedDefinition *questionnaire.Definition `json:"published,omitempty"`
+	Versions            []VersionInfo             `json:"versions"`
 }
 
 // SurveyDetail returns a survey for staff.
 func (s *Service) SurveyDetail(id uint64) (*SurveyDetail, error) {
-	sv, err := s.Store.SurveyByID(id)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, ErrNotFound
-	} else if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	n, err := s.Store.CountResponses(id)
+	sv, err := s.store.SurveyByID(id)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, storeErr(err)
+	}
+	n, err := s.store.CountResponses(id)
+	if err != nil {
+		return nil, storeErr(err)
 	}
 	d := &SurveyDetail{SurveySummary: summary(models.SurveyRow{Survey: *sv, Responses: n})}
-	vs, err := s.Store.Versions(id)
+	vs, err := s.store.Versions(id)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, storeErr(err)
 	}
 	for _, v := range vs {
 		d.Versions = append(d.Versions, VersionInfo{v.ID, v.Number, v.PublishedAt, v.CreatedAt})
-		var def Definition
+		var def questionnaire.Definition
 		if sv.DraftVersionID != nil && v.ID == *sv.DraftVersionID || sv.PublishedVersionID != nil && v.ID == *sv.PublishedVersionID {
 			if err := json.Unmarshal([]byte(v.Definition), &def); err != nil {
 				return nil, fmt.Errorf("surveys: stored version %d: %w", v.ID, err)
@@ -109,16 +99,16 @@ func (s *Service) SurveyDetail(id uint64) (*SurveyDetail, error) {
 // template, a copy of another survey (its draft, else its published
 // version), or an imported definition. Slug and title override the source's.
 type NewSurvey struct {
-	Slug       string      `json:"slug"`
-	Title      string      `json:"title"`
-	Template   string      `json:"template,omitempty"`
-	CopyOf     uint64      `json:"copy_of,omitempty"`
-	Definition *Definition `json:"definition,omitempty"`
+	Slug       string                    `json:"slug"`
+	Title      string                    `json:"title"`
+	Template   string                    `json:"template,omitempty"`
+	CopyOf     uint64                    `json:"copy_of,omitempty"`
+	Definition *questionnaire.Definition `json:"definition,omitempty"`
 }
 
 // CreateSurvey stores a new survey with a valid draft and returns its id.
 func (s *Service) CreateSurvey(in NewSurvey) (uint64, error) {
-	var def Definition
+	var def questionnaire.Definition
 	switch {
 	case in.Definition != nil:
 		def = *in.Definition
@@ -140,9 +130,9 @@ func (s *Service) CreateSurvey(in NewSurvey) (uint64, error) {
 		if name == "" {
 			name = "social-2022"
 		}
-		data, err := Builtin(name)
+		data, err := questionnaire.Builtin(name)
 		if err != nil {
-			return 0, &DefinitionError{Problems: []Problem{{"template", "没有这个模板 no such template"}}}
+			return 0, &questionnaire.DefinitionError{Problems: []questionnaire.Problem{{Path: "template", Reason: "没有这个模板 no such template"}}}
 		}
 		if err := json.Unmarshal(data, &def); err != nil {
 			return 0, err
@@ -159,16 +149,16 @@ func (s *Service) CreateSurvey(in NewSurvey) (uint64, error) {
 		return 0, err
 	}
 	sv := &models.Survey{Slug: def.Slug, Title: def.Title, Results: def.Results}
-	if err := s.Store.CreateDraft(sv, raw); errors.Is(err, models.ErrDuplicate) {
+	if err := s.store.CreateDraft(sv, raw); errors.Is(err, models.ErrDuplicate) {
 		return 0, ErrSlugTaken
 	} else if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return 0, storeErr(err)
 	}
 	return sv.ID, nil
 }
 
 // checkDefinition validates a definition and returns its stored form.
-func (s *Service) checkDefinition(def *Definition) (string, error) {
+func (s *Service) checkDefinition(def *questionnaire.Definition) (string, error) {
 	if err := def.Validate(); err != nil {
 		return "", err
 	}
@@ -184,23 +174,21 @@ func (s *Service) checkDefinition(def *Definition) (string, error) {
 // SaveDraft replaces a survey's draft with def, or starts a new draft
 // version when the survey only has published ones. The slug cannot change.
 // An invalid definition is refused whole (*DefinitionError), nothing saved.
-func (s *Service) SaveDraft(id uint64, def *Definition) (uint64, error) {
-	sv, err := s.Store.SurveyByID(id)
-	if errors.Is(err, models.ErrNotFound) {
-		return 0, ErrNotFound
-	} else if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+func (s *Service) SaveDraft(id uint64, def *questionnaire.Definition) (uint64, error) {
+	sv, err := s.store.SurveyByID(id)
+	if err != nil {
+		return 0, storeErr(err)
 	}
 	if def.Slug != sv.Slug {
-		return 0, &DefinitionError{Problems: []Problem{{"slug", "问卷发布后链接不能更改 the slug of a survey cannot change (" + sv.Slug + ")"}}}
+		return 0, &questionnaire.DefinitionError{Problems: []questionnaire.Problem{{Path: "slug", Reason: "问卷发布后链接不能更改 the slug of a survey cannot change (" + sv.Slug + ")"}}}
 	}
 	raw, err := s.checkDefinition(def)
 	if err != nil {
 		return 0, err
 	}
-	v, err := s.Store.SaveDraft(id, def.Title, raw)
+	v, err := s.store.SaveDraft(id, def.Title, raw)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return 0, storeErr(err)
 	}
 	return v.ID, nil
 }
@@ -215,15 +203,15 @@ func (s *Service) Publish(id uint64) (uint64, error) {
 	if d.DraftDefinition == nil {
 		return 0, ErrNoDraft
 	}
-	c, err := Compile(d.DraftDefinition)
+	c, err := questionnaire.Compile(d.DraftDefinition)
 	if err != nil {
 		return 0, err
 	}
-	v, err := s.Store.Publish(id, c.Catalogue())
+	v, err := s.store.Publish(id, Catalogue(c))
 	if errors.Is(err, models.ErrNoDraft) {
 		return 0, ErrNoDraft
 	} else if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return 0, storeErr(err)
 	}
 	s.Forget(d.Slug)
 	return v.ID, nil
@@ -231,11 +219,9 @@ func (s *Service) Publish(id uint64) (uint64, error) {
 
 // SetOpen closes (open=false) or reopens a published survey.
 func (s *Service) SetOpen(id uint64, open bool) error {
-	sv, err := s.Store.SurveyByID(id)
-	if errors.Is(err, models.ErrNotFound) {
-		return ErrNotFound
-	} else if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	sv, err := s.store.SurveyByID(id)
+	if err != nil {
+		return storeErr(err)
 	}
 	if sv.PublishedVersionID == nil {
 		return ErrNotOpenable
@@ -244,103 +230,9 @@ func (s *Service) SetOpen(id uint64, open bool) error {
 	if open {
 		status = models.StatusPublished
 	}
-	if err := s.Store.SetStatus(id, status); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	if err := s.store.SetStatus(id, status); err != nil {
+		return storeErr(err)
 	}
 	s.Forget(sv.Slug)
 	return nil
-}
-
-// IssuedToken is an invitation as staff hand it out; it is shown once.
-type IssuedToken struct {
-	Token string `json:"token"`
-	Short string `json:"short_code"`
-	Unit  string `json:"unit,omitempty"`
-}
-
-// MaxTokensPerBatch caps one generation request.
-const MaxTokensPerBatch = 10000
-
-// shortAlphabet is Crockford's base32: no I, L, O or U, so a code read
-// aloud or typed from paper comes out right (normalizeShort maps the rest).
-var shortAlphabet = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
-
-// CreateTokens issues n one-time invitations to a token-mode survey,
-// optionally for one unit. Tokens carry 128 random bits, short codes 40;
-// only their keyed hashes are stored, so this is the one chance to see them.
-func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, error) {
-	d, err := s.SurveyDetail(id)
-	if err != nil {
-		return nil, err
-	}
-	def := d.PublishedDefinition
-	if def == nil {
-		def = d.DraftDefinition
-	}
-	fields := map[string]string{}
-	if n < 1 || n > MaxTokensPerBatch {
-		fields["count"] = fmt.Sprintf("一次可生成1-%d个 between 1 and %d at a time", MaxTokensPerBatch, MaxTokensPerBatch)
-	}
-	if def == nil || def.Dedup != DedupToken {
-		fields["dedup"] = "问卷须为邀请码模式 the survey must use dedup mode token"
-	}
-	if unit != "" && def != nil {
-		found := false
-		for _, u := range def.Units {
-			found = found || u.Code == unit
-		}
-		if !found {
-			fields["unit"] = "本调查没有这个单位 no such unit in this survey"
-		}
-	}
-	if len(fields) > 0 {
-		return nil, &InvalidError{Fields: fields}
-	}
-	// Short codes have 40 bits: a clash with an earlier batch is rare but
-	// possible, and the unique index refuses the batch; draw again.
-	for attempt := 0; ; attempt++ {
-		out, rows := s.drawTokens(id, n, unit)
-		err := s.Store.CreateTokens(rows)
-		if err == nil {
-			return out, nil
-		}
-		if !errors.Is(err, models.ErrDuplicate) || attempt == 2 {
-			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
-		}
-	}
-}
-
-func (s *Service) drawTokens(id uint64, n int, unit string) ([]IssuedToken, []models.Token) {
-	batch := uint64(time.Now().UnixNano())
-	out := make([]IssuedToken, n)
-	rows := make([]models.Token, n)
-	for i := range out {
-		t := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(random(16)))
-		short := shortAlphabet.EncodeToString(random(5)) // 8 characters
-		out[i] = IssuedToken{Token: t, Short: short, Unit: unit}
-		rows[i] = models.Token{SurveyID: id, Hash: s.hash("token", t), ShortHash: s.hash("token", normalizeShort(short)),
-			UnitCode: unit, Batch: batch}
-	}
-	return out, rows
-}
-
-// TokenCounts returns how many invitations a survey has and how many answered.
-func (s *Service) TokenCounts(id uint64) (total, used int64, err error) {
-	total, used, err = s.Store.TokenCounts(id)
-	if err != nil {
-		err = fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return
-}
-
-// normalizeShort lets residents type a short code in any case, with spaces or dashes.
-func normalizeShort(code string) string {
-	code = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(code))
-	return strings.NewReplacer("O", "0", "I", "1", "L", "1").Replace(code)
-}
-
-func random(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return b
 }

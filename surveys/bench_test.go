@@ -11,18 +11,20 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
 // go test -run '^$' -bench . -benchmem ./surveys/
 
-func builtin(b *testing.B) ([]byte, *surveys.Compiled) {
+func builtin(b *testing.B) ([]byte, *questionnaire.Compiled) {
 	b.Helper()
-	data, err := surveys.Builtin("social-2022")
+	data, err := questionnaire.Builtin("social-2022")
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := surveys.CompileJSON(data)
+	c, err := questionnaire.CompileJSON(data)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -33,7 +35,7 @@ func builtin(b *testing.B) ([]byte, *surveys.Compiled) {
 func BenchmarkCompile(b *testing.B) {
 	data, _ := builtin(b)
 	for b.Loop() {
-		if _, err := surveys.CompileJSON(data); err != nil {
+		if _, err := questionnaire.CompileJSON(data); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -44,7 +46,7 @@ func BenchmarkDecodeAndCheck(b *testing.B) {
 	_, c := builtin(b)
 	body, _ := json.Marshal(c.RandomSubmission(rand.New(rand.NewPCG(1, 2))))
 	for b.Loop() {
-		sub, err := surveys.DecodeSubmission(body)
+		sub, err := questionnaire.DecodeSubmission(body)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -58,11 +60,11 @@ func BenchmarkDecodeAndCheck(b *testing.B) {
 func BenchmarkCount(b *testing.B) {
 	_, c := builtin(b)
 	rng := rand.New(rand.NewPCG(3, 4))
-	rs := make([]surveys.Accepted, 1024)
+	rs := make([]stats.Accepted, 1024)
 	for i := range rs {
-		rs[i] = surveys.Accepted{Answers: c.RandomAnswers(rng)}
+		rs[i] = stats.Accepted{Answers: c.RandomAnswers(rng)}
 	}
-	k := c.NewCounter()
+	k := stats.NewCounter(c)
 	i := 0
 	for b.Loop() {
 		k.Add(rs[i%len(rs)])
@@ -74,14 +76,14 @@ func BenchmarkCount(b *testing.B) {
 func BenchmarkScore(b *testing.B) {
 	_, c := builtin(b)
 	rng := rand.New(rand.NewPCG(5, 6))
-	t := surveys.Tallies{}
-	k := c.NewCounter()
+	t := stats.Tallies{}
+	k := stats.NewCounter(c)
 	for range 10_000 {
-		k.Add(surveys.Accepted{Answers: c.RandomAnswers(rng)})
+		k.Add(stats.Accepted{Answers: c.RandomAnswers(rng)})
 	}
 	k.AddTo(t)
 	for b.Loop() {
-		r := c.Score(t, "")
+		r := stats.Score(c, t, "", false)
 		if r.Responses != 10_000 {
 			b.Fatal(r.Responses)
 		}

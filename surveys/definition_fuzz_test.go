@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // FuzzDefinition decodes arbitrary JSON into a definition: Validate never
@@ -21,7 +23,7 @@ import (
 func FuzzDefinition(f *testing.F) {
 	// The seed corpus is in testdata/fuzz/FuzzDefinition.
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var d surveys.Definition
+		var d questionnaire.Definition
 		if json.Unmarshal(data, &d) != nil {
 			return
 		}
@@ -33,7 +35,7 @@ func FuzzDefinition(f *testing.F) {
 		if again := d.Validate(); !reflect.DeepEqual(err, again) {
 			t.Fatalf("Validate is not deterministic:\n%v\n%v", err, again)
 		}
-		c, cerr := surveys.Compile(&d)
+		c, cerr := questionnaire.Compile(&d)
 		if err != nil {
 			checkDefinitionError(t, err)
 			if cerr == nil || c != nil {
@@ -52,7 +54,7 @@ func FuzzDefinition(f *testing.F) {
 // and a reason.
 func checkDefinitionError(t *testing.T, err error) {
 	t.Helper()
-	var de *surveys.DefinitionError
+	var de *questionnaire.DefinitionError
 	if !errors.As(err, &de) {
 		t.Fatalf("Validate error %T %v is not a *DefinitionError", err, err)
 	}
@@ -75,7 +77,7 @@ const (
 )
 
 // checkCompiled asserts what a valid definition promises.
-func checkCompiled(t *testing.T, d *surveys.Definition, c *surveys.Compiled) {
+func checkCompiled(t *testing.T, d *questionnaire.Definition, c *questionnaire.Compiled) {
 	t.Helper()
 	n := d.QuestionCount()
 	if len(c.Questions) != n {
@@ -87,12 +89,12 @@ func checkCompiled(t *testing.T, d *surveys.Definition, c *surveys.Compiled) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c2, err := surveys.CompileJSON(raw); err != nil || len(c2.Questions) != n {
+	if c2, err := questionnaire.CompileJSON(raw); err != nil || len(c2.Questions) != n {
 		t.Fatalf("the stored definition does not compile again: %v", err)
 	}
 
 	// The catalogue mirrors the definition and fits its columns.
-	cat := c.Catalogue()
+	cat := surveys.Catalogue(c)
 	if len(cat.Questions) != n || len(cat.Areas) != len(d.Areas) || len(cat.Units) != len(d.Units) {
 		t.Fatalf("catalogue has %d questions, %d areas, %d units; want %d, %d, %d",
 			len(cat.Questions), len(cat.Areas), len(cat.Units), n, len(d.Areas), len(d.Units))
@@ -148,7 +150,7 @@ func checkCompiled(t *testing.T, d *surveys.Definition, c *surveys.Compiled) {
 			t.Errorf("question %s in area %q, compiled in area %d", q.Code, q.AreaCode, cq.Area)
 		}
 		want := len(cq.Options)
-		if q.Kind == surveys.KindSatisfaction {
+		if q.Kind == questionnaire.KindSatisfaction {
 			want = levels
 		}
 		if len(q.Options) != want {
@@ -164,23 +166,23 @@ func checkCompiled(t *testing.T, d *surveys.Definition, c *surveys.Compiled) {
 
 	// Answered three ways (best, worst, "don't know"), counted and scored:
 	// every figure is finite and in range, and the results encode.
-	t2 := surveys.Tallies{}
+	t2 := stats.Tallies{}
 	for pass := range 3 {
-		sub := &surveys.Submission{SubmissionID: "0b6c5f1e-2d3a-4c8b-9e7f-1a2b3c4d5e6f", Answers: map[string]json.RawMessage{}}
+		sub := &questionnaire.Submission{SubmissionID: "0b6c5f1e-2d3a-4c8b-9e7f-1a2b3c4d5e6f", Answers: map[string]json.RawMessage{}}
 		if c.HasUnits() {
 			sub.Unit = d.Units[pass%len(d.Units)].Code
 		}
 		for _, q := range c.Questions {
 			var v any
 			switch q.Kind {
-			case surveys.KindSatisfaction:
+			case questionnaire.KindSatisfaction:
 				opts := c.ScaleOptions()
 				v = opts[min(pass*len(opts)/2, len(opts)-1)].Code
-			case surveys.KindSingle:
+			case questionnaire.KindSingle:
 				v = q.Options[pass%len(q.Options)].Code
-			case surveys.KindMulti:
+			case questionnaire.KindMulti:
 				v = []string{q.Options[pass%len(q.Options)].Code}
-			case surveys.KindText:
+			case questionnaire.KindText:
 				v = "意"
 			}
 			sub.Answers[q.Code], _ = json.Marshal(v)
@@ -189,14 +191,14 @@ func checkCompiled(t *testing.T, d *surveys.Definition, c *surveys.Compiled) {
 		if err != nil {
 			t.Fatalf("Check refused a complete answer: %v", err)
 		}
-		c.Count(t2, surveys.Accepted{Unit: sub.Unit, Answers: answers})
+		stats.Count(c, t2, stats.Accepted{Unit: sub.Unit, Answers: answers})
 	}
 	units := []string{""}
 	for _, u := range d.Units {
 		units = append(units, u.Code)
 	}
 	for _, u := range units {
-		r := c.Score(t2, u)
+		r := stats.Score(c, t2, u, false)
 		if _, err := json.Marshal(r); err != nil {
 			t.Fatalf("results of unit %q do not encode: %v", u, err)
 		}

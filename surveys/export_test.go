@@ -13,11 +13,13 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/export"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
 // exportCSV writes an export as CSV and reads it back without its BOM.
-func exportCSV(t *testing.T, e *surveys.Export) [][]string {
+func exportCSV(t *testing.T, e *export.Export) [][]string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := e.WriteCSV(t.Context(), &buf); err != nil {
@@ -35,7 +37,7 @@ func exportCSV(t *testing.T, e *surveys.Export) [][]string {
 }
 
 // exportXLSX writes an export as a workbook and opens it.
-func exportXLSX(t *testing.T, e *surveys.Export) *excelize.File {
+func exportXLSX(t *testing.T, e *export.Export) *excelize.File {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := e.WriteXLSX(t.Context(), &buf); err != nil {
@@ -88,13 +90,13 @@ func TestExportXLSXSheets(t *testing.T) {
 					f := exportXLSX(t, e)
 					var names []string
 					for i := range tt.sheets {
-						name := surveys.SheetResponses
+						name := export.SheetResponses
 						if i > 0 {
 							name += " " + strconv.Itoa(i+1)
 						}
 						names = append(names, name)
 					}
-					names = append(names, surveys.SheetAreas, surveys.SheetUnits)
+					names = append(names, export.SheetAreas, export.SheetUnits)
 					if got := f.GetSheetList(); !slices.Equal(got, names) {
 						t.Fatalf("sheets %q, want %q", got, names)
 					}
@@ -132,7 +134,7 @@ func TestExportXLSXSheets(t *testing.T) {
 							}
 						}
 					}
-					if rows, _ := f.GetRows(surveys.SheetUnits); len(rows) != 1 || !strings.Contains(rows[0][0], "no evaluated units") {
+					if rows, _ := f.GetRows(export.SheetUnits); len(rows) != 1 || !strings.Contains(rows[0][0], "no evaluated units") {
 						t.Errorf("unit sheet of a survey without units: %q", rows)
 					}
 				})
@@ -162,9 +164,9 @@ func TestExportUnpublished(t *testing.T) {
 				sheet string
 				want  string
 			}{
-				{surveys.SheetResponses, "回答编号 response_id"},
-				{surveys.SheetAreas, "调查尚未发布"},
-				{surveys.SheetUnits, "调查尚未发布"},
+				{export.SheetResponses, "回答编号 response_id"},
+				{export.SheetAreas, "调查尚未发布"},
+				{export.SheetUnits, "调查尚未发布"},
 			} {
 				t.Run(tt.sheet, func(t *testing.T) {
 					rows, err := f.GetRows(tt.sheet)
@@ -191,17 +193,17 @@ func TestExportXLSXUnitRanks(t *testing.T) {
 	for _, b := range surveystest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			svc := surveystest.Service(t, b.Store)
-			data, err := surveys.Builtin("social-2022")
+			data, err := questionnaire.Builtin("social-2022")
 			if err != nil {
 				t.Fatal(err)
 			}
-			def, err := surveys.CompileJSON(data)
+			def, err := questionnaire.CompileJSON(data)
 			if err != nil {
 				t.Fatal(err)
 			}
 			d := *def.Def
 			d.Slug = "units-2026"
-			d.Units = []surveys.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}, {Code: "u3", Name: "文昌市"}}
+			d.Units = []questionnaire.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}, {Code: "u3", Name: "文昌市"}}
 			id, err := svc.CreateSurvey(surveys.NewSurvey{Definition: &d})
 			if err != nil {
 				t.Fatal(err)
@@ -215,7 +217,7 @@ func TestExportXLSXUnitRanks(t *testing.T) {
 			if err := svc.RebuildTallies(t.Context(), id); err != nil {
 				t.Fatal(err)
 			}
-			res, err := svc.FreshResults(d.Slug, "")
+			res, err := svc.UncachedResults(d.Slug, surveys.ResultsQuery{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +225,7 @@ func TestExportXLSXUnitRanks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := exportXLSX(t, e).GetRows(surveys.SheetUnits)
+			rows, err := exportXLSX(t, e).GetRows(export.SheetUnits)
 			if err != nil || len(rows) != 2+len(res.Units) {
 				t.Fatalf("unit sheet: %d rows, %v", len(rows), err)
 			}

@@ -1,78 +1,120 @@
 package surveys
 
-import "time"
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
 
-// Quality flags stored on a response. Flagged responses are kept and counted
-// apart; staff decide whether results include them.
-const (
-	FlagStraightLiner = "straight_liner"
-	FlagSpeeder       = "speeder"
-	FlagSharedAddress = "shared_address" // many responses from one IP: NAT is common, so only a flag
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-// Quality rules of METHODOLOGY.md.
-const (
-	straightLineMinItems = 8
-	speederFloorPerItem  = 2 * time.Second
-	speederMedianMin     = 30 // responses with a duration before the median rule applies
-	sharedAddressMin     = 30 // responses from one address before later ones are flagged
-)
+// medianTTL is how long a survey's median completion time is reused.
+const medianTTL = 30 * time.Second
 
-// Context is what the survey's other responses say about a new one.
-type Context struct {
-	Median        time.Duration // median completion time so far
-	WithDuration  int64         // responses that have a completion time
-	SharedAddress bool          // the address already sent sharedAddressMin responses
+// maxSharedKnown bounds the memory of addresses known to be shared.
+const maxSharedKnown = 100_000
+
+// qualityStats is what the quality flags of a new response need from the
+// survey's other responses (questionnaire.FlagContext), kept so that
+// submissions rarely ask the database: each survey's median completion
+// time, and the addresses known to be shared.
+type qualityStats struct {
+	store *models.Store
+
+	mu      sync.Mutex
+	medians map[uint64]cachedMedian
+	shared  map[string]bool // survey:address known to be shared
 }
 
-// Flags returns the quality flags of a checked response. duration is the
-// time from loading the page to submitting, or 0 when unknown.
-func (c *Compiled) Flags(answers []Answer, duration time.Duration, ctx Context) []string {
-	var flags []string
-	var items int
-	level, same := "", true
-	for _, q := range c.Questions {
-		if q.Kind == KindSatisfaction && q.Role == "" {
-			items++
-		}
-	}
-	for _, a := range answers {
-		q := c.byCode[a.Question]
-		if q == nil || q.Kind != KindSatisfaction || q.Role != "" || len(a.Values) != 1 {
-			continue
-		}
-		if a.Values[0] == c.dontKnow {
-			same = false // "don't know" is not a level: no straight line through it
-			continue
-		}
-		if level == "" {
-			level = a.Values[0]
-		} else if a.Values[0] != level {
-			same = false
-		}
-	}
-	if items >= straightLineMinItems && level != "" && same && countItems(c, answers) == items {
-		flags = append(flags, FlagStraightLiner)
-	}
-	if duration > 0 && (duration < time.Duration(c.QuestionCount())*speederFloorPerItem ||
-		ctx.WithDuration >= speederMedianMin && duration < ctx.Median/2) {
-		flags = append(flags, FlagSpeeder)
-	}
-	if ctx.SharedAddress {
-		flags = append(flags, FlagSharedAddress)
-	}
-	return flags
+type cachedMedian struct {
+	median     time.Duration
+	n          int64
+	at         time.Time
+	refreshing bool
 }
 
-// QuestionCount is the number of questions of the version.
-func (c *Compiled) QuestionCount() int { return len(c.Questions) }
+func newQualityStats(store *models.Store) *qualityStats {
+	return &qualityStats{store: store, medians: map[uint64]cachedMedian{}, shared: map[string]bool{}}
+}
 
-func countItems(c *Compiled, answers []Answer) int {
-	n := 0
-	for _, a := range answers {
-		if q := c.byCode[a.Question]; q != nil && q.Kind == KindSatisfaction && q.Role == "" {
-			n++
-		}
+// flagContext gathers what the flags need from the survey's other
+// responses. It never fails a submission: on a read error the flags that
+// need it are skipped.
+func (q *qualityStats) flagContext(surveyID uint64, ipHash string) questionnaire.FlagContext {
+	var ctx questionnaire.FlagContext
+	m := q.median(surveyID)
+	ctx.Median, ctx.WithDuration = m.median, m.n
+	if ipHash != "" {
+		ctx.SharedAddress = q.sharedAddress(surveyID, ipHash)
 	}
-	return n
+	return ctx
+}
+
+// sharedAddress reports whether an address already sent SharedAddressMin
+// responses to the survey. An address once shared stays shared, so those
+// are remembered and not asked again (a flood from one address then costs
+// no query at all).
+func (q *qualityStats) sharedAddress(surveyID uint64, ipHash string) bool {
+	key := fmt.Sprintf("%d:%s", surveyID, ipHash)
+	q.mu.Lock()
+	known := q.shared[key]
+	q.mu.Unlock()
+	if known {
+		return true
+	}
+	shared, err := q.store.AddressHasAtLeast(surveyID, ipHash, questionnaire.SharedAddressMin)
+	if err != nil {
+		slog.Warn("quality: responses per address", slog.Any("error", err))
+	}
+	if shared {
+		q.mu.Lock()
+		if len(q.shared) >= maxSharedKnown {
+			clear(q.shared)
+		}
+		q.shared[key] = true
+		q.mu.Unlock()
+	}
+	return shared
+}
+
+// median returns the survey's median completion time. Until the median
+// rule applies the count is small and cheap to read each time; after that
+// one request at a time refreshes it in the background every medianTTL
+// (finding the middle of a million rows takes a while) and the others use
+// the value they have.
+func (q *qualityStats) median(surveyID uint64) cachedMedian {
+	q.mu.Lock()
+	m, ok := q.medians[surveyID]
+	fresh := time.Since(m.at) < medianTTL
+	switch {
+	case ok && (m.refreshing || m.n >= questionnaire.SpeederMedianMin && fresh):
+		q.mu.Unlock()
+		return m
+	case ok && m.n >= questionnaire.SpeederMedianMin:
+		m.refreshing = true
+		q.medians[surveyID] = m
+		q.mu.Unlock()
+		go q.refreshMedian(surveyID)
+		return m
+	}
+	// Not known yet, or still few: read it now, one request at a time
+	// (the others go on without the median rule meanwhile).
+	m.refreshing = true
+	q.medians[surveyID] = m
+	q.mu.Unlock()
+	return q.refreshMedian(surveyID)
+}
+
+func (q *qualityStats) refreshMedian(surveyID uint64) cachedMedian {
+	ms, n, err := q.store.MedianDuration(surveyID)
+	if err != nil {
+		slog.Warn("quality: median completion time", slog.Any("error", err))
+	}
+	m := cachedMedian{median: time.Duration(ms) * time.Millisecond, n: n, at: time.Now()}
+	q.mu.Lock()
+	q.medians[surveyID] = m
+	q.mu.Unlock()
+	return m
 }

@@ -2,23 +2,37 @@ package surveys
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"time"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
+
+// ResponseSummary is a response as staff review it, without its answers.
+type ResponseSummary struct {
+	PublicID    string     `json:"response_id"`
+	VersionID   uint64     `json:"version"`
+	UnitCode    string     `json:"unit,omitempty"`
+	Channel     string     `json:"channel"`
+	SubmittedAt time.Time  `json:"submitted_at"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	DurationMS  *int64     `json:"duration_ms,omitempty"`
+	Flags       string     `json:"flags"`
+	Review      string     `json:"review"`
+}
 
 // ResponseList returns a survey's responses for staff review, newest
 // first: all, or only those flagged or already reviewed.
-func (s *Service) ResponseList(surveyID uint64, flaggedOnly bool, before string, limit int) ([]models.ResponseRow, error) {
-	rows, err := s.Store.ResponseRows(surveyID, flaggedOnly, before, limit)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, ErrNotFound
-	}
+func (s *Service) ResponseList(surveyID uint64, flaggedOnly bool, before string, limit int) ([]ResponseSummary, error) {
+	rows, err := s.store.ResponseRows(surveyID, flaggedOnly, before, limit)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, storeErr(err)
 	}
-	return rows, nil
+	out := make([]ResponseSummary, len(rows))
+	for i, r := range rows {
+		out[i] = ResponseSummary(r)
+	}
+	return out, nil
 }
 
 // ReviewResponse records staff's decision on a response: "valid" counts it
@@ -28,17 +42,14 @@ func (s *Service) ReviewResponse(ctx context.Context, surveyID uint64, responseI
 	switch review {
 	case "", models.ReviewValid, models.ReviewInvalid:
 	default:
-		return nil, &InvalidError{Fields: map[string]string{"review": "须为 valid、invalid 或空 must be valid, invalid or empty"}}
+		return nil, &questionnaire.InvalidError{Fields: map[string]string{"review": "须为 valid、invalid 或空 must be valid, invalid or empty"}}
 	}
-	r, err := s.Store.Review(surveyID, responseID, review, s.reviewDelta)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, ErrNotFound
-	}
+	r, err := s.store.Review(surveyID, responseID, review, s.reviewDelta)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, storeErr(err)
 	}
-	s.TalliesChanged(surveyID)
-	if err := s.Broker.Publish(ctx, surveyID); err != nil {
+	s.talliesChanged(surveyID)
+	if err := s.broker.Publish(ctx, surveyID); err != nil {
 		return r, nil // the counters are committed; live views catch up with the next change
 	}
 	return r, nil

@@ -18,6 +18,8 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -44,14 +46,14 @@ func setups(t *testing.T) []setup {
 	return out
 }
 
-func submit(t *testing.T, svc *surveys.Service, device string, sub *surveys.Submission) (surveys.SubmitResult, error) {
+func submit(t *testing.T, svc *surveys.Service, device string, sub *questionnaire.Submission) (surveys.SubmitResult, error) {
 	t.Helper()
 	return svc.Submit(context.Background(), surveys.SubmitInput{
 		Slug: slug, Submission: sub, DeviceID: device, ClientIP: "203.0.113.9", Channel: "test", Now: time.Now(),
 	})
 }
 
-func compiled(t *testing.T, svc *surveys.Service) *surveys.Compiled {
+func compiled(t *testing.T, svc *surveys.Service) *questionnaire.Compiled {
 	t.Helper()
 	p, err := svc.Published(slug)
 	if err != nil {
@@ -86,7 +88,7 @@ func TestSubmitCountsEachRespondentOnce(t *testing.T) {
 			})
 			t.Run("someone else's submission id is refused", func(t *testing.T) {
 				_, err := submit(t, svc, "dev-b", first)
-				var inv *surveys.InvalidError
+				var inv *questionnaire.InvalidError
 				if !errors.As(err, &inv) || inv.Fields["submission_id"] == "" {
 					t.Fatalf("err = %v, want invalid submission_id", err)
 				}
@@ -231,7 +233,7 @@ func TestTalliesEqualRebuild(t *testing.T) {
 			if failed.Load() > 0 {
 				t.FailNow()
 			}
-			if err := svc.TallyPending(context.Background()); err != nil {
+			if err := svc.RunTallyPass(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			id := mustSurvey(t, svc).Survey.ID
@@ -243,7 +245,7 @@ func TestTalliesEqualRebuild(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := incremental[surveys.TallyID{Key: surveys.KeyResponses}].N; got != n {
+			if got := incremental[stats.TallyID{Key: stats.KeyResponses}].N; got != n {
 				t.Fatalf("tallied responses = %d, want %d", got, n)
 			}
 			if !reflect.DeepEqual(incremental, recount) {
@@ -259,7 +261,7 @@ func TestTalliesEqualRebuild(t *testing.T) {
 			if !reflect.DeepEqual(rebuilt, incremental) {
 				t.Fatal("stored tallies after a rebuild differ from the incremental ones")
 			}
-			a, b := c.Score(incremental, ""), c.Score(rebuilt, "")
+			a, b := stats.Score(c, incremental, "", false), stats.Score(c, rebuilt, "", false)
 			if !reflect.DeepEqual(a, b) || a.Responses != n {
 				t.Fatalf("results differ after rebuild, or responses %d != %d", a.Responses, n)
 			}
@@ -312,21 +314,21 @@ func TestQualityFlagsAreStoredAndCountedApart(t *testing.T) {
 					t.Fatalf("resident %d flagged %q", i, f)
 				}
 			}
-			if f := send("office-30", "203.0.113.50", 10*time.Minute); !strings.Contains(f, surveys.FlagSharedAddress) {
-				t.Fatalf("31st response from one address flagged %q, want %s", f, surveys.FlagSharedAddress)
+			if f := send("office-30", "203.0.113.50", 10*time.Minute); !strings.Contains(f, questionnaire.FlagSharedAddress) {
+				t.Fatalf("31st response from one address flagged %q, want %s", f, questionnaire.FlagSharedAddress)
 			}
 			// Under half the median (10 min) but over the 36 s floor.
-			if f := send("hasty", "198.51.100.7", 3*time.Minute); !strings.Contains(f, surveys.FlagSpeeder) {
+			if f := send("hasty", "198.51.100.7", 3*time.Minute); !strings.Contains(f, questionnaire.FlagSpeeder) {
 				t.Fatalf("3 min against a 10 min median flagged %q, want speeder", f)
 			}
-			if err := svc.TallyPending(context.Background()); err != nil {
+			if err := svc.RunTallyPass(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			all, err := svc.Results(slug, "", false)
+			all, err := svc.Results(slug, surveys.ResultsQuery{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			clean, err := svc.Results(slug, "", true)
+			clean, err := svc.Results(slug, surveys.ResultsQuery{ExcludeFlagged: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -369,7 +371,7 @@ func TestReviewMovesResponsesBetweenSets(t *testing.T) {
 			if _, err := svc.ReviewResponse(ctx, id, ids["careful2"], "invalid"); err != nil {
 				t.Fatal(err)
 			}
-			if err := svc.TallyPending(ctx); err != nil {
+			if err := svc.RunTallyPass(ctx); err != nil {
 				t.Fatal(err)
 			}
 			check := func(step string, wantClean int64) {
@@ -385,7 +387,7 @@ func TestReviewMovesResponsesBetweenSets(t *testing.T) {
 				if !reflect.DeepEqual(stored, recount) {
 					t.Fatalf("%s: stored tallies differ from a recount", step)
 				}
-				clean, err := svc.FreshResultsWith(slug, "", true)
+				clean, err := svc.UncachedResults(slug, surveys.ResultsQuery{ExcludeFlagged: true})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // ShareLink is a revocable read-only key to a survey's results, for a
@@ -32,13 +33,11 @@ const maxShareLabel = 100
 // bits, URL-safe.
 func (s *Service) CreateShareLink(surveyID uint64, label, by string) (*ShareLink, error) {
 	if utf8.RuneCountInString(label) > maxShareLabel {
-		return nil, &InvalidError{Fields: map[string]string{"label": fmt.Sprintf("最多%d个字 at most %d characters", maxShareLabel, maxShareLabel)}}
+		return nil, &questionnaire.InvalidError{Fields: map[string]string{"label": fmt.Sprintf("最多%d个字 at most %d characters", maxShareLabel, maxShareLabel)}}
 	}
-	sv, err := s.Store.SurveyByID(surveyID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, ErrNotFound
-	} else if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	sv, err := s.store.SurveyByID(surveyID)
+	if err != nil {
+		return nil, storeErr(err)
 	}
 	raw := make([]byte, 16)
 	if _, err := rand.Read(raw); err != nil {
@@ -46,8 +45,8 @@ func (s *Service) CreateShareLink(surveyID uint64, label, by string) (*ShareLink
 	}
 	key := base64.RawURLEncoding.EncodeToString(raw)
 	l := &models.ShareLink{SurveyID: surveyID, KeyHash: shareHash(key), Label: label, CreatedBy: by, CreatedAt: time.Now().UTC()}
-	if err := s.Store.CreateShareLink(l); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	if err := s.store.CreateShareLink(l); err != nil {
+		return nil, storeErr(err)
 	}
 	out := shareOut(*l)
 	out.Key = key
@@ -57,12 +56,12 @@ func (s *Service) CreateShareLink(surveyID uint64, label, by string) (*ShareLink
 
 // ShareLinks lists a survey's share links, newest first, without keys.
 func (s *Service) ShareLinks(surveyID uint64) ([]ShareLink, error) {
-	if _, err := s.Store.SurveyByID(surveyID); errors.Is(err, models.ErrNotFound) {
+	if _, err := s.store.SurveyByID(surveyID); errors.Is(err, models.ErrNotFound) {
 		return nil, ErrNotFound
 	}
-	ls, err := s.Store.ShareLinks(surveyID)
+	ls, err := s.store.ShareLinks(surveyID)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, storeErr(err)
 	}
 	out := make([]ShareLink, 0, len(ls))
 	for _, l := range ls {
@@ -74,11 +73,9 @@ func (s *Service) ShareLinks(surveyID uint64) ([]ShareLink, error) {
 // RevokeShareLink revokes a share link at once, on every instance: keys
 // are checked against the database, not cached.
 func (s *Service) RevokeShareLink(surveyID, id uint64) (*ShareLink, error) {
-	l, err := s.Store.RevokeShareLink(surveyID, id, time.Now().UTC())
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, ErrNotFound
-	} else if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	l, err := s.store.RevokeShareLink(surveyID, id, time.Now().UTC())
+	if err != nil {
+		return nil, storeErr(err)
 	}
 	out := shareOut(*l)
 	return &out, nil
@@ -89,11 +86,11 @@ func (s *Service) ShareKeyValid(surveyID uint64, key string) (bool, error) {
 	if key == "" || len(key) > 64 {
 		return false, nil
 	}
-	_, err := s.Store.ShareLinkByHash(surveyID, shareHash(key))
+	_, err := s.store.ShareLinkByHash(surveyID, shareHash(key))
 	if errors.Is(err, models.ErrNotFound) {
 		return false, nil
 	} else if err != nil {
-		return false, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return false, storeErr(err)
 	}
 	return true, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -51,7 +52,7 @@ func TestJointBackfillEqualsRecount(t *testing.T) {
 				}()
 			}
 			<-half
-			margins := surveys.Margins{"gender": {"m": 51, "f": 49}, "age": {"18-29": 1, "30-39": 1, "40-49": 1, "50-59": 1, "60-69": 1, "70+": 1}}
+			margins := stats.Margins{"gender": {"m": 51, "f": 49}, "age": {"18-29": 1, "30-39": 1, "40-49": 1, "50-59": 1, "60-69": 1, "70+": 1}}
 			if _, err := svc.SetWeighting(ctx, id, true, margins); err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +68,7 @@ func TestJointBackfillEqualsRecount(t *testing.T) {
 			}
 			wg.Wait()
 			waitReady(t, svc, id)
-			if err := svc.TallyPending(context.Background()); err != nil {
+			if err := svc.RunTallyPass(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			check := func(when string) {
@@ -85,7 +86,7 @@ func TestJointBackfillEqualsRecount(t *testing.T) {
 				}
 				var joint int64
 				for k, v := range stored {
-					if strings.HasPrefix(k.Dim, "w:") && k.Key == surveys.KeyResponses {
+					if strings.HasPrefix(k.Dim, "w:") && k.Key == stats.KeyResponses {
 						joint += v.N
 					}
 				}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // comments are what residents type in free-text questions.
@@ -42,7 +42,7 @@ type genQuestion struct {
 }
 
 // newGenerator prepares a generator for c.
-func newGenerator(c *surveys.Compiled) *generator {
+func newGenerator(c *questionnaire.Compiled) *generator {
 	g := &generator{}
 	for _, u := range c.Def.Units {
 		g.units = append(g.units, quote(u.Code))
@@ -67,7 +67,7 @@ func newGenerator(c *surveys.Compiled) *generator {
 		}
 		limit := q.MaxLength
 		if limit == 0 {
-			limit = surveys.DefaultTextLimit
+			limit = questionnaire.DefaultTextLimit
 		}
 		for _, t := range comments {
 			if utf8.RuneCountInString(t) <= limit {
@@ -101,15 +101,15 @@ func (g *generator) body(rng *mrand.Rand, now time.Time) []byte {
 		q := &g.questions[i]
 		var v []byte
 		switch q.kind {
-		case surveys.KindSatisfaction:
+		case questionnaire.KindSatisfaction:
 			v = g.level(rng)
-		case surveys.KindSingle:
+		case questionnaire.KindSingle:
 			if len(q.options) > 0 {
 				v = q.options[rng.IntN(len(q.options))]
 			}
-		case surveys.KindMulti:
+		case questionnaire.KindMulti:
 			v = pick(rng, q.options)
-		case surveys.KindText:
+		case questionnaire.KindText:
 			if len(q.texts) > 0 && (q.required || rng.Float64() < commentShare) {
 				v = q.texts[rng.IntN(len(q.texts))]
 			}

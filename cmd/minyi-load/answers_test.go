@@ -7,16 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-func builtin(t *testing.T) *surveys.Definition {
+func builtin(t *testing.T) *questionnaire.Definition {
 	t.Helper()
-	data, err := surveys.Builtin("social-2022")
+	data, err := questionnaire.Builtin("social-2022")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d surveys.Definition
+	var d questionnaire.Definition
 	if err := json.Unmarshal(data, &d); err != nil {
 		t.Fatal(err)
 	}
@@ -26,15 +26,15 @@ func builtin(t *testing.T) *surveys.Definition {
 func TestGenerator(t *testing.T) {
 	cases := []struct {
 		name string
-		def  func(*surveys.Definition)
+		def  func(*questionnaire.Definition)
 	}{
-		{"social-2022 as built in", func(*surveys.Definition) {}},
-		{"units, a multi-choice, a required short text, all required", func(d *surveys.Definition) {
-			d.Units = []surveys.Unit{{Code: "u1", Name: "甲区"}, {Code: "u2", Name: "乙区"}}
+		{"social-2022 as built in", func(*questionnaire.Definition) {}},
+		{"units, a multi-choice, a required short text, all required", func(d *questionnaire.Definition) {
+			d.Units = []questionnaire.Unit{{Code: "u1", Name: "甲区"}, {Code: "u2", Name: "乙区"}}
 			d.Extra = append(d.Extra,
-				surveys.Question{Code: "channels", Kind: surveys.KindMulti, Text: "您从哪里了解政府工作？", Required: true,
-					Options: []surveys.Option{{Code: "tv", Label: "电视"}, {Code: "net", Label: "网络"}, {Code: "news", Label: "报纸"}, {Code: "talk", Label: "交谈"}}},
-				surveys.Question{Code: "word", Kind: surveys.KindText, Text: "用一个字评价", Required: true, MaxLength: 1})
+				questionnaire.Question{Code: "channels", Kind: questionnaire.KindMulti, Text: "您从哪里了解政府工作？", Required: true,
+					Options: []questionnaire.Option{{Code: "tv", Label: "电视"}, {Code: "net", Label: "网络"}, {Code: "news", Label: "报纸"}, {Code: "talk", Label: "交谈"}}},
+				questionnaire.Question{Code: "word", Kind: questionnaire.KindText, Text: "用一个字评价", Required: true, MaxLength: 1})
 			for i := range d.Extra {
 				d.Extra[i].Required = true
 			}
@@ -44,7 +44,7 @@ func TestGenerator(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := builtin(t)
 			tc.def(d)
-			c, err := surveys.Compile(d)
+			c, err := questionnaire.Compile(d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func TestGenerator(t *testing.T) {
 			levels := map[string]int{}
 			for range 500 {
 				body := g.body(rng, now)
-				sub, err := surveys.DecodeSubmission(body)
+				sub, err := questionnaire.DecodeSubmission(body)
 				if err != nil {
 					t.Fatalf("body does not decode: %v\n%s", err, body)
 				}
@@ -68,14 +68,14 @@ func TestGenerator(t *testing.T) {
 				}
 				seen[sub.SubmissionID] = true
 				for _, q := range c.Questions {
-					if _, ok := sub.Answers[q.Code]; !ok && (q.Required || q.Kind != surveys.KindText) {
+					if _, ok := sub.Answers[q.Code]; !ok && (q.Required || q.Kind != questionnaire.KindText) {
 						t.Fatalf("question %s (%s) unanswered", q.Code, q.Kind)
 					}
 				}
 				if sub.StartedAt == nil {
 					t.Fatal("no started_at")
 				}
-				if flags := c.Flags(answers, now.Sub(*sub.StartedAt), surveys.Context{}); slices.Contains(flags, surveys.FlagSpeeder) {
+				if flags := c.Flags(answers, now.Sub(*sub.StartedAt), questionnaire.FlagContext{}); slices.Contains(flags, questionnaire.FlagSpeeder) {
 					t.Fatalf("flagged as a speeder: started %s", sub.StartedAt)
 				}
 				var raw string

@@ -9,10 +9,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,7 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 const userAgent = "minyi-load/1"
@@ -46,92 +43,6 @@ const (
 	errorPause     = 100 * time.Millisecond
 	progressEvery  = 5 * time.Second
 )
-
-// stats are one goroutine's counts; they are merged when it is done.
-type stats struct {
-	status map[string]map[int]int // endpoint → status (0 = no answer) → count
-
-	sent, accepted, retries, mismatched, duplicates, other, errors int
-
-	acceptedAt []time.Time     // when each 201 arrived
-	probes     []time.Duration // results probe latencies
-}
-
-func newStats() *stats { return &stats{status: map[string]map[int]int{}} }
-
-func (s *stats) count(ep string, status int) { s.add(ep, status, 1) }
-
-func (s *stats) add(ep string, status, n int) {
-	m := s.status[ep]
-	if m == nil {
-		m = map[int]int{}
-		s.status[ep] = m
-	}
-	m[status] += n
-}
-
-func (s *stats) merge(o *stats) {
-	for ep, m := range o.status {
-		for code, n := range m {
-			s.add(ep, code, n)
-		}
-	}
-	s.sent += o.sent
-	s.accepted += o.accepted
-	s.retries += o.retries
-	s.mismatched += o.mismatched
-	s.duplicates += o.duplicates
-	s.other += o.other
-	s.errors += o.errors
-	s.acceptedAt = append(s.acceptedAt, o.acceptedAt...)
-	s.probes = append(s.probes, o.probes...)
-}
-
-// notes keeps the first few distinct error messages, with how often each
-// came, for the report.
-type notes struct {
-	mu    sync.Mutex
-	list  []string
-	times map[string]int
-	more  int
-}
-
-const maxNotes = 5
-
-func (n *notes) add(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	switch {
-	case n.times[msg] > 0:
-		n.times[msg]++
-	case len(n.list) < maxNotes:
-		if n.times == nil {
-			n.times = map[string]int{}
-		}
-		n.list = append(n.list, msg)
-		n.times[msg] = 1
-	default:
-		n.more++
-	}
-}
-
-// samples returns the messages kept, each with its count when it repeated.
-func (n *notes) samples() []string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var out []string
-	for _, msg := range n.list {
-		if k := n.times[msg]; k > 1 {
-			msg = fmt.Sprintf("%s (×%d)", msg, k)
-		}
-		out = append(out, msg)
-	}
-	if n.more > 0 {
-		out = append(out, fmt.Sprintf("… and %d other messages", n.more))
-	}
-	return out
-}
 
 // loader holds what the workers share.
 type loader struct {
@@ -320,7 +231,7 @@ func (l *loader) do(c *http.Client, method, url string, body []byte, buf *bytes.
 }
 
 // questionnaire reads the published definition and compiles it.
-func (l *loader) questionnaire(st *stats) (*surveys.Compiled, error) {
+func (l *loader) questionnaire(st *stats) (*questionnaire.Compiled, error) {
 	var buf bytes.Buffer
 	status, _, err := l.do(l.plain, http.MethodGet, l.surveyURL, nil, &buf)
 	st.count(epSurvey, status)
@@ -331,21 +242,21 @@ func (l *loader) questionnaire(st *stats) (*surveys.Compiled, error) {
 		return nil, fmt.Errorf("GET %s: status %d: %s%s", l.surveyURL, status, excerpt(buf.Bytes()), hint(status))
 	}
 	var p struct {
-		surveys.Definition
+		questionnaire.Definition
 		Open bool `json:"open"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &p); err != nil {
 		return nil, fmt.Errorf("decode the questionnaire: %w", err)
 	}
-	c, err := surveys.Compile(&p.Definition)
+	c, err := questionnaire.Compile(&p.Definition)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("compile the questionnaire: %w", err)
 	case !p.Open:
 		return nil, fmt.Errorf("survey %s is closed", l.cfg.Survey)
-	case p.Definition.Dedup != surveys.DedupDevice:
+	case p.Definition.Dedup != questionnaire.DedupDevice:
 		return nil, fmt.Errorf("survey %s recognises respondents by %s; minyi-load plays devices (dedup \"device\") only", l.cfg.Survey, p.Definition.Dedup)
-	case p.Definition.Results != surveys.ResultsPublic:
+	case p.Definition.Results != questionnaire.ResultsPublic:
 		return nil, fmt.Errorf("results of survey %s are not public: the probe and the count check need them", l.cfg.Survey)
 	}
 	return c, nil
@@ -459,116 +370,6 @@ func (l *loader) worker(id int, st *stats) {
 	}
 }
 
-// answer is the body of a submit answer, success or error.
-type answer struct {
-	ResponseID string `json:"response_id"`
-	Error      struct {
-		Code string `json:"code"`
-	} `json:"error"`
-}
-
-// resident plays one resident: open the questionnaire (which sets the
-// cookie), submit, and maybe re-send the same submission or send a second
-// questionnaire. It reports false after a failure.
-func (l *loader) resident(rng *mrand.Rand, st *stats, buf *bytes.Buffer) bool {
-	jar, _ := cookiejar.New(nil) // never fails without options
-	c := &http.Client{Transport: l.transport, Jar: jar, Timeout: l.cfg.Timeout, CheckRedirect: noRedirect}
-
-	status, _, err := l.do(c, http.MethodGet, l.surveyURL, nil, buf)
-	st.count(epSurvey, status)
-	if !l.expect(st, epSurvey, status, err, http.StatusOK, buf) {
-		return false
-	}
-
-	// post sends one submission in a slot of its own and checks its status.
-	post := func(body []byte, want int) (answer, outcome) {
-		slot, ok := l.take()
-		if !ok {
-			return answer{}, notSent
-		}
-		st.sent++
-		status, d, err := l.do(c, http.MethodPost, l.postURL, body, buf)
-		st.count(epPost, status)
-		if err == nil {
-			l.lat[slot] = d
-		}
-		if !l.expect(st, epPost, status, err, want, buf) {
-			return answer{}, failed
-		}
-		var a answer
-		_ = json.Unmarshal(buf.Bytes(), &a) // its fields are checked below
-		return a, answered
-	}
-
-	body := l.gen.body(rng, time.Now())
-	a, out := post(body, http.StatusCreated)
-	if out != answered {
-		return out == notSent
-	}
-	if a.ResponseID == "" {
-		st.errors++
-		l.notes.add("%s: 201 without a response_id: %s", epPost, excerpt(buf.Bytes()))
-		return false
-	}
-	st.accepted++
-	st.acceptedAt = append(st.acceptedAt, time.Now())
-	l.accepted.Add(1)
-
-	// A retry: the same body from the same cookie gets the same response.
-	if rng.Float64() < l.cfg.Retry {
-		again, out := post(body, http.StatusOK)
-		if out != answered {
-			return out == notSent
-		}
-		if again.ResponseID != a.ResponseID {
-			st.mismatched++
-			st.errors++
-			l.notes.add("%s: a retry got response_id %q, the original was %q", epPost, again.ResponseID, a.ResponseID)
-			return false
-		}
-		st.retries++
-	}
-	// A duplicate: another questionnaire from the same cookie is refused.
-	if rng.Float64() < l.cfg.Dup {
-		dup, out := post(l.gen.body(rng, time.Now()), http.StatusConflict)
-		if out != answered {
-			return out == notSent
-		}
-		if dup.Error.Code != "duplicate" {
-			st.errors++
-			l.notes.add("%s: 409 with code %q, want \"duplicate\"", epPost, dup.Error.Code)
-			return false
-		}
-		st.duplicates++
-	}
-	return true
-}
-
-// outcome is how a submission went.
-type outcome int
-
-const (
-	notSent  outcome = iota // the run is over
-	failed                  // no answer, or an unexpected status (counted)
-	answered                // the expected status
-)
-
-// expect counts a transport error or a status other than want, and notes
-// the first few; it reports whether all is well.
-func (l *loader) expect(st *stats, ep string, status int, err error, want int, buf *bytes.Buffer) bool {
-	switch {
-	case err != nil:
-		st.errors++
-		l.notes.add("%s: %v", ep, err)
-		return false
-	case status != want:
-		st.other++
-		l.notes.add("%s: status %d, want %d: %s", ep, status, want, excerpt(buf.Bytes()))
-		return false
-	}
-	return true
-}
-
 // probe reads the results every -probe while the load runs, as a
 // dashboard would, and records how long each read took.
 func (l *loader) probe(st *stats) {
@@ -590,111 +391,4 @@ func (l *loader) probe(st *stats) {
 			st.probes = append(st.probes, d)
 		}
 	}
-}
-
-// progress prints the accepted count and rate every few seconds.
-func (l *loader) progress(out io.Writer, begin time.Time) {
-	t := time.NewTicker(progressEvery)
-	defer t.Stop()
-	var last int64
-	for {
-		select {
-		case <-l.loadCtx.Done():
-			return
-		case now := <-t.C:
-			n := l.accepted.Load()
-			fmt.Fprintf(out, "  %3.0fs  %s accepted  %s/s\n", now.Sub(begin).Seconds(),
-				group(n), group((n-last)*int64(time.Second)/int64(progressEvery)))
-			last = n
-		}
-	}
-}
-
-// report turns the merged counts into the report and its verdict.
-func (l *loader) report(total *stats, w *watcher, elapsed time.Duration, stoppedBy string, count countCheck) report {
-	cfg := l.cfg
-	r := report{
-		URL: cfg.URL, Survey: cfg.Survey, Concurrency: cfg.Concurrency, Rate: cfg.Rate,
-		Seconds:    elapsed.Seconds(),
-		StoppedBy:  stoppedBy,
-		Sent:       total.sent,
-		Accepted:   total.accepted,
-		Retries:    total.retries,
-		Mismatched: total.mismatched,
-		Duplicates: total.duplicates,
-		Other:      total.other,
-		Errors:     total.errors,
-		Count:      count,
-		Status:     map[string]map[string]int{},
-		Problems:   []string{},
-	}
-	if elapsed > 0 {
-		r.AcceptedPerSec = float64(total.accepted) / elapsed.Seconds()
-	}
-
-	// Latencies: the slots that were used.
-	used := l.lat[:min(l.next.Load(), int64(len(l.lat)))]
-	r.Latency = spreadOf(slices.DeleteFunc(used, func(d time.Duration) bool { return d == 0 }))
-	r.Probe = spreadOf(total.probes)
-
-	slices.SortFunc(total.acceptedAt, time.Time.Compare)
-	lags, each, shown := liveLags(w.events, count.Start, total.acceptedAt)
-	slices.Sort(lags)
-	slices.Sort(each)
-	r.Live = liveReport{
-		Events:      len(w.events),
-		Updates:     len(lags),
-		LagP95:      ms(percentile(lags, 95)),
-		LagMax:      ms(percentile(lags, 100)),
-		EachP50:     ms(percentile(each, 50)),
-		EachP95:     ms(percentile(each, 95)),
-		Unreflected: len(total.acceptedAt) - shown,
-	}
-
-	throttled := false
-	for ep, m := range total.status {
-		r.Status[ep] = map[string]int{}
-		for code, n := range m {
-			key := strconv.Itoa(code)
-			if code == 0 {
-				key = "error"
-			}
-			r.Status[ep][key] = n
-			throttled = throttled || code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable
-		}
-	}
-
-	r.Samples = l.notes.samples()
-
-	if r.Errors > 0 {
-		r.Problems = append(r.Problems, fmt.Sprintf("%d errors (no answer, or an answer that breaks the contract)", r.Errors))
-	}
-	if r.Other > 0 {
-		r.Problems = append(r.Problems, fmt.Sprintf("%d unexpected statuses", r.Other))
-	}
-	if throttled {
-		r.Problems = append(r.Problems, "the server answered 429 or 503: start the server with MINYI_SUBMIT_RATE=0 for load tests")
-	}
-	if !count.OK {
-		r.Problems = append(r.Problems, fmt.Sprintf("the response count did not reach %d within %s: it is %d", count.Expected, countWait, count.Final))
-	}
-	r.OK = len(r.Problems) == 0
-	return r
-}
-
-// excerpt shortens an answer body for a message.
-func excerpt(b []byte) string {
-	const n = 200
-	s := strings.TrimSpace(string(b))
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
-}
-
-func hint(status int) string {
-	if status == http.StatusTooManyRequests {
-		return " (start the server with MINYI_SUBMIT_RATE=0 for load tests)"
-	}
-	return ""
 }

@@ -10,7 +10,9 @@ import (
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/staff"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -23,7 +25,9 @@ func server(t *testing.T, submitRate int) string {
 	broker := live.NewMemory()
 	svc := surveystest.ServiceWith(t, store, dedup.NewMemory(), broker)
 	hub := live.NewHub(svc.RenderLive)
-	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret, Database: "sqlite", Dedup: "memory", SubmitRate: submitRate}, svc, hub)
+	limiter := limit.NewMemory()
+	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret, Database: "sqlite", Dedup: "memory", SubmitRate: submitRate,
+		Limiter: limiter, Staff: &staff.Service{Store: store, Limiter: limiter}}, svc, hub)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,4 +195,111 @@ func group[T int | int64](n T) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// progress prints the accepted count and rate every few seconds.
+func (l *loader) progress(out io.Writer, begin time.Time) {
+	t := time.NewTicker(progressEvery)
+	defer t.Stop()
+	var last int64
+	for {
+		select {
+		case <-l.loadCtx.Done():
+			return
+		case now := <-t.C:
+			n := l.accepted.Load()
+			fmt.Fprintf(out, "  %3.0fs  %s accepted  %s/s\n", now.Sub(begin).Seconds(),
+				group(n), group((n-last)*int64(time.Second)/int64(progressEvery)))
+			last = n
+		}
+	}
+}
+
+// report turns the merged counts into the report and its verdict.
+func (l *loader) report(total *stats, w *watcher, elapsed time.Duration, stoppedBy string, count countCheck) report {
+	cfg := l.cfg
+	r := report{
+		URL: cfg.URL, Survey: cfg.Survey, Concurrency: cfg.Concurrency, Rate: cfg.Rate,
+		Seconds:    elapsed.Seconds(),
+		StoppedBy:  stoppedBy,
+		Sent:       total.sent,
+		Accepted:   total.accepted,
+		Retries:    total.retries,
+		Mismatched: total.mismatched,
+		Duplicates: total.duplicates,
+		Other:      total.other,
+		Errors:     total.errors,
+		Count:      count,
+		Status:     map[string]map[string]int{},
+		Problems:   []string{},
+	}
+	if elapsed > 0 {
+		r.AcceptedPerSec = float64(total.accepted) / elapsed.Seconds()
+	}
+
+	// Latencies: the slots that were used.
+	used := l.lat[:min(l.next.Load(), int64(len(l.lat)))]
+	r.Latency = spreadOf(slices.DeleteFunc(used, func(d time.Duration) bool { return d == 0 }))
+	r.Probe = spreadOf(total.probes)
+
+	slices.SortFunc(total.acceptedAt, time.Time.Compare)
+	lags, each, shown := liveLags(w.events, count.Start, total.acceptedAt)
+	slices.Sort(lags)
+	slices.Sort(each)
+	r.Live = liveReport{
+		Events:      len(w.events),
+		Updates:     len(lags),
+		LagP95:      ms(percentile(lags, 95)),
+		LagMax:      ms(percentile(lags, 100)),
+		EachP50:     ms(percentile(each, 50)),
+		EachP95:     ms(percentile(each, 95)),
+		Unreflected: len(total.acceptedAt) - shown,
+	}
+
+	throttled := false
+	for ep, m := range total.status {
+		r.Status[ep] = map[string]int{}
+		for code, n := range m {
+			key := strconv.Itoa(code)
+			if code == 0 {
+				key = "error"
+			}
+			r.Status[ep][key] = n
+			throttled = throttled || code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable
+		}
+	}
+
+	r.Samples = l.notes.samples()
+
+	if r.Errors > 0 {
+		r.Problems = append(r.Problems, fmt.Sprintf("%d errors (no answer, or an answer that breaks the contract)", r.Errors))
+	}
+	if r.Other > 0 {
+		r.Problems = append(r.Problems, fmt.Sprintf("%d unexpected statuses", r.Other))
+	}
+	if throttled {
+		r.Problems = append(r.Problems, "the server answered 429 or 503: start the server with MINYI_SUBMIT_RATE=0 for load tests")
+	}
+	if !count.OK {
+		r.Problems = append(r.Problems, fmt.Sprintf("the response count did not reach %d within %s: it is %d", count.Expected, countWait, count.Final))
+	}
+	r.OK = len(r.Problems) == 0
+	return r
+}
+
+// excerpt shortens an answer body for a message.
+func excerpt(b []byte) string {
+	const n = 200
+	s := strings.TrimSpace(string(b))
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func hint(status int) string {
+	if status == http.StatusTooManyRequests {
+		return " (start the server with MINYI_SUBMIT_RATE=0 for load tests)"
+	}
+	return ""
 }

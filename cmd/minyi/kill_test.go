@@ -25,6 +25,8 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -210,11 +212,11 @@ type load struct {
 
 func startLoad(t *testing.T, base string) *load {
 	t.Helper()
-	def, err := surveys.Builtin(demoSlug)
+	def, err := questionnaire.Builtin(demoSlug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := surveys.CompileJSON(def)
+	c, err := questionnaire.CompileJSON(def)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +351,7 @@ func checkTallies(t *testing.T, b backend, surveyID uint64, rows int) {
 	defer store.Close()
 	svc := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), []byte(killSecret))
 	defer svc.Close()
-	if n, err := store.PendingTallies(); err != nil || n != 0 {
+	if n, err := store.CountUntallied(); err != nil || n != 0 {
 		t.Errorf("%d responses left untallied after the server stopped (%v)", n, err)
 	}
 	incremental, err := svc.TalliesOf(surveyID)
@@ -363,7 +365,7 @@ func checkTallies(t *testing.T, b backend, surveyID uint64, rows int) {
 	if !reflect.DeepEqual(incremental, recount) {
 		t.Errorf("stored tallies (%d counters) differ from a recount of the rows (%d counters)", len(incremental), len(recount))
 	}
-	if got := incremental[surveys.TallyID{Key: surveys.KeyResponses}].N; got != int64(rows) {
+	if got := incremental[stats.TallyID{Key: stats.KeyResponses}].N; got != int64(rows) {
 		t.Errorf("tallied responses = %d, stored %d", got, rows)
 	}
 }

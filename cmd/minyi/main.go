@@ -218,10 +218,10 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 			slog.Info("seeded the demo survey", slog.String("slug", "social-2022"))
 		}
 	}
+	st := &staff.Service{Store: store, Limiter: limiter}
 	firstPassword := ""
 	if store.Dialect == models.DialectSQLite {
 		// The embedded default is a demo on one machine: give it an admin.
-		st := &staff.Service{Store: store, Limiter: limiter}
 		if firstPassword, err = st.EnsureFirstAdmin(); err != nil {
 			return fmt.Errorf("create the first admin: %w", err)
 		}
@@ -229,7 +229,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	hub := live.NewHub(svc.RenderLive)
 	app, err := handlers.New(handlers.Config{
 		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
-		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter,
+		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
 	}, svc, hub)
 	if err != nil {
 		return err
@@ -288,7 +288,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	stopWork()
 	<-tallierDone
 	// Count what the last requests stored, so results are current on restart.
-	if err := svc.TallyPending(shutdownCtx); err != nil {
+	if err := svc.RunTallyPass(shutdownCtx); err != nil {
 		slog.Warn("final tally pass failed", slog.Any("error", err))
 	}
 	return nil

@@ -2770,26 +2770,26 @@
 
     function row(e) {
       var tr = make('tr');
-      if (e.Action === 'login.failed') tr.className = 'warn-row';
-      tr.appendChild(make('td', 'small nowrap', fmtTime(e.At)));
-      tr.appendChild(make('td', 'mono', e.UserName || DASH));
-      var a = ACTIONS[e.Action];
+      if (e.action === 'login.failed') tr.className = 'warn-row';
+      tr.appendChild(make('td', 'small nowrap', fmtTime(e.at)));
+      tr.appendChild(make('td', 'mono', e.user_name || DASH));
+      var a = ACTIONS[e.action];
       var ac = make('td');
       if (a) ac.appendChild(bi('span', '', a[0], a[1]));
-      else ac.textContent = e.Action;
-      ac.title = e.Action;
+      else ac.textContent = e.action;
+      ac.title = e.action;
       tr.appendChild(ac);
       var sv = make('td');
-      if (e.SurveyID) {
-        var link = make('a', '', '#' + e.SurveyID);
-        link.href = '/admin/surveys/' + e.SurveyID;
+      if (e.survey_id) {
+        var link = make('a', '', '#' + e.survey_id);
+        link.href = '/admin/surveys/' + e.survey_id;
         sv.appendChild(link);
       } else {
         sv.textContent = DASH;
       }
       tr.appendChild(sv);
-      tr.appendChild(make('td', 'mono', e.VersionID ? '#' + e.VersionID : DASH));
-      tr.appendChild(make('td', 'detail', e.Detail || ''));
+      tr.appendChild(make('td', 'mono', e.version_id ? '#' + e.version_id : DASH));
+      tr.appendChild(make('td', 'detail', e.detail || ''));
       return tr;
     }
 
@@ -2801,7 +2801,7 @@
         if (!before) clear(rows);
         list.forEach(function (e) {
           rows.appendChild(row(e));
-          if (!oldest || e.ID < oldest) oldest = e.ID;
+          if (!oldest || e.id < oldest) oldest = e.id;
         });
         byId('audit-loading').hidden = true;
         byId('audit-empty').hidden = rows.children.length > 0;

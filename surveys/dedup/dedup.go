@@ -2,6 +2,8 @@
 // survey twice: a claim per (survey, respondent) in Redis or in process
 // memory. The database's unique index stays the guarantee; a claim only
 // spares it the work of refusing an obvious duplicate.
+//
+// It may import go-redis and the standard library.
 package dedup
 
 import (

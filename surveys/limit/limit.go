@@ -2,6 +2,8 @@
 // Redis (shared by every app instance) or in process memory, so that a
 // flood from one address or at one survey is refused with 429 before it
 // reaches the database.
+//
+// It may import go-redis and the standard library.
 package limit
 
 import (

@@ -1,6 +1,8 @@
 // Package live fans "a survey's tallies changed" out to every app instance
 // (through Redis pub/sub or in process) and, inside an instance, pushes
 // coalesced results to the survey's live subscribers.
+//
+// It may import go-redis and the standard library.
 package live
 
 import (

@@ -1,6 +1,8 @@
 // Package staff is the bureau's side of Minyi: accounts with roles,
 // password sign-in with throttling, server-side sessions with a CSRF token,
 // and the audit log.
+//
+// It may import models, limit, bcrypt and the standard library.
 package staff
 
 import (
@@ -298,4 +300,13 @@ func (s *Service) Audit(sess *Session, action string, surveyID, versionID *uint6
 		e.UserID, e.UserName = &id, sess.User.Name
 	}
 	return s.Store.Audit(e)
+}
+
+// Users lists every user by name.
+func (s *Service) Users() ([]models.User, error) { return s.Store.Users() }
+
+// AuditLog returns up to limit entries of the audit log, newest first,
+// older than the entry before (0 = from the newest).
+func (s *Service) AuditLog(before uint64, limit int) ([]models.AuditEntry, error) {
+	return s.Store.AuditLog(before, limit)
 }

@@ -2,7 +2,8 @@
 // dir always, and a fresh MySQL database and a Redis connection when
 // MINYI_TEST_MYSQL_DSN and MINYI_TEST_REDIS_URL are set. With
 // MINYI_TEST_REQUIRE=1 (set by CI) a missing backend fails the test
-// instead of skipping it.
+// instead of skipping it. It also starts servers of its own for fault
+// injection (faults.go). Only tests import it; it may import anything.
 package surveystest
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // Env var names.
@@ -187,7 +189,7 @@ func randomHex(n int) string {
 func MySQLConfigured() bool { return os.Getenv(EnvMySQL) != "" }
 
 // RandomSubmission makes a complete, valid submission for c with random answers.
-func RandomSubmission(rng *mrand.Rand, c *surveys.Compiled) *surveys.Submission {
+func RandomSubmission(rng *mrand.Rand, c *questionnaire.Compiled) *questionnaire.Submission {
 	return c.RandomSubmission(rng)
 }
 

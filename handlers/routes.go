@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/minyi-survey/minyi/models"
+)
+
+// The least role a route needs; anyone lets everybody in, signed in or not.
+const (
+	anyone   = ""
+	viewer   = models.RoleViewer
+	designer = models.RoleDesigner
+	admin    = models.RoleAdmin
+)
+
+// Route is an entry of the route table as tests and documentation see
+// it: the method, the path and the least role ("" = anyone).
+type Route struct {
+	Method, Path, Role string
+}
+
+// route is an entry of the route table: a route that needs a role is
+// served behind staffAuth, then its own middleware.
+type route struct {
+	Route
+	handler    echo.HandlerFunc
+	middleware []echo.MiddlewareFunc
+}
+
+// routeTable is the whole HTTP surface of the app, in one place: every
+// route Echo serves comes from here (TestAuthorizationMatrix checks that
+// and requests each one in every role).
+func (a *App) routeTable() []route {
+	const get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+	r := func(method, path, role string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) route {
+		return route{Route{method, path, role}, h, mw}
+	}
+	return []route{
+		// Residents and the public: pages, the questionnaire API, results.
+		r(get, "/", anyone, a.GetHome),
+		r(get, "/healthz", anyone, a.GetHealth),
+		r(get, "/static/:hash/:name", anyone, a.GetAsset),
+		r(get, "/s/:slug", anyone, a.GetSurveyPage),
+		r(get, "/d/:slug", anyone, a.GetDashboardPage),
+		r(get, "/api/v1/surveys/:slug", anyone, a.GetSurvey),
+		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),
+		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults),
+		r(get, "/api/v1/surveys/:slug/live", anyone, a.GetLive),
+
+		// Staff pages.
+		r(get, "/admin/login", anyone, a.GetLoginPage),
+		r(get, "/admin", viewer, a.GetAdminPage),
+		r(get, "/admin/surveys/:id", viewer, a.GetDesignerPage),
+		r(get, "/admin/surveys/:id/preview", viewer, a.GetPreviewPage),
+		r(get, "/admin/surveys/:id/sheet", designer, a.GetTokenSheetPage),
+		r(get, "/admin/users", admin, a.GetUsersPage),
+		r(get, "/admin/audit", admin, a.GetAuditPage),
+
+		// Staff API: signing in.
+		r(post, "/api/v1/admin/login", anyone, a.PostLogin),
+		r(post, "/api/v1/admin/logout", viewer, a.PostLogout),
+		r(get, "/api/v1/admin/me", viewer, a.GetMe),
+		r(post, "/api/v1/admin/password", viewer, a.PostPassword),
+		// Surveys.
+		r(get, "/api/v1/admin/surveys", viewer, a.GetAdminSurveys),
+		r(post, "/api/v1/admin/surveys", designer, a.PostAdminSurvey),
+		r(get, "/api/v1/admin/surveys/:id", viewer, a.GetAdminSurvey),
+		r(put, "/api/v1/admin/surveys/:id/draft", designer, a.PutDraft),
+		r(post, "/api/v1/admin/surveys/:id/publish", designer, a.PostPublish),
+		r(post, "/api/v1/admin/surveys/:id/close", designer, a.PostClose),
+		r(post, "/api/v1/admin/surveys/:id/reopen", designer, a.PostReopen),
+		r(get, "/api/v1/admin/surveys/:id/definition", designer, a.GetDefinitionExport),
+		// Invitations.
+		r(get, "/api/v1/admin/surveys/:id/tokens", viewer, a.GetTokenCounts),
+		r(post, "/api/v1/admin/surveys/:id/tokens", designer, a.PostTokens),
+		r(get, "/api/v1/admin/qr", designer, a.GetQR),
+		// Responses: review and exports.
+		r(get, "/api/v1/admin/surveys/:id/responses", designer, a.GetResponses),
+		r(get, "/api/v1/admin/surveys/:id/responses.csv", designer, a.GetResponsesCSV),
+		r(get, "/api/v1/admin/surveys/:id/responses.xlsx", designer, a.GetResponsesXLSX),
+		r(post, "/api/v1/admin/surveys/:id/responses/:rid/review", designer, a.PostReview),
+		// Share links and weighting.
+		r(get, "/api/v1/admin/surveys/:id/shares", viewer, a.GetShareLinks),
+		r(post, "/api/v1/admin/surveys/:id/shares", designer, a.PostShareLink),
+		r(del, "/api/v1/admin/surveys/:id/shares/:sid", designer, a.DeleteShareLink),
+		r(get, "/api/v1/admin/surveys/:id/weighting", viewer, a.GetWeighting),
+		r(put, "/api/v1/admin/surveys/:id/weighting", designer, a.PutWeighting),
+		// Users and the audit log.
+		r(get, "/api/v1/admin/users", admin, a.GetUsers),
+		r(post, "/api/v1/admin/users", admin, a.PostUser),
+		r(patch, "/api/v1/admin/users/:id", admin, a.PatchUser),
+		r(get, "/api/v1/admin/audit", admin, a.GetAudit),
+	}
+}
+
+// Routes lists every route of the table with its least role.
+func (a *App) Routes() []Route {
+	table := a.routeTable()
+	out := make([]Route, len(table))
+	for i, r := range table {
+		out[i] = r.Route
+	}
+	return out
+}
+
+// routes configures Echo from the route table.
+func (a *App) routes(e *echo.Echo) {
+	for _, r := range a.routeTable() {
+		mw := r.middleware
+		if r.Role != anyone {
+			mw = append([]echo.MiddlewareFunc{a.staffAuth(r.Role)}, mw...)
+		}
+		e.Add(r.Method, r.Path, r.handler, mw...)
+	}
+}

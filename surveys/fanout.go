@@ -1,0 +1,39 @@
+package surveys
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/minyi-survey/minyi/surveys/live"
+)
+
+// RunFanout follows the broker's change notices until ctx ends: each drops
+// the survey's scored results and wakes its live subscribers on this instance.
+func (s *Service) RunFanout(ctx context.Context, hub *live.Hub) {
+	s.broker.Run(ctx, func(id uint64) {
+		s.talliesChanged(id)
+		hub.Notify(id)
+	})
+}
+
+// RenderLive renders the live event payload of a survey (live.Renderer).
+func (s *Service) RenderLive(_ context.Context, surveyID uint64) ([]byte, error) {
+	slug, err := s.slugOf(surveyID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.UncachedResults(slug, ResultsQuery{})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(r)
+}
+
+// publish tells every instance that a survey's results changed. A failure
+// is only logged: live views catch up with the next change.
+func (s *Service) publish(ctx context.Context, surveyID uint64) {
+	if err := s.broker.Publish(ctx, surveyID); err != nil {
+		slog.Warn("live: publish failed", slog.Uint64("survey", surveyID), slog.Any("error", err))
+	}
+}

@@ -1,0 +1,128 @@
+// Package questionnaire owns what a questionnaire is: the Definition staff
+// design and its types, validation (every problem named by its path),
+// Compile and the Compiled form answering and scoring read, submissions
+// (DecodeSubmission, Check, Answer, InvalidError), the stored choices format
+// (EncodeAnswers, DecodeChoices, EachChoice), the built-in templates,
+// synthetic answers and the quality flags of a response.
+//
+// It may import the standard library only: no database, no network and no
+// clock (time.Now), so that scoring, which builds on it, stays pure. A test
+// in package stats holds it to that.
+package questionnaire
+
+// Question kinds a definition may use.
+const (
+	KindSatisfaction = "satisfaction" // answered on the survey's scale
+	KindSingle       = "single"       // one option code
+	KindMulti        = "multi"        // a list of option codes
+	KindText         = "text"         // free text
+)
+
+// Question roles give an extra question a meaning the platform understands.
+const (
+	RoleOverall = "overall" // overall satisfaction, reported apart from the area index
+	RoleTown    = "town"    // demographic breakdowns
+	RoleAge     = "age"
+	RoleGender  = "gender"
+	RoleComment = "comment"
+)
+
+// Dedup modes: how a respondent is recognised so that each is counted once.
+const (
+	DedupDevice = "device" // the signed respondent cookie
+	DedupToken  = "token"  // one-time invitation tokens
+	DedupPhone  = "phone"  // a mobile number, stored only as a keyed HMAC
+)
+
+// Results visibility.
+const (
+	ResultsPublic = "public"
+	ResultsStaff  = "staff"
+)
+
+// Level classes used for the satisfaction and dissatisfaction rates.
+const (
+	ClassSatisfied    = "satisfied"
+	ClassNeutral      = "neutral"
+	ClassDissatisfied = "dissatisfied"
+)
+
+// DefaultTextLimit caps a text answer, in characters, when a question sets none.
+const DefaultTextLimit = 1000
+
+// Definition is a questionnaire as staff design it and residents answer it.
+// It is stored as JSON on each survey version; a published version never changes.
+type Definition struct {
+	Slug    string      `json:"slug"`
+	Title   string      `json:"title"`
+	TitleEn string      `json:"title_en,omitempty"`
+	Year    int         `json:"year"`
+	Legal   *LegalMarks `json:"legal,omitempty"`
+	Intro   string      `json:"intro"`
+	Units   []Unit      `json:"units,omitempty"`
+	Scale   Scale       `json:"scale"`
+	Areas   []Area      `json:"areas"`
+	Extra   []Question  `json:"extra,omitempty"`
+	Dedup   string      `json:"dedup"`
+	Results string      `json:"results"`
+	// Previous links the previous year's survey (its slug) for Δ per area.
+	Previous string `json:"previous,omitempty"`
+}
+
+// LegalMarks are the marks a Chinese statistical questionnaire shows when set.
+type LegalMarks struct {
+	FormNo     string `json:"form_no,omitempty"`     // 表号
+	Issuer     string `json:"issuer,omitempty"`      // 制表机关
+	Approver   string `json:"approver,omitempty"`    // 批准机关
+	ApprovalNo string `json:"approval_no,omitempty"` // 批准文号
+	ValidUntil string `json:"valid_until,omitempty"` // 有效期
+}
+
+// Unit is one evaluated city, county or agency.
+type Unit struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Scale is the satisfaction scale: levels from best to worst, then an
+// optional "don't know" answer that is excluded from scores.
+type Scale struct {
+	Preset   string  `json:"preset,omitempty"`
+	Levels   []Level `json:"levels"`
+	DontKnow *Option `json:"dont_know,omitempty"`
+}
+
+// Level is one point of the scale with its score (0-100) and class.
+type Level struct {
+	Code  string  `json:"code"`
+	Label string  `json:"label"`
+	Score float64 `json:"score"`
+	Class string  `json:"class"`
+}
+
+// Area is one report area of the government's work.
+type Area struct {
+	Code      string     `json:"code"`
+	Name      string     `json:"name"`
+	Summary   string     `json:"summary"`
+	Weight    float64    `json:"weight,omitempty"` // ω, default 1
+	Questions []Question `json:"questions"`
+}
+
+// Question is one item. Satisfaction questions take their options from the scale.
+type Question struct {
+	Code      string   `json:"code"`
+	Kind      string   `json:"kind"`
+	Text      string   `json:"text"`
+	Required  bool     `json:"required"`
+	Role      string   `json:"role,omitempty"`
+	Weight    float64  `json:"weight,omitempty"`     // λ within its area, default 1
+	Options   []Option `json:"options,omitempty"`    // single and multi
+	MaxLength int      `json:"max_length,omitempty"` // text, in characters
+}
+
+// Option is one answer choice.
+type Option struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+}

@@ -1,0 +1,288 @@
+package stats
+
+import (
+	"math"
+
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+)
+
+// LowSample is the valid n under which a cell is shown greyed ("样本不足").
+const LowSample = 30
+
+// scorer scores results of one questionnaire version from its counters.
+type scorer struct{ *questionnaire.Compiled }
+
+// ScoreBreakdown scores every answer of the question with role (town, age
+// or gender) of the version c from its breakdown cells in t; nil when the
+// survey has no such question.
+func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string) *Breakdown {
+	q := c.BreakdownQuestion(role)
+	if q == nil {
+		return nil
+	}
+	b := &Breakdown{By: role}
+	for _, o := range q.Options {
+		scope := unweighted(t.Scope("", DimKey(role, o.Code)))
+		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope.get(KeyResponses).N}
+		cell.Overall, cell.Areas = scorer{c}.scoreAreas(scope, false)
+		b.Cells = append(b.Cells, cell)
+	}
+	return b
+}
+
+// BreakdownDims lists the tally cells a breakdown by role reads.
+func BreakdownDims(c *questionnaire.Compiled, role string) []string {
+	var dims []string
+	if q := c.BreakdownQuestion(role); q != nil {
+		for _, o := range q.Options {
+			dims = append(dims, DimKey(role, o.Code))
+		}
+	}
+	return dims
+}
+
+// Score computes the unweighted results of the version c for one unit (""
+// for all) from the counters t, flagged responses included or, with
+// excludeFlagged, left out: the body states the choice, and Flagged always
+// counts the flagged responses. Scoring all units ranks them (RankUnits).
+// It is a pure function: no clock, no database.
+func Score(c *questionnaire.Compiled, t Tallies, unit string, excludeFlagged bool) Results {
+	return scorer{c}.score(t, unit, excludeFlagged)
+}
+
+func (c scorer) score(t Tallies, unit string, excludeFlagged bool) Results {
+	r := c.header(t, unit, excludeFlagged)
+	c.scoreInto(&r, unweighted(t.scopeFor(unit, excludeFlagged)), false)
+	if unit == "" {
+		for _, u := range c.Def.Units {
+			us := unweighted(t.scopeFor(u.Code, excludeFlagged))
+			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us.get(KeyResponses).N}
+			ur.Overall, ur.Areas = c.scoreAreas(us, false)
+			r.Units = append(r.Units, ur)
+		}
+		RankUnits(r.Units)
+	}
+	return r
+}
+
+// header fills what every results body states besides its figures.
+func (c scorer) header(t Tallies, unit string, excludeFlagged bool) Results {
+	r := Results{
+		Survey:          c.Def.Slug,
+		Title:           c.Def.Title,
+		Year:            c.Def.Year,
+		Unit:            unit,
+		IncludesFlagged: !excludeFlagged,
+		Sample:          "opt-in",
+	}
+	if c.Def.Dedup == questionnaire.DedupToken {
+		r.Sample = "sampled"
+	}
+	r.Flagged = t.Scope(unit, "")[KeyFlagged].N
+	return r
+}
+
+// scoreInto fills the responses, areas, overall index and overall question
+// of r from one scope's counters.
+func (c scorer) scoreInto(r *Results, scope counters, weighted bool) {
+	r.Responses = scope.get(KeyResponses).N
+	r.Overall, r.Areas = c.scoreAreas(scope, weighted)
+	if q := c.OverallQuestion(); q != nil {
+		item := c.scoreItem(scope, q, weighted)
+		roundItem(&item)
+		r.OverallQuestion = &item
+	}
+}
+
+// wstat is a counter with its respondents' weights: N respondents, W = Σw,
+// W2 = Σw², Sum = Σw·x and SumSq = Σw·x², x in the counter's units
+// (thousandths of a point for respondent scores). Unweighted, every w is 1.
+type wstat struct {
+	N                 int64
+	W, W2, Sum, SumSq float64
+}
+
+// counters is one scope's counters, keyed like Tallies.Scope.
+type counters interface {
+	get(key string) wstat
+}
+
+// wscope holds weighted counters.
+type wscope map[string]wstat
+
+func (s wscope) get(key string) wstat { return s[key] }
+
+// unweighted reads plain counters as counters whose weights are all 1.
+type unweighted map[string]TallyValue
+
+func (s unweighted) get(key string) wstat {
+	v := s[key]
+	n := float64(v.N)
+	return wstat{N: v.N, W: n, W2: n, Sum: float64(v.Sum), SumSq: float64(v.SumSq)}
+}
+
+// add adds a plain counter whose respondents all weigh w.
+func (s *wstat) add(v TallyValue, w float64) {
+	n := float64(v.N)
+	s.N += v.N
+	s.W += w * n
+	s.W2 += w * w * n
+	s.Sum += w * float64(v.Sum)
+	s.SumSq += w * float64(v.SumSq)
+}
+
+// neff is Kish's effective sample size (Σw)²/Σw²; n when unweighted.
+func (s wstat) neff() float64 {
+	if s.W2 <= 0 {
+		return 0
+	}
+	return s.W * s.W / s.W2
+}
+
+// sd is the weighted standard deviation of x/unit with the n_eff/(n_eff−1)
+// correction, so that weights all 1 give the sample standard deviation;
+// false under two respondents.
+func (s wstat) sd(unit float64) (float64, bool) {
+	if s.N < 2 || s.W <= 0 {
+		return 0, false
+	}
+	den := s.W - s.W2/s.W // W·(n_eff−1)/n_eff; n−1 unweighted
+	if den <= 0 {
+		return 0, false
+	}
+	sum, sumSq := s.Sum/unit, s.SumSq/(unit*unit)
+	variance := (sumSq - sum*sum/s.W) / den
+	return math.Sqrt(math.Max(variance, 0)), true
+}
+
+func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult) {
+	areas := make([]AreaResult, len(c.Def.Areas))
+	var oSum, oW float64
+	for i, a := range c.Def.Areas {
+		var items []ItemResult
+		var weights []float64
+		for _, q := range a.Questions {
+			items = append(items, c.scoreItem(scope, c.Question(q.Code), weighted))
+			weights = append(weights, q.WeightOrDefault())
+		}
+		ar := AreaResult{Code: a.Code, Name: a.Name}
+		ar.Index = weightedMean(items, weights, func(r ItemResult) *float64 { return r.Index })
+		ar.Rate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.Rate })
+		ar.DissatisfiedRate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.DissatisfiedRate })
+		ar.DontKnowRate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.DontKnowRate })
+		// The interval and SE come from the respondents' area scores.
+		stats := scope.get(AreaKey(a.Code))
+		ar.N = stats.N
+		ar.Low = stats.neff() < LowSample
+		if weighted {
+			ar.NEff = ptr(stats.neff())
+		}
+		if ar.Index != nil {
+			ar.CI95, ar.SE = spread(*ar.Index, stats, 1000)
+			oSum += a.WeightOrDefault() * *ar.Index
+			oW += a.WeightOrDefault()
+			if len(items) == 1 {
+				ar.RateCI95 = items[0].RateCI95
+			}
+		}
+		roundItem(&ar.ItemResult)
+		areas[i] = ar
+	}
+	stats := scope.get(KeyOverall)
+	o := Summary{N: stats.N, Low: stats.neff() < LowSample}
+	if weighted {
+		o.NEff = round(ptr(stats.neff()), 1)
+	}
+	if oW > 0 {
+		idx := oSum / oW
+		o.CI95, o.SE = spread(idx, stats, 1000)
+		o.Index = round(&idx, 2)
+	}
+	roundPair(o.CI95, 2)
+	o.SE = round(o.SE, 3)
+	return o, areas
+}
+
+// scoreItem computes one satisfaction question's figures from its option
+// counts, unrounded: areas average items before anything is rounded.
+func (c scorer) scoreItem(scope counters, q *questionnaire.CompiledQuestion, weighted bool) ItemResult {
+	var r ItemResult
+	var valid wstat // the non-"don't know" answers, x = the level's score
+	var dk, sat, dis float64
+	for _, l := range c.Def.Scale.Levels {
+		k := scope.get(OptionKey(q.Code, l.Code))
+		valid.N += k.N
+		valid.W += k.W
+		valid.W2 += k.W2
+		valid.Sum += k.W * l.Score
+		valid.SumSq += k.W * l.Score * l.Score
+		switch l.Class {
+		case questionnaire.ClassSatisfied:
+			sat += k.W
+		case questionnaire.ClassDissatisfied:
+			dis += k.W
+		}
+	}
+	if code := c.DontKnow(); code != "" {
+		dk = scope.get(OptionKey(q.Code, code)).W
+	}
+	n := valid.neff()
+	r.N = valid.N
+	r.Low = n < LowSample
+	if weighted {
+		r.NEff = ptr(n)
+	}
+	if valid.W+dk > 0 {
+		r.DontKnowRate = ptr(dk / (valid.W + dk))
+	}
+	if valid.W > 0 {
+		mean := valid.Sum / valid.W
+		r.Index = ptr(mean)
+		r.Rate = ptr(sat / valid.W)
+		r.DissatisfiedRate = ptr(dis / valid.W)
+		r.RateCI95 = wilson(sat/valid.W, n)
+		r.CI95, r.SE = spread(mean, valid, 1)
+	}
+	return r
+}
+
+func weightedMean(items []ItemResult, w []float64, f func(ItemResult) *float64) *float64 {
+	var sum, tw float64
+	for i, it := range items {
+		if v := f(it); v != nil {
+			sum += w[i] * *v
+			tw += w[i]
+		}
+	}
+	if tw == 0 {
+		return nil
+	}
+	return ptr(sum / tw)
+}
+
+func roundItem(r *ItemResult) {
+	r.Index = round(r.Index, 2)
+	r.Rate = round(r.Rate, 4)
+	r.DissatisfiedRate = round(r.DissatisfiedRate, 4)
+	r.DontKnowRate = round(r.DontKnowRate, 4)
+	r.SE = round(r.SE, 3)
+	r.NEff = round(r.NEff, 1)
+	roundPair(r.CI95, 2)
+	roundPair(r.RateCI95, 4)
+}
+
+func round(v *float64, digits int) *float64 {
+	if v == nil {
+		return nil
+	}
+	p := math.Pow(10, float64(digits))
+	return ptr(math.Round(*v*p) / p)
+}
+
+func roundPair(v []float64, digits int) {
+	for i := range v {
+		v[i] = *round(&v[i], digits)
+	}
+}
+
+func ptr(v float64) *float64 { return &v }

@@ -1,0 +1,176 @@
+package surveys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+)
+
+// claimTTL is how long a committed claim is kept when a survey has no close
+// date: past any annual campaign.
+const claimTTL = 400 * 24 * time.Hour
+
+var phonePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// SubmitInput is a submission with what the HTTP layer knows of its sender.
+type SubmitInput struct {
+	Slug       string
+	Submission *questionnaire.Submission
+	DeviceID   string // from the verified respondent cookie; "" if none
+	ClientIP   string
+	Channel    string
+	Now        time.Time
+}
+
+// SubmitResult is an accepted submission.
+type SubmitResult struct {
+	ResponseID string
+	Replay     bool // the submission id had already been accepted: a retry
+}
+
+// Submit validates and stores a response, exactly once per respondent.
+func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, error) {
+	p, err := s.Published(in.Slug)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	if !p.Open(in.Now) {
+		return SubmitResult{}, ErrClosed
+	}
+	sub := in.Submission
+	answers, err := p.Compiled.Check(sub)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	key, err := s.respondentKey(p, in)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	claimKey := fmt.Sprintf("%d:%s", p.Survey.ID, key)
+
+	// Fast path: the claim. Its failure never blocks a resident; the
+	// database's unique index decides then.
+	claim, err := s.claimer.Claim(ctx, claimKey, sub.SubmissionID)
+	if err != nil {
+		slog.Warn("dedup unavailable, relying on the database", slog.Any("error", err))
+		claim = dedup.Result{State: dedup.Pending}
+	}
+	switch {
+	case claim.State == dedup.Committed && claim.Holder != sub.SubmissionID:
+		return SubmitResult{}, ErrDuplicate
+	case claim.State != dedup.Won:
+		// A retry, a concurrent duplicate, or a claim left by a crash:
+		// the database knows which.
+		if r, err := s.store.ResponseBySubmission(p.Survey.ID, sub.SubmissionID); err == nil {
+			return s.replay(r, key)
+		}
+	}
+
+	r := s.newResponse(p, in, key, answers)
+	ttl := claimTTL
+	if p.Survey.ClosesAt != nil {
+		ttl = max(time.Until(*p.Survey.ClosesAt)+7*24*time.Hour, time.Hour)
+	}
+	err = s.writer.write(ctx, r, dedup.Commit{Key: claimKey, Submission: sub.SubmissionID, TTL: ttl})
+	switch {
+	case err == nil:
+		s.wakeTallier()
+		return SubmitResult{ResponseID: r.PublicID}, nil
+	case errors.Is(err, models.ErrDuplicate):
+		if prev, err := s.store.ResponseBySubmission(p.Survey.ID, sub.SubmissionID); err == nil {
+			return s.replay(prev, key)
+		}
+		return SubmitResult{}, ErrDuplicate
+	default:
+		if claim.State == dedup.Won {
+			if err := s.claimer.Release(context.WithoutCancel(ctx), claimKey, sub.SubmissionID); err != nil {
+				slog.Warn("dedup release failed", slog.Any("error", err))
+			}
+		}
+		return SubmitResult{}, storeErr(fmt.Errorf("store response: %w", err))
+	}
+}
+
+// replay answers a retried submission with the response it created, unless
+// the submission id is somebody else's.
+func (s *Service) replay(r *models.Response, key string) (SubmitResult, error) {
+	if r.RespondentKey != key {
+		return SubmitResult{}, &questionnaire.InvalidError{Fields: map[string]string{
+			"submission_id": "此提交编号已被使用，请刷新页面 submission_id already used; reload the page",
+		}}
+	}
+	return SubmitResult{ResponseID: r.PublicID, Replay: true}, nil
+}
+
+// respondentKey is who answers, by the survey's dedup mode (see
+// respondent.go for the format).
+func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
+	switch p.Compiled.Def.Dedup {
+	case questionnaire.DedupPhone:
+		phone := strings.TrimSpace(in.Submission.Phone)
+		if !phonePattern.MatchString(phone) {
+			return "", &questionnaire.InvalidError{Fields: map[string]string{
+				"phone": "请填写11位手机号码 enter an 11-digit mainland mobile number",
+			}}
+		}
+		// Keyed per survey, so the same person cannot be linked across surveys.
+		return phoneKey(s.hash("phone", fmt.Sprintf("%d:%s", p.Survey.ID, phone))), nil
+	case questionnaire.DedupToken:
+		tok := strings.TrimSpace(in.Submission.Token)
+		if tok == "" || len(tok) > 64 {
+			return "", ErrForbidden
+		}
+		t, err := s.store.TokenByHash(p.Survey.ID, s.hash("token", strings.ToLower(tok)), s.hash("token", normalizeShort(tok)))
+		if errors.Is(err, models.ErrNotFound) {
+			return "", ErrForbidden
+		} else if err != nil {
+			return "", storeErr(err)
+		}
+		if t.UnitCode != "" && t.UnitCode != in.Submission.Unit {
+			return "", &questionnaire.InvalidError{Fields: map[string]string{"unit": "此邀请码属于另一个单位 this invitation is for another unit"}}
+		}
+		return tokenKey(t.ID), nil
+	default:
+		if in.DeviceID == "" {
+			return "", ErrForbidden
+		}
+		return deviceKey(in.DeviceID), nil
+	}
+}
+
+func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers []questionnaire.Answer) *models.Response {
+	r := &models.Response{
+		PublicID:      uuid.NewString(),
+		SurveyID:      p.Survey.ID,
+		VersionID:     p.Version,
+		UnitCode:      in.Submission.Unit,
+		RespondentKey: key,
+		SubmissionID:  strings.ToLower(in.Submission.SubmissionID),
+		Channel:       in.Channel,
+		SubmittedAt:   in.Now.UTC(),
+	}
+	if in.ClientIP != "" {
+		r.IPHash = s.hash("ip", in.ClientIP)
+	}
+	var duration time.Duration
+	if st := in.Submission.StartedAt; st != nil && st.Before(in.Now) && in.Now.Sub(*st) < 30*24*time.Hour {
+		started := st.UTC()
+		r.StartedAt = &started
+		duration = in.Now.Sub(started)
+		ms := duration.Milliseconds()
+		r.DurationMS = &ms
+	}
+	r.Flags = strings.Join(p.Compiled.Flags(answers, duration, s.quality.flagContext(p.Survey.ID, r.IPHash)), ",")
+	r.Choices, r.Texts = questionnaire.EncodeAnswers(answers)
+	return r
+}
