@@ -18,7 +18,7 @@ type bundle struct {
 // starts with, so that each page carries only the shared code it uses.
 func sharedSources() map[string][]string {
 	return map[string][]string{
-		"admin":     {},
+		"admin":     {"10-dom.js", "20-format.js", "30-fetch.js"},
 		"dashboard": {},
 		"survey":    {},
 	}
