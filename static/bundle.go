@@ -15,12 +15,13 @@ type bundle struct {
 }
 
 // sharedSources names, for each page script, the files of js/common it
-// starts with, so that each page carries only the shared code it uses.
+// starts with, so that each page carries only the shared code it uses: the
+// respondent page, opened on cheap phones, takes the DOM functions alone.
 func sharedSources() map[string][]string {
 	return map[string][]string{
 		"admin":     {"10-dom.js", "20-format.js", "30-fetch.js"},
 		"dashboard": {"10-dom.js", "20-format.js", "30-fetch.js"},
-		"survey":    {},
+		"survey":    {"10-dom.js"},
 	}
 }
 

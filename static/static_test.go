@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -152,6 +153,7 @@ func TestBundleNames(t *testing.T) {
 	}{
 		{"folder not in the list", fstest.MapFS{"js/common/10-dom.js": dom, "js/report/10-a.js": dom}, "js/report is not in the bundle list"},
 		{"empty folder", fstest.MapFS{"js/common/10-dom.js": dom, "js/survey/notes.txt": dom}, "js/survey holds no .js file"},
+		{"shared file missing", fstest.MapFS{"js/survey/10-a.js": dom}, "js/common/10-dom.js"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			list, err := bundles(tc.files)
@@ -167,8 +169,58 @@ func TestBundleNames(t *testing.T) {
 	}
 }
 
+// TestPageScriptsShort: no page-script file is over the house limit, and
+// no script of our own is left in assets/ (only the vendored chart library).
+func TestPageScriptsShort(t *testing.T) {
+	for _, src := range sources(t) {
+		data, _ := fs.ReadFile(FS, src)
+		if n := bytes.Count(data, []byte("\n")); n > maxLines {
+			t.Errorf("%s has %d lines, over %d: split it", src, n, maxLines)
+		}
+	}
+	js, err := fs.Glob(FS, "assets/*.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(js, []string{"assets/echarts.min.js"}) {
+		t.Errorf("scripts in assets/: %v, want the vendored echarts.min.js only (page scripts live in js/)", js)
+	}
+}
+
+// topLevel matches a declaration at the top level of a source file (the
+// files are written with their top level at column 0).
+var topLevel = regexp.MustCompile(`(?m)^(?:async\s+)?(?:function\s*\*?\s*|var\s+|let\s+|const\s+|class\s+)([A-Za-z_$][\w$]*)`)
+
+// TestBundleNamesUnique: the files of a bundle share its scope, so a name
+// declared at the top level of two of them would silently replace the
+// first (function, var) or break the whole page (let, const, class).
+func TestBundleNamesUnique(t *testing.T) {
+	list, err := bundles(FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range list {
+		t.Run(b.Name, func(t *testing.T) {
+			where := map[string]string{}
+			for _, src := range b.Sources {
+				data, _ := fs.ReadFile(FS, src)
+				for _, m := range topLevel.FindAllStringSubmatch(string(data), -1) {
+					if first, ok := where[m[1]]; ok {
+						t.Errorf("%s is declared in %s and again in %s", m[1], first, src)
+					}
+					where[m[1]] = src
+				}
+			}
+			if len(where) < len(b.Sources) {
+				t.Errorf("found only %d top-level names in %d files: is the pattern still right?", len(where), len(b.Sources))
+			}
+		})
+	}
+}
+
 // TestBundlesParse runs acorn (MINYI_TEST_ACORN, or acorn on the PATH) on
-// each bundle as served: ES2017 at most, for old Android WebViews.
+// each bundle as served: ES2017 at most, for old Android WebViews, and the
+// respondent page's ES5, as its README promises.
 func TestBundlesParse(t *testing.T) {
 	acorn := os.Getenv("MINYI_TEST_ACORN")
 	if acorn == "" {
@@ -193,8 +245,12 @@ func TestBundlesParse(t *testing.T) {
 			if err := os.WriteFile(file, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if out, err := exec.Command(acorn, "--ecma2017", "--silent", file).CombinedOutput(); err != nil {
-				t.Fatalf("acorn --ecma2017: %v\n%s", err, out)
+			ecma := "--ecma2017"
+			if b.Name == "survey.js" {
+				ecma = "--ecma5"
+			}
+			if out, err := exec.Command(acorn, ecma, "--silent", file).CombinedOutput(); err != nil {
+				t.Fatalf("acorn %s: %v\n%s", ecma, err, out)
 			}
 		})
 	}
