@@ -86,7 +86,7 @@ func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 	}
 	a := &App{cfg: cfg, svc: svc, staff: cfg.Staff, hub: hub, assets: map[string]string{}, byHash: map[string]string{},
 		workbooks: make(chan struct{}, maxWorkbooks)}
-	sub, err := fs.Sub(static.FS, "assets")
+	sub, err := static.Assets()
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,122 @@
+/* The designer's units and satisfaction scale, drawn from the definition. */
+
+var PRESETS = {
+  'nbs-2008': [100, 80, 60, 30, 0],
+  linear: [100, 75, 50, 25, 0],
+  even: [100, 80, 60, 40, 20]
+};
+var DEFAULT_LEVELS = [
+  { code: '5', label: '满意', cls: 'satisfied' },
+  { code: '4', label: '比较满意', cls: 'satisfied' },
+  { code: '3', label: '一般', cls: 'neutral' },
+  { code: '2', label: '不太满意', cls: 'dissatisfied' },
+  { code: '1', label: '不满意', cls: 'dissatisfied' }
+];
+var CLASSES = [
+  ['satisfied', '满意类', 'satisfied'],
+  ['neutral', '中间', 'neutral'],
+  ['dissatisfied', '不满意类', 'dissatisfied']
+];
+
+// Units: the textarea is the source; the list shows how it was read.
+function parseUnits(text) {
+  var out = [];
+  text.split(/\r?\n/).forEach(function (line) {
+    line = line.trim();
+    if (!line) return;
+    var m = /^(\S+?)[\s,，、\t]+(.*)$/.exec(line);
+    if (m) out.push({ code: m[1], name: m[2].trim() });
+    else out.push({ code: line, name: '' });
+  });
+  return out;
+}
+
+// unitsText is the units as the textarea shows them, one "code name" a line.
+function unitsText(def) {
+  return (def.units || []).map(function (u) { return u.code + ' ' + u.name; }).join('\n');
+}
+
+function renderUnits(def) {
+  var units = def.units || [];
+  var tb = byId('units-rows');
+  clear(tb);
+  units.forEach(function (u, i) {
+    var tr = make('tr');
+    tr.setAttribute('data-err', 'units[' + i + ']');
+    tr.appendChild(make('td', 'muted num', String(i + 1)));
+    tr.appendChild(make('td', 'mono', u.code));
+    var name = make('td', '', u.name);
+    if (!u.name) name.appendChild(bi('span', 'field-error', '缺名称', 'name missing'));
+    tr.appendChild(name);
+    var td = make('td');
+    if (CAN_EDIT) {
+      var b = make('button', 'btn icon danger', '×');
+      b.type = 'button';
+      b.title = '删除 remove';
+      b.setAttribute('aria-label', '删除 ' + u.code + ' remove');
+      b.setAttribute('data-unit', String(i));
+      td.appendChild(b);
+    }
+    tr.appendChild(td);
+    tb.appendChild(tr);
+  });
+  byId('units-count').textContent = units.length ? units.length + ' 个单位 units' : '未设单位 no units';
+}
+
+// matchPreset names the preset whose scores the scale has, or is "".
+function matchPreset(def) {
+  var scores = def.scale.levels.map(function (l) { return l.score; });
+  var found = '';
+  Object.keys(PRESETS).forEach(function (k) {
+    if (PRESETS[k].join() === scores.join()) found = k;
+  });
+  return found;
+}
+
+function renderScale(def) {
+  var tb = byId('levels-rows');
+  clear(tb);
+  var levels = def.scale.levels;
+  levels.forEach(function (l, i) {
+    var p = 'scale.levels[' + i + ']';
+    var tr = make('tr');
+    tr.setAttribute('data-err', p);
+    var c = make('td');
+    c.appendChild(input(p + '.code', { cls: 'code-in', spellcheck: 'false', 'aria-label': '代码 code ' + (i + 1) }));
+    tr.appendChild(c);
+    c = make('td');
+    c.appendChild(input(p + '.label', { 'aria-label': '选项文字 label ' + (i + 1) }));
+    tr.appendChild(c);
+    c = make('td');
+    c.appendChild(input(p + '.score', { type: 'number', min: '0', max: '100', step: 'any', 'data-type': 'num', cls: 'num-in', 'aria-label': '分值 score ' + (i + 1) }));
+    tr.appendChild(c);
+    c = make('td');
+    c.appendChild(select(p + '.class', CLASSES, { 'aria-label': '类别 class ' + (i + 1) }));
+    tr.appendChild(c);
+    c = make('td', 'nowrap');
+    c.appendChild(moveButtons('scale.levels', i, levels.length));
+    tr.appendChild(c);
+    tb.appendChild(tr);
+  });
+  var preset = def.scale.preset && PRESETS[def.scale.preset] ? def.scale.preset : matchPreset(def);
+  byId('scale-preset').value = preset;
+  var dk = !!def.scale.dont_know;
+  byId('dk-on').checked = dk;
+  fillValues(byId('sec-scale'), def);
+  each(byId('sec-scale').querySelectorAll('.dk-row input[data-path]'), function (el) { el.disabled = !dk || !CAN_EDIT; });
+  lockIfViewer(byId('sec-scale'));
+}
+
+// presetLevels are the levels of preset k, keeping the codes and labels of
+// a five-level scale.
+function presetLevels(old, k) {
+  return PRESETS[k].map(function (score, i) {
+    var keep = old.length === 5 ? old[i] : null;
+    return {
+      code: keep ? keep.code : DEFAULT_LEVELS[i].code,
+      label: keep ? keep.label : DEFAULT_LEVELS[i].label,
+      score: score,
+      class: DEFAULT_LEVELS[i].cls
+    };
+  });
+}

@@ -1,0 +1,7 @@
+/* Start once the page is parsed. */
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', init);
+} else {
+  init();
+}
