@@ -160,7 +160,9 @@ func (p *pdfw) width(s string) float64 {
 	return w
 }
 
-func (p *pdfw) rect(x, y, w, h float64, style string) { p.pdf.RectFromUpperLeftWithStyle(x, y, w, h, style) }
+func (p *pdfw) rect(x, y, w, h float64, style string) {
+	p.pdf.RectFromUpperLeftWithStyle(x, y, w, h, style)
+}
 
 // newPage starts a page: the watermark first (under everything), then the
 // footer with the stamp and the page number.
