@@ -58,7 +58,7 @@ func TestPDFReadBack(t *testing.T) {
 			if tc.doc.Lang == EN && strings.Contains(text, "内部资料") {
 				t.Error("a public report carries the watermark")
 			}
-			fonts := string(run(t, dir, pdffonts, tc.name+".pdf"))
+			fonts := string(runTool(t, dir, pdffonts, tc.name+".pdf"))
 			if !regexp.MustCompile(`(?m)^[A-Z]{6}\+NotoSansSC\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes`).MatchString(fonts) {
 				t.Errorf("font not embedded and subset:\n%s", fonts)
 			}
@@ -89,7 +89,7 @@ func TestDeterministic(t *testing.T) {
 		render func(*Document) []byte
 	}{
 		{"pdf", func(d *Document) []byte { return renderPDF(t, p, d) }},
-		// docx below
+		{"docx", func(d *Document) []byte { return renderDOCX(t, d) }},
 	}
 	for _, f := range formats {
 		t.Run(f.name, func(t *testing.T) {

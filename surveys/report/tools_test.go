@@ -27,9 +27,9 @@ func tool(t *testing.T, name, pkg string) string {
 	return p
 }
 
-// run runs a tool and returns its standard output; stderr goes into the
+// runTool runs a tool and returns its standard output; stderr goes into the
 // error.
-func run(t *testing.T, dir string, name string, args ...string) []byte {
+func runTool(t *testing.T, dir string, name string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
@@ -66,7 +66,7 @@ func pageImages(t *testing.T, pdf []byte, dir, prefix string) []string {
 	if err := os.WriteFile(in, pdf, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run(t, dir, pdftoppm, "-png", "-r", "60", in, filepath.Join(dir, prefix))
+	runTool(t, dir, pdftoppm, "-png", "-r", "60", in, filepath.Join(dir, prefix))
 	pages, _ := filepath.Glob(filepath.Join(dir, prefix+"-*.png"))
 	if len(pages) == 0 {
 		t.Fatalf("pdftoppm made no page images of %s", in)
@@ -83,7 +83,7 @@ func pdfText(t *testing.T, pdf []byte, dir, name string) string {
 	if err := os.WriteFile(in, pdf, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return string(run(t, dir, pdftotext, "-enc", "UTF-8", in, "-"))
+	return string(runTool(t, dir, pdftotext, "-enc", "UTF-8", in, "-"))
 }
 
 // squeeze drops white space, so that text pdftotext split across cells
