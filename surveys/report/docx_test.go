@@ -170,7 +170,7 @@ func TestDOCXInLibreOffice(t *testing.T) {
 			t.Errorf("converted PDF lacks %q", w)
 		}
 	}
-	pages := pageImages(t, pdf, dir, "docx")
+	pages := pageImages(t, pdf, dir, "docx", 0)
 	if len(pages) < 4 {
 		t.Errorf("%d pages, want one per section (4) or more", len(pages))
 	}

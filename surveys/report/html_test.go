@@ -180,7 +180,7 @@ func TestHTMLInChromiumUnderCSP(t *testing.T) {
 	if err := os.WriteFile(dir+"/report.html", []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pages := pageImages(t, pdf, dir, "html-print")
+	pages := pageImages(t, pdf, dir, "html-print", 0)
 	if len(pages) < 4 {
 		t.Errorf("printed %d pages, want one per section (4) or more", len(pages))
 	}

@@ -43,6 +43,7 @@ func TestPDFReadBack(t *testing.T) {
 			"评分时间：2022-12-05 10:30（北京时间），5316份有效答卷", "横线为95%置信区间"}, areaNames...)},
 		{"en-public", sampleDoc(EN, false), []string{"2022SocialEvaluation:Results", "Overallindex", "Table1Indexbyarea", "Page1",
 			"Scoredat2022-12-0510:30(UTC+8),5316responses", "Notpublished:fewerthan10respondents"}},
+		{"campaign-60x13", bigDoc(60, 13), []string{"单位排名", "示例单位01", "示例单位60", "72.30", "第60页"}},
 	}
 	dir := artifacts(t, "report-pdf")
 	for _, tc := range tests {
@@ -62,7 +63,7 @@ func TestPDFReadBack(t *testing.T) {
 			if !regexp.MustCompile(`(?m)^[A-Z]{6}\+NotoSansSC\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes`).MatchString(fonts) {
 				t.Errorf("font not embedded and subset:\n%s", fonts)
 			}
-			pages := pageImages(t, pdf, dir, tc.name)
+			pages := pageImages(t, pdf, dir, tc.name, 8)
 			if len(pages) < 4 {
 				t.Errorf("%d pages, want one per section (4) or more", len(pages))
 			}

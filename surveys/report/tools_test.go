@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -57,16 +58,20 @@ func artifacts(t *testing.T, name string) string {
 	return dir
 }
 
-// pageImages turns a PDF into PNG page images (pdftoppm, 60 dpi) in dir
-// and returns their paths.
-func pageImages(t *testing.T, pdf []byte, dir, prefix string) []string {
+// pageImages turns a PDF into PNG page images (pdftoppm, 60 dpi) in dir,
+// the first last pages of it (0 = all), and returns their paths.
+func pageImages(t *testing.T, pdf []byte, dir, prefix string, last int) []string {
 	t.Helper()
 	pdftoppm := tool(t, "pdftoppm", "poppler-utils")
 	in := filepath.Join(dir, prefix+".pdf")
 	if err := os.WriteFile(in, pdf, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	runTool(t, dir, pdftoppm, "-png", "-r", "60", in, filepath.Join(dir, prefix))
+	args := []string{"-png", "-r", "60"}
+	if last > 0 {
+		args = append(args, "-l", strconv.Itoa(last))
+	}
+	runTool(t, dir, pdftoppm, append(args, in, filepath.Join(dir, prefix))...)
 	pages, _ := filepath.Glob(filepath.Join(dir, prefix+"-*.png"))
 	if len(pages) == 0 {
 		t.Fatalf("pdftoppm made no page images of %s", in)
