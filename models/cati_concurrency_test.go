@@ -285,6 +285,9 @@ func TestQuotaReservations(t *testing.T) {
 				t.Errorf("reserved for a case another holds: %v", err)
 			}
 			// A's slot lapses at t0+1m: B gets it at t0+2m (its hold renewed).
+			if err := s.ExtendHold(b, 1, t0.Add(10*time.Minute)); !errors.Is(err, models.ErrNotHeld) {
+				t.Errorf("extended another interviewer's hold: %v", err)
+			}
 			if err := s.ExtendHold(b, 2, t0.Add(10*time.Minute)); err != nil {
 				t.Fatal(err)
 			}

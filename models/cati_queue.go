@@ -66,26 +66,29 @@ func (s *Store) NextCase(p Pick) (*HeldCase, error) {
 			// Each pass either holds a case or finds that someone else took
 			// the one it read; only without SKIP LOCKED does that happen.
 			for range 100 {
-				var ids []uint64
-				q := s.queue(tx, p, now).Select("id").Order("priority, due_at, id").Limit(1)
+				var found []CatiCase
+				q := s.queue(tx, p, now).Order("priority, due_at, id").Limit(1)
 				if s.Dialect == DialectMySQL {
 					q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 				}
-				if err := q.Pluck("id", &ids).Error; err != nil {
+				if err := q.Find(&found).Error; err != nil {
 					return err
 				}
-				if len(ids) == 0 {
+				if len(found) == 0 {
 					return ErrNoCase
 				}
+				id := found[0].ID
 				// The whole queue condition again, so that a case taken and
 				// moved on between the read and this update is not taken.
-				r := s.queue(tx, p, now).Where("id = ?", ids[0]).
+				r := s.queue(tx, p, now).Where("id = ?", id).
 					Updates(map[string]any{"holder": p.Interviewer, "held_until": until, "updated_at": now})
 				if r.Error != nil {
 					return r.Error
 				}
 				if r.RowsAffected == 1 {
-					return tx.Where("id = ?", ids[0]).Take(&held).Error
+					held = found[0]
+					held.Holder, held.HeldUntil, held.UpdatedAt = &p.Interviewer, &until, now
+					return nil
 				}
 				// Taken between the read and the update (an engine without
 				// SKIP LOCKED, or an SQLite reader's older snapshot): try
@@ -100,11 +103,13 @@ func (s *Store) NextCase(p Pick) (*HeldCase, error) {
 		}
 		return nil, fmt.Errorf("models: next case: %w", err)
 	}
-	hist, err := s.catiHistory(s.W, held.ID)
-	if err != nil {
-		return nil, fmt.Errorf("models: next case history: %w", err)
+	out := &HeldCase{Case: held, History: []CatiAttempt{}}
+	if held.Attempts > 0 {
+		if out.History, err = s.catiHistory(s.W, held.ID); err != nil {
+			return nil, fmt.Errorf("models: next case history: %w", err)
+		}
 	}
-	return &HeldCase{Case: held, History: hist}, nil
+	return out, nil
 }
 
 // queue selects the cases p may be given at now.

@@ -54,8 +54,8 @@ type Reserve struct {
 }
 
 // ReserveQuota reserves one slot in every cell of r or in none, in one
-// transaction: a cell has room while filled + reserved < target, counted
-// after its lapsed reservations are released. The case must be held by
+// transaction: a cell has room while filled + reserved < target, lapsed
+// reservations released when that is what fills it. The case must be held by
 // the interviewer; a case screened again gives up its earlier slots
 // first, and its hold is renewed to Until. A *QuotaFullError (ErrQuotaFull)
 // names the first full cell; ErrNotHeld, ErrClosed as for RecordOutcome.
@@ -74,43 +74,37 @@ func (s *Store) ReserveQuota(r Reserve) error {
 			case c.Holder == nil || *c.Holder != r.Interviewer:
 				return ErrNotHeld
 			}
-			// The cells of the case's earlier slots and the new ones, locked
-			// in one ascending pass before any is changed.
+			// A screening renews the hold.
+			if err := tx.Model(&CatiCase{}).Where("id = ?", c.ID).Update("held_until", until).Error; err != nil {
+				return err
+			}
+			// Screened again: the earlier slots go first, their cells and the
+			// new ones locked in one ascending pass before any is changed.
 			earlier, err := s.reservedCells(tx, c.ID)
 			if err != nil {
 				return err
 			}
-			if err := s.lockCells(tx, slices.Concat(earlier, cells)); err != nil {
-				return err
-			}
-			if err := s.settleReservations(tx, c.ID, false); err != nil {
-				return err
-			}
-			for _, id := range cells {
-				lapsed, err := s.releaseLapsed(tx, id, now)
-				if err != nil {
+			if len(earlier) > 0 {
+				if err := s.lockCells(tx, slices.Concat(earlier, cells)); err != nil {
 					return err
 				}
-				if lapsed > 0 {
-					if err := tx.Model(&CatiQuotaCell{}).Where("id = ?", id).Update("reserved", gorm.Expr("reserved - ?", lapsed)).Error; err != nil {
-						return err
-					}
-				}
-				// Always a change when it matches, so the affected-row
-				// count is the answer on every engine.
-				up := tx.Model(&CatiQuotaCell{}).Where("id = ? AND filled + reserved < target", id).
-					Updates(map[string]any{"reserved": gorm.Expr("reserved + 1"), "updated_at": now})
-				if up.Error != nil {
-					return up.Error
-				}
-				if up.RowsAffected != 1 {
-					return &QuotaFullError{CellID: id}
-				}
-				if err := tx.Create(&CatiReservation{CaseID: c.ID, CellID: id, Until: until}).Error; err != nil {
+				if err := s.settleReservations(tx, c.ID, false); err != nil {
 					return err
 				}
 			}
-			return tx.Model(&CatiCase{}).Where("id = ?", c.ID).Update("held_until", until).Error
+			if len(cells) == 0 {
+				return nil
+			}
+			// The cells' rows are the hot spot every screening of a unit
+			// waits on: from this UPDATE to the commit, one more statement.
+			if err := s.takeSlots(tx, cells, now); err != nil {
+				return err
+			}
+			rs := make([]CatiReservation, len(cells))
+			for i, id := range cells {
+				rs[i] = CatiReservation{CaseID: c.ID, CellID: id, Until: until}
+			}
+			return tx.Create(&rs).Error
 		})
 	})
 	switch {
@@ -118,6 +112,73 @@ func (s *Store) ReserveQuota(r Reserve) error {
 		return err
 	}
 	return fmt.Errorf("models: reserve quota: %w", err)
+}
+
+// takeSlots counts one more reservation in each of the cells (ascending)
+// if every one has room, in one UPDATE that locks them in id order. It
+// always changes the rows it matches, so its affected-row count is the
+// answer on every engine. Only when a cell looks full are the lapsed
+// reservations of the cells released and the slots tried again; a
+// *QuotaFullError names the first cell still full.
+func (s *Store) takeSlots(tx *gorm.DB, cells []uint64, now time.Time) error {
+	take := func() (bool, error) {
+		up := tx.Model(&CatiQuotaCell{}).Where("id IN ? AND filled + reserved < target", cells).
+			Updates(map[string]any{"reserved": gorm.Expr("reserved + 1"), "updated_at": now})
+		return up.RowsAffected == int64(len(cells)), up.Error
+	}
+	if err := tx.SavePoint("slots").Error; err != nil {
+		return err
+	}
+	ok, err := take()
+	if ok || err != nil {
+		return err
+	}
+	// Some cells may have been counted: undo that before releasing lapsed
+	// slots and trying again (InnoDB keeps the row locks).
+	if err := tx.RollbackTo("slots").Error; err != nil {
+		return err
+	}
+	if err := s.lockCells(tx, cells); err != nil {
+		return err
+	}
+	released := int64(0)
+	for _, id := range cells {
+		lapsed, err := s.releaseLapsed(tx, id, now)
+		if err != nil {
+			return err
+		}
+		if lapsed > 0 {
+			released += lapsed
+			if err := tx.Model(&CatiQuotaCell{}).Where("id = ?", id).Update("reserved", gorm.Expr("reserved - ?", lapsed)).Error; err != nil {
+				return err
+			}
+		}
+	}
+	if released > 0 {
+		if err := tx.SavePoint("retry").Error; err != nil {
+			return err
+		}
+		if ok, err = take(); ok || err != nil {
+			return err
+		}
+		if err := tx.RollbackTo("retry").Error; err != nil {
+			return err
+		}
+	}
+	// A locking read: the current rows, not the transaction's snapshot
+	// (MySQL's repeatable read), which predates other screenings.
+	var full []uint64
+	q := tx.Model(&CatiQuotaCell{}).Where("id IN ? AND filled + reserved >= target", cells).Order("id").Limit(1)
+	if s.Dialect == DialectMySQL {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Pluck("id", &full).Error; err != nil {
+		return err
+	}
+	if len(full) == 0 {
+		return fmt.Errorf("quota cells %v: a cell is missing", cells)
+	}
+	return &QuotaFullError{CellID: full[0]}
 }
 
 // lockCells locks quota cell rows in ascending id order (MySQL; SQLite's
