@@ -20,8 +20,9 @@ var callers = flag.Int("cati.callers", 50, "interviewers asking at once in the t
 
 // latencies collects call times from many goroutines.
 type latencies struct {
-	mu sync.Mutex
-	d  []time.Duration
+	mu   sync.Mutex
+	d    []time.Duration
+	wall time.Duration // from the first call to the last answer
 }
 
 func (l *latencies) add(d time.Duration) {
@@ -30,7 +31,8 @@ func (l *latencies) add(d time.Duration) {
 	l.mu.Unlock()
 }
 
-// report adds p50, p95 and p99 in milliseconds to the benchmark's output.
+// report adds p50, p95 and p99 in milliseconds and the calls a second to
+// the benchmark's output.
 func (l *latencies) report(b *testing.B) {
 	slices.Sort(l.d)
 	q := func(p float64) float64 {
@@ -42,6 +44,7 @@ func (l *latencies) report(b *testing.B) {
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.95), "p95-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
+	b.ReportMetric(float64(len(l.d))/l.wall.Seconds(), "calls/s")
 	b.ReportMetric(0, "ns/op") // the percentiles are the figure, not the mean
 }
 
@@ -60,6 +63,7 @@ func runCallers(b *testing.B, pr pair, call func(s *models.Store, who uint64, i 
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	start := time.Now()
 	for g := range *callers {
 		s := pr.a
 		if g%2 == 1 {
@@ -83,6 +87,7 @@ func runCallers(b *testing.B, pr pair, call func(s *models.Store, who uint64, i 
 	}
 	wg.Wait()
 	b.StopTimer()
+	l.wall = time.Since(start)
 	return &l
 }
 
