@@ -49,6 +49,9 @@ type HeldCase struct {
 // The hold itself is a conditional UPDATE that repeats the whole queue
 // condition and must affect one row, which is the guarantee on any engine.
 func (s *Store) NextCase(p Pick) (*HeldCase, error) {
+	if p.Hold <= 0 {
+		return nil, errors.New("models: next case: the hold must be positive")
+	}
 	if p.Units != nil && len(p.Units) == 0 {
 		return nil, ErrNoCase
 	}
