@@ -91,6 +91,9 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{8, "telephone interviewing: cases, calls, do-not-call list, quota cells and reservations", func(tx *gorm.DB) error {
+		return createTables(tx, catiTables()...)
+	}},
 }
 
 // LatestVersion is the schema version this build expects.
