@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,6 +197,9 @@ func TestProviderUnreachable(t *testing.T) {
 			var se *sms.Error
 			if !errors.Is(err, sms.ErrUnavailable) || !errors.As(err, &se) || se.Err == nil {
 				t.Fatalf("error = %v, want unavailable with the transport error", err)
+			}
+			if strings.Contains(err.Error(), "13812345678") || strings.Contains(err.Error(), "Signature") {
+				t.Fatalf("the error shows the request URL: %v", err)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -169,7 +170,12 @@ func checkMessage(provider string, m Message) error {
 	return nil
 }
 
-// transportError wraps a failed round trip as Unavailable.
+// transportError wraps a failed round trip as Unavailable. A *url.Error
+// is unwrapped: its URL carries the phone number and the signature.
 func transportError(provider string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
 	return &Error{Provider: provider, Kind: Unavailable, Code: "transport", Err: err}
 }
