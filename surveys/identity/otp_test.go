@@ -11,6 +11,8 @@ import (
 
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/sms"
+	"github.com/minyi-survey/minyi/surveys/identity/sms/smstest"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
 const phone = "13812345678"
@@ -348,6 +350,40 @@ func TestConcurrentRequestsForOneNumber(t *testing.T) {
 			wg.Wait()
 			if accepted.Load() != 1 {
 				t.Fatalf("%d submissions accepted one code; want 1", accepted.Load())
+			}
+		})
+	}
+}
+
+// A code goes out through each real provider to its fake, and the code the
+// fake delivered is the one accepted.
+func TestCodesThroughProviderFakes(t *testing.T) {
+	aliyun, tencent := smstest.NewAliyun(t), smstest.NewTencent(t)
+	cases := []struct {
+		name     string
+		settings sms.Settings
+		param    string
+		last     func(phone, name string) string
+	}{
+		{"aliyun", aliyun.Settings(), "code", aliyun.LastParam},
+		{"tencent", tencent.Settings(), "1", tencent.LastParam},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := sms.New(tc.settings, sms.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := identity.NewOTP(identity.NewMemory(), p, identity.NewHasher(surveystest.Secret))
+			if err := send(o, phone, "10.0.0.1"); err != nil {
+				t.Fatal(err)
+			}
+			code := tc.last(phone, tc.param)
+			if len(code) != 6 {
+				t.Fatalf("the fake delivered code %q", code)
+			}
+			if err := verify(o, phone, code, "s"); err != nil {
+				t.Fatalf("the delivered code was refused: %v", err)
 			}
 		})
 	}
