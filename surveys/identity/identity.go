@@ -105,6 +105,7 @@ type Rate struct {
 	Per time.Duration
 }
 
+// String writes r as ParseRates reads it, e.g. 30/1h0m0s.
 func (r Rate) String() string { return strconv.Itoa(r.N) + "/" + r.Per.String() }
 
 // ParseRates reads limits written as N/duration, comma-separated

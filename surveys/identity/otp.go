@@ -79,6 +79,7 @@ type WaitError struct {
 	Wait  time.Duration
 }
 
+// Error says which limit refused and when to retry.
 func (e *WaitError) Error() string {
 	if e.Limit == "locked" {
 		return fmt.Sprintf("%v (retry after %ds)", ErrLocked, e.RetryAfter())
@@ -100,6 +101,7 @@ type CodeError struct {
 	Left    int     // for Wrong: tries left before the number is locked
 }
 
+// Error is ErrInvalid with the outcome, for logs.
 func (e *CodeError) Error() string { return fmt.Sprintf("%v (%s)", ErrInvalid, e.Outcome) }
 
 // Is matches ErrInvalid.

@@ -68,6 +68,7 @@ var outcomeNames = map[Outcome]string{
 	Wrong: "wrong", Missing: "missing", Used: "used", Malformed: "malformed",
 }
 
+// String names the outcome.
 func (o Outcome) String() string { return outcomeNames[o] }
 
 // Verdict is a store's answer.

@@ -82,6 +82,7 @@ var kindNames = map[Kind]string{
 	Unavailable:    "unavailable",
 }
 
+// String names the kind.
 func (k Kind) String() string {
 	if s, ok := kindNames[k]; ok {
 		return s
@@ -118,6 +119,7 @@ type Error struct {
 	Err        error         // the underlying transport error, if any
 }
 
+// Error gives the provider, kind, code, message and status, for staff.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sms: %s: %s", e.Provider, e.Kind)

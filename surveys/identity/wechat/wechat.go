@@ -106,6 +106,7 @@ type APIError struct {
 	Kind    error  // ErrCode, ErrConfig or ErrUnavailable
 }
 
+// Error gives the kind with WeChat's errcode and errmsg.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("%v (errcode %d: %s)", e.Kind, e.Code, e.Message)
 }
