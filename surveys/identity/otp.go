@@ -107,7 +107,7 @@ func (e *CodeError) Error() string { return fmt.Sprintf("%v (%s)", ErrInvalid, e
 // Is matches ErrInvalid.
 func (e *CodeError) Is(target error) bool { return target == ErrInvalid }
 
-// OTP issues and verifies one-time codes sent by text message.
+// OTP creates and verifies one-time codes sent by text message.
 type OTP struct {
 	Store  Store
 	SMS    sms.Provider
@@ -135,7 +135,7 @@ type SendRequest struct {
 	Address string // the client's IP address
 }
 
-// Send issues a code for r.Phone and texts it. The limits of the address,
+// Send creates a code for r.Phone and texts it. The limits of the address,
 // the survey and the number are checked in that order; a refused request
 // counts against none of them (*WaitError). A provider failure is returned
 // wrapped (an *sms.Error); the code it carried stays valid, and the send
