@@ -78,8 +78,8 @@ end
 var takeScript = redis.NewScript(luaTake + `
 return take(KEYS[1], tonumber(ARGV[1]), ARGV[2], ARGV, 3)`)
 
-// issueScript: KEYS lock, sends, code; ARGV now, token, code hash, ttl ms, rates.
-var issueScript = redis.NewScript(luaTake + `
+// newCodeScript: KEYS lock, sends, code; ARGV now, token, code hash, ttl ms, rates.
+var newCodeScript = redis.NewScript(luaTake + `
 local now = tonumber(ARGV[1])
 local lock = tonumber(redis.call("GET", KEYS[1]) or "0")
 if lock > now then return {3, lock - now} end
@@ -166,7 +166,7 @@ func (r *Redis) Issue(ctx context.Context, in IssueArgs) (Verdict, error) {
 	defer cancel()
 	lock, _, sends, code := r.numberKeys(in.Number, in.Scope)
 	args := rateArgs([]any{in.Now.UnixMilli(), in.Token, in.CodeHash, in.TTL.Milliseconds()}, in.Rates)
-	v, err := issueScript.Run(ctx, r.rdb, []string{lock, sends, code}, args...).Int64Slice()
+	v, err := newCodeScript.Run(ctx, r.rdb, []string{lock, sends, code}, args...).Int64Slice()
 	if err != nil {
 		return Verdict{}, fmt.Errorf("identity: redis issue: %w", err)
 	}
