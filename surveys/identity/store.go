@@ -1,0 +1,150 @@
+package identity
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the state of one-time codes and of event windows. Each call
+// is atomic; implementations are safe for concurrent use and take the time
+// from the caller, so that instances agree and tests can move a clock.
+// Keys and values it receives are hashes, never clear numbers or codes.
+type Store interface {
+	// Take records an event (token) under key if every rate still holds
+	// with it counted; otherwise it records nothing and returns how long
+	// until it would be allowed. Rates are sliding windows.
+	Take(ctx context.Context, key string, rates []Rate, token string, now time.Time) (wait time.Duration, err error)
+	// Refund removes the event token recorded under key, if it is there.
+	Refund(ctx context.Context, key, token string) error
+	// Issue stores a new code for a number and scope, replacing the
+	// scope's earlier one (which is then simply wrong), unless the number is locked or its send rates
+	// are spent: Issued, Locked or Limited (with Wait).
+	Issue(ctx context.Context, in IssueArgs) (Verdict, error)
+	// Verify checks a code and uses it up: Accepted, Repeated, Wrong
+	// (with Left), Missing, Used or Locked (with Wait).
+	Verify(ctx context.Context, in VerifyArgs) (Verdict, error)
+}
+
+// IssueArgs is a code to store.
+type IssueArgs struct {
+	Number   string        // the number's keyed hash; all its state shares it
+	Scope    string        // what the code is for, e.g. a survey's id
+	CodeHash string        // the code's keyed hash
+	TTL      time.Duration // how long the code is valid
+	Rates    []Rate        // the number's send limits
+	Token    string        // this send's id in the number's send window
+	Now      time.Time
+}
+
+// VerifyArgs is a code to check.
+type VerifyArgs struct {
+	Number   string
+	Scope    string
+	CodeHash string
+	Use      string        // a hash of what the code is used for (a submission id)
+	MaxFails int           // wrong codes that lock the number
+	LockFor  time.Duration // how long the lock lasts, and the window wrong codes count in
+	Now      time.Time
+}
+
+// Outcome is what a store did with a code.
+type Outcome int
+
+// Outcomes. The Redis scripts return these numbers: keep their order.
+const (
+	Issued    Outcome = iota + 1 // a new code is stored
+	Limited                      // a send rate is spent: retry after Wait
+	Locked                       // too many wrong codes: retry after Wait
+	Accepted                     // the code was right and is now used
+	Repeated                     // the code was already used for the same Use: a retry
+	Wrong                        // not the code; Left more tries before the lock
+	Missing                      // no code: never sent, or expired
+	Used                         // the code was used for something else
+	Malformed                    // not six digits (never reaches a store)
+)
+
+var outcomeNames = map[Outcome]string{
+	Issued: "issued", Limited: "limited", Locked: "locked", Accepted: "accepted", Repeated: "repeated",
+	Wrong: "wrong", Missing: "missing", Used: "used", Malformed: "malformed",
+}
+
+// String names the outcome.
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// Verdict is a store's answer.
+type Verdict struct {
+	Outcome Outcome
+	Wait    time.Duration // for Limited and Locked
+	Left    int           // for Wrong
+}
+
+// window is one sliding-window log: the events of a key, oldest first.
+// Memory uses it; the Redis scripts do the same on a sorted set.
+type window struct {
+	events []event
+	until  time.Time // when the newest event leaves the longest window
+}
+
+type event struct {
+	at    time.Time
+	token string
+}
+
+// take records token at now if every rate holds with it; else it returns
+// the wait until the N-th newest event inside each spent rate's window
+// leaves it, the longest of them.
+func (w *window) take(rates []Rate, token string, now time.Time) time.Duration {
+	maxPer, maxN := time.Duration(0), 0
+	for _, r := range rates {
+		maxPer, maxN = max(maxPer, r.Per), max(maxN, r.N)
+	}
+	w.expire(now, maxPer)
+	var wait time.Duration
+	for _, r := range rates {
+		in := 0
+		for _, e := range w.events {
+			if e.at.After(now.Add(-r.Per)) {
+				in++
+			}
+		}
+		if in >= r.N {
+			nth := w.events[len(w.events)-r.N] // the N-th newest, inside the window since in ≥ N
+			wait = max(wait, nth.at.Add(r.Per).Sub(now))
+		}
+	}
+	if wait > 0 {
+		return wait
+	}
+	// Insert in time order (a clock may step back a little).
+	i := len(w.events)
+	for i > 0 && w.events[i-1].at.After(now) {
+		i--
+	}
+	w.events = append(w.events[:i], append([]event{{now, token}}, w.events[i:]...)...)
+	if len(w.events) > maxN {
+		w.events = w.events[len(w.events)-maxN:]
+	}
+	if u := now.Add(maxPer); u.After(w.until) {
+		w.until = u
+	}
+	return 0
+}
+
+// expire drops events older than per.
+func (w *window) expire(now time.Time, per time.Duration) {
+	i := 0
+	for i < len(w.events) && !w.events[i].at.After(now.Add(-per)) {
+		i++
+	}
+	w.events = w.events[i:]
+}
+
+// refund drops token's event.
+func (w *window) refund(token string) {
+	for i, e := range w.events {
+		if e.token == token {
+			w.events = append(w.events[:i], w.events[i+1:]...)
+			return
+		}
+	}
+}
