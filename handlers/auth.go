@@ -37,7 +37,11 @@ func (a *App) PostLogin(c echo.Context) error {
 	}
 	sess, err := a.staff.Login(c.Request().Context(), in.Name, in.Password, c.RealIP())
 	if err != nil {
-		a.staff.Audit(nil, "login.failed", nil, nil, "name="+limitText(in.Name))
+		// Throttled attempts are audited by the service, one row per name
+		// and address per window; a name no account can have is not.
+		if errors.Is(err, staff.ErrBadLogin) && staff.ValidName(in.Name) {
+			a.staff.Audit(nil, "login.failed", nil, nil, "name="+in.Name+" address="+c.RealIP())
+		}
 		return err
 	}
 	c.SetCookie(&http.Cookie{Name: staffCookie, Value: sess.Token, Path: "/", HttpOnly: true,

@@ -94,6 +94,13 @@ var migrations = []migration{
 	{8, "telephone interviewing: cases, calls, do-not-call list, quota cells and reservations", func(tx *gorm.DB) error {
 		return createTables(tx, catiTables()...)
 	}},
+	{9, "staff sign-in lockouts an admin can clear", func(tx *gorm.DB) error {
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&User{}, "LoginEpoch") {
+			return m.AddColumn(&User{}, "LoginEpoch")
+		}
+		return nil
+	}},
 }
 
 // LatestVersion is the schema version this build expects.

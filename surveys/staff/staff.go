@@ -6,7 +6,6 @@
 package staff
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -38,14 +37,11 @@ var (
 // SessionTTL is how long a sign-in lasts.
 const SessionTTL = 12 * time.Hour
 
-// Sign-in throttling: attempts per window, per user name and per address.
-const (
-	loginWindow  = 5 * time.Minute
-	loginPerUser = 10
-	loginPerIP   = 30
-)
-
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-@]{2,64}$`)
+
+// ValidName reports whether name follows the user-name rule: 2-64 ASCII
+// letters, digits or _.-@.
+func ValidName(name string) bool { return namePattern.MatchString(name) }
 
 // Roles in order of rights.
 var roleRank = map[string]int{models.RoleViewer: 1, models.RoleDesigner: 2, models.RoleAdmin: 3}
@@ -123,7 +119,7 @@ func (s *Service) hashPassword(pw string) (string, error) {
 
 // CreateUser adds an account.
 func (s *Service) CreateUser(name, role, password string) (*models.User, error) {
-	if !namePattern.MatchString(name) {
+	if !ValidName(name) {
 		return nil, fmt.Errorf("%w: 用户名须为2-64位字母、数字或 _.-@ the name must be 2-64 letters, digits or _.-@", ErrInvalid)
 	}
 	if !ValidRole(role) {
@@ -159,30 +155,6 @@ func (s *Service) EnsureFirstAdmin() (string, error) {
 		return "", err
 	}
 	return pw, nil
-}
-
-// Login checks a name and password and starts a session. Attempts are
-// throttled per name and per address, across instances when the limiter
-// is Redis-backed.
-func (s *Service) Login(ctx context.Context, name, password, ipKey string) (*Session, error) {
-	for _, k := range []struct {
-		key string
-		n   int
-	}{{"login-user:" + name, loginPerUser}, {"login-ip:" + ipKey, loginPerIP}} {
-		if ok, _ := s.Limiter.Allow(ctx, k.key, k.n, loginWindow); !ok {
-			return nil, ErrThrottled
-		}
-	}
-	u, err := s.Store.UserByName(name)
-	if err != nil || u.Disabled {
-		// Spend the same time as a real check, so names cannot be probed.
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
-		return nil, ErrBadLogin
-	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return nil, ErrBadLogin
-	}
-	return s.startSession(*u)
 }
 
 func (s *Service) startSession(u models.User) (*Session, error) {

@@ -1,0 +1,208 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/minyi-survey/minyi/handlers"
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/limit"
+	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/staff"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
+)
+
+// Reproductions of the sign-in and secret findings of the security
+// review, each now failing to succeed.
+
+// authBackend is an app whose sign-ins are throttled as in production: in
+// memory with SQLite, in Redis with MySQL.
+type authBackend struct {
+	in     *instance
+	st     *staff.Service
+	rdb    *redis.Client // nil with the in-process limiter
+	prefix string
+}
+
+func authBackends(t *testing.T) map[string]authBackend {
+	t.Helper()
+	out := map[string]authBackend{}
+	mem := limit.NewMemory()
+	store := surveystest.SQLite(t)
+	st := &staff.Service{Store: store, Limiter: mem, Cost: 4}
+	out["sqlite+memory"] = authBackend{in: start(t, store, dedup.NewMemory(), live.NewMemory(), handlers.Config{Limiter: mem, Staff: st}), st: st}
+	if surveystest.Required() || surveystest.MySQLConfigured() {
+		rdb := surveystest.Redis(t)
+		p := surveystest.Prefix()
+		rl := limit.NewRedis(rdb, p+"rate:")
+		store := surveystest.MySQL(t)
+		st := &staff.Service{Store: store, Limiter: rl, Cost: 4}
+		in := start(t, store, dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"), handlers.Config{Limiter: rl, Staff: st})
+		out["mysql+redis"] = authBackend{in: in, st: st, rdb: rdb, prefix: p}
+	}
+	return out
+}
+
+// rss is the process's resident memory in bytes after a full collection
+// handed what it could back to the system.
+func rss(t *testing.T) int64 {
+	t.Helper()
+	debug.FreeOSMemory()
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Skip("no /proc/self/statm: cannot read the resident memory here")
+	}
+	f := strings.Fields(string(b))
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+func redisUsed(t *testing.T, rdb *redis.Client) int64 {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	t.Fatal("no used_memory in INFO memory")
+	return 0
+}
+
+// TestLongSignInNamesCannotExhaustMemory sends 300 sign-ins whose names
+// are 1 MB each. They used to key the limiter (300 MB held for the
+// window; on Redis 1 MB a request): now they are refused before they are
+// counted, and limiter keys are bounded whatever the caller keys on.
+func TestLongSignInNamesCannotExhaustMemory(t *testing.T) {
+	const n, mb = 300, 1 << 20
+	for name, b := range authBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			prefix := strings.Repeat("a", mb-200)
+			beforeRSS := rss(t)
+			var beforeRedis int64
+			if b.rdb != nil {
+				beforeRedis = redisUsed(t, b.rdb)
+			}
+			c := &http.Client{}
+			for i := range n {
+				body := []byte(fmt.Sprintf(`{"name":"%s%06d","password":"whatever-password"}`, prefix, i))
+				r := post(t, c, b.in.URL+"/api/v1/admin/login", "application/json", body)
+				if r.Status != http.StatusUnauthorized && r.Status != http.StatusTooManyRequests {
+					t.Fatalf("sign-in %d with a 1 MB name: %d %s", i, r.Status, limitBody(r.Raw))
+				}
+			}
+			runtime.GC()
+			grown := rss(t) - beforeRSS
+			t.Logf("%d sign-ins with 1 MB names: resident memory %+.1f MB", n, float64(grown)/mb)
+			if grown > 16*mb {
+				t.Errorf("resident memory grew by %.0f MB after %d sign-ins with 1 MB names, want a few MB", float64(grown)/mb, n)
+			}
+			if b.rdb != nil {
+				used := redisUsed(t, b.rdb) - beforeRedis
+				t.Logf("Redis memory %+.1f MB", float64(used)/mb)
+				if used > 4*mb {
+					t.Errorf("Redis memory grew by %.1f MB, want under 4 MB", float64(used)/mb)
+				}
+				keys, _ := b.rdb.Keys(context.Background(), b.prefix+"*").Result()
+				for _, k := range keys {
+					if len(k) > 200 {
+						t.Errorf("Redis holds a %d-byte key", len(k))
+					}
+				}
+			}
+			// The audit log did not take them either.
+			entries, err := b.st.AuditLog(0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if len(e.Detail) > 400 {
+					t.Errorf("audit row %s with a %d-byte detail", e.Action, len(e.Detail))
+				}
+			}
+		})
+	}
+}
+
+// TestAdminClearsASignInLockout: a name guessed at from many addresses is
+// locked; an admin clears it from the users page's endpoint and the owner
+// signs in at once.
+func TestAdminClearsASignInLockout(t *testing.T) {
+	for name, b := range authBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			u, err := b.st.CreateUser("locked.out", models.RoleDesigner, "a-long-password-123")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 120 { // from 12 addresses, 10 each
+				b.st.Login(context.Background(), "locked.out", "wrong-password-"+strconv.Itoa(i), "198.51.100."+strconv.Itoa(i%12))
+			}
+			login := func() int {
+				body := []byte(`{"name":"locked.out","password":"a-long-password-123"}`)
+				return post(t, &http.Client{}, b.in.URL+"/api/v1/admin/login", "application/json", body).Status
+			}
+			if got := login(); got != http.StatusTooManyRequests {
+				t.Fatalf("sign-in of a name guessed at 120 times: %d, want 429", got)
+			}
+			sc := signIn(t, b.in, models.RoleAdmin)
+			if r := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/users/%d/unlock", u.ID), nil); r.Status != http.StatusOK {
+				t.Fatalf("unlock: %d %s", r.Status, r.Raw)
+			}
+			if got := login(); got != http.StatusOK {
+				t.Fatalf("sign-in after the unlock: %d, want 200", got)
+			}
+			if r := sc.do(http.MethodPost, "/api/v1/admin/users/987654/unlock", nil); r.Status != http.StatusNotFound {
+				t.Fatalf("unlock of no user: %d", r.Status)
+			}
+			entries, _ := b.st.AuditLog(0, 1000)
+			var actions []string
+			for _, e := range entries {
+				actions = append(actions, e.Action)
+			}
+			if !strings.Contains(strings.Join(actions, " "), "user.unlock") {
+				t.Errorf("the unlock is not in the audit log: %v", actions)
+			}
+		})
+	}
+}
+
+// TestThrottledSignInFloodIsAuditedInAggregate: a client hammering the
+// sign-in used to write an audit row per attempt (~1,150 rows/s). Now the
+// log holds the few checked attempts and one row per name and address.
+func TestThrottledSignInFloodIsAuditedInAggregate(t *testing.T) {
+	for name, b := range authBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := &http.Client{}
+			for i := range 400 {
+				body := []byte(`{"name":"admin","password":"guess-` + strconv.Itoa(i) + `-xxxxxx"}`)
+				post(t, c, b.in.URL+"/api/v1/admin/login", "application/json", body)
+			}
+			entries, err := b.st.AuditLog(0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			for _, e := range entries {
+				count[e.Action]++
+			}
+			if count["login.failed"] > 10 || count["login.throttled"] > 2 || len(entries) > 12 {
+				t.Fatalf("400 sign-in attempts from one address left %d audit rows (%v), want at most 12", len(entries), count)
+			}
+		})
+	}
+}
+
