@@ -54,6 +54,9 @@ type Config struct {
 	// stream (15 s when zero); a stream opened with a share key checks at
 	// each that the key is still valid.
 	SSEHeartbeat time.Duration
+	// SecretPrevious is the secret before a rotation: respondent cookies
+	// signed with it stay valid and are signed again with Secret.
+	SecretPrevious []byte
 }
 
 // App holds the handlers' dependencies.

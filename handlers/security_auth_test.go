@@ -205,4 +205,3 @@ func TestThrottledSignInFloodIsAuditedInAggregate(t *testing.T) {
 		})
 	}
 }
-

@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,15 +32,18 @@ import (
 
 // config is the server's configuration, from env vars and matching flags.
 type config struct {
-	Addr       string
-	MySQLDSN   string
-	DataDir    string
-	RedisURL   string
-	Secret     string
-	Demo       string
-	SubmitRate int
-	SurveyRate int
-	PprofAddr  string
+	Addr     string
+	MySQLDSN string
+	DataDir  string
+	RedisURL string
+	Secret   string
+	// SecretPrevious is the secret before a rotation, still accepted for
+	// verifying respondent cookies.
+	SecretPrevious string
+	Demo           string
+	SubmitRate     int
+	SurveyRate     int
+	PprofAddr      string
 }
 
 func main() {
@@ -141,7 +142,8 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	fs.StringVar(&cfg.MySQLDSN, "mysql-dsn", env("MINYI_MYSQL_DSN", ""), "MySQL DSN, e.g. user:pass@tcp(host:3306)/minyi; empty = embedded SQLite (MINYI_MYSQL_DSN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("MINYI_DATA_DIR", "./minyi-data"), "where the SQLite file lives (MINYI_DATA_DIR)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
-	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs; empty = generated once and kept in the database (MINYI_SECRET)")
+	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs, at least 32 bytes (openssl rand -hex 32); required with MySQL; empty with SQLite = generated once and kept in the database (MINYI_SECRET)")
+	fs.StringVar(&cfg.SecretPrevious, "secret-previous", env("MINYI_SECRET_PREVIOUS", ""), "the secret before a rotation: respondent cookies signed with it stay valid (MINYI_SECRET_PREVIOUS)")
 	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
 	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", "20"))
 	if err != nil || rateDef < 0 {
@@ -186,6 +188,10 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		return err
 	}
 	defer store.Close()
+	previous, err := previousSecret(cfg, secret)
+	if err != nil {
+		return err
+	}
 
 	var claimer dedup.Claimer = dedup.NewMemory()
 	var broker live.Broker = live.NewMemory()
@@ -228,7 +234,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	}
 	hub := live.NewHub(svc.RenderLive)
 	app, err := handlers.New(handlers.Config{
-		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
+		Secret: secret, SecretPrevious: previous, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
 	}, svc, hub)
 	if err != nil {
@@ -331,29 +337,6 @@ func openStore(cfg config) (*models.Store, error) {
 		return models.OpenMySQL(cfg.MySQLDSN)
 	}
 	return models.OpenSQLite(cfg.DataDir)
-}
-
-// loadSecret returns MINYI_SECRET, or the secret generated once and kept in
-// the database so that every instance signs and hashes alike.
-func loadSecret(cfg config, store *models.Store) ([]byte, error) {
-	if cfg.Secret != "" {
-		if len(cfg.Secret) < 16 {
-			return nil, errors.New("MINYI_SECRET must be at least 16 characters")
-		}
-		return []byte(cfg.Secret), nil
-	}
-	s, err := store.Setting("secret", func() (string, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return hex.EncodeToString(b), err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load the generated secret: %w", err)
-	}
-	slog.Warn("MINYI_SECRET is not set: using a secret generated into the database. " +
-		"Set it (and keep it out of the database) before a phone-mode survey: with both, " +
-		"a copy of the database would let someone recover numbers by trying every mobile number")
-	return []byte(s), nil
 }
 
 // displayAddr is a listening address as a browser on this machine reaches it.
