@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ func (a *App) staffAuth(role string) echo.MiddlewareFunc {
 			sess, err := a.session(c)
 			if err != nil {
 				if errors.Is(err, staff.ErrNoSession) && !strings.HasPrefix(c.Path(), "/api/") {
-					return c.Redirect(http.StatusSeeOther, "/admin/login?next="+c.Request().URL.Path)
+					return c.Redirect(http.StatusSeeOther, "/admin/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 				}
 				return err
 			}

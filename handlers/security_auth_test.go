@@ -2,15 +2,20 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/minyi-survey/minyi/handlers"
@@ -203,5 +208,95 @@ func TestThrottledSignInFloodIsAuditedInAggregate(t *testing.T) {
 				t.Fatalf("400 sign-in attempts from one address left %d audit rows (%v), want at most 12", len(entries), count)
 			}
 		})
+	}
+}
+
+// offSiteNexts are next values a browser reads as another host, or that
+// carry what a browser drops or rewrites before reading a URL.
+var offSiteNexts = []string{
+	"/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\\evil.example", "/\\/evil.example",
+	"//evil.example", "///evil.example", "https://evil.example/", "javascript:alert(1)", " /admin",
+	"/ /evil.example", "\t//evil.example", "", "admin", "/%09/evil.example\x00",
+}
+
+// TestSignInRedirectStaysOnSite: /admin/login?next=/%09/evil.example passed
+// the server and page checks, and a browser read it as //evil.example.
+func TestSignInRedirectStaysOnSite(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	c := &http.Client{}
+	for _, next := range offSiteNexts {
+		r := get(t, c, in.URL+"/admin/login?next="+url.QueryEscape(next))
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Raw), `data-next="/admin"`) {
+			t.Errorf("next=%q: %d, page does not fall back to /admin", next, r.Status)
+		}
+	}
+	for _, next := range []string{"/admin/users", "/admin/surveys/3?tab=results#q2", "/admin/%2F%2Fx"} {
+		r := get(t, c, in.URL+"/admin/login?next="+url.QueryEscape(next))
+		if want := `data-next="` + html.EscapeString(next) + `"`; !strings.Contains(string(r.Raw), want) {
+			t.Errorf("next=%q: the page lost a path on this site (want %s)", next, want)
+		}
+	}
+	// The redirect to the sign-in page carries the whole path, escaped,
+	// so its own query cannot add a next of its own.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	r := get(t, noFollow, in.URL+"/admin/users?x=1&next=//evil.example")
+	if loc := r.Header.Get("Location"); loc != "/admin/login?next="+url.QueryEscape("/admin/users?x=1&next=//evil.example") {
+		t.Errorf("redirect to the sign-in page: %q", loc)
+	}
+}
+
+// TestBrowserSignInRedirectStaysOnSite runs the page script in Chromium with
+// each off-site next forced into the page (as if the server let it
+// through): after signing in, the browser must still be on this site.
+func TestBrowserSignInRedirectStaysOnSite(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{Limiter: allowAll{}})
+	uiUser(t, in, "designer1", models.RoleDesigner)
+	site, _ := url.Parse(in.URL)
+	// The attack as the browser sees it: this is why the checks are needed.
+	if err := chromedp.Do(ctx, chromedp.Navigate(in.URL+"/admin/login")); err != nil {
+		t.Fatal(err)
+	}
+	escaped, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new URL('/\t/evil.example', location.href).host`))
+	if err != nil || escaped != "evil.example" {
+		t.Fatalf("the browser reads /<tab>/evil.example as host %q (%v); the test's premise is wrong", escaped, err)
+	}
+	cases := append([]string{"/admin/users?x=1#top"}, offSiteNexts[:9]...)
+	for _, next := range cases {
+		js, _ := json.Marshal(next)
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(in.URL+"/admin/login"),
+			chromedp.WaitVisible(chromedp.CSS(`#login-name`)),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := chromedp.Evaluate[bool](`document.body.setAttribute('data-next', `+string(js)+`), true`)(ctx, tg)
+				return err
+			}),
+			uiSetField(`#login-name`, "designer1"),
+			uiSetField(`#login-password`, uiPassword),
+			chromedp.Click(chromedp.CSS(`#login-submit`)),
+		)
+		if err != nil {
+			t.Fatalf("next=%q: %v", next, err)
+		}
+		// Asked again while the page navigates away.
+		var href string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			h, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+			if err == nil && !strings.HasSuffix(h, "/admin/login") {
+				href = h
+				break
+			}
+		}
+		if href == "" {
+			t.Fatalf("next=%q: the page did not leave the sign-in page", next)
+		}
+		u, _ := url.Parse(href)
+		want := "/admin"
+		if next == cases[0] {
+			want = "/admin/users"
+		}
+		if u == nil || u.Host != site.Host || u.Path != want {
+			t.Errorf("next=%q: after signing in the browser is at %q, want %s on this site", next, href, want)
+		}
 	}
 }
