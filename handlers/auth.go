@@ -77,7 +77,7 @@ func (a *App) PostPassword(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	err := a.staff.ChangePassword(current(c), in.Old, in.New)
+	err := a.staff.ChangePassword(c.Request().Context(), current(c), in.Old, in.New)
 	if errors.Is(err, staff.ErrBadLogin) {
 		// Not 401: the session is fine, only the old password is wrong.
 		return &questionnaire.InvalidError{Fields: map[string]string{"old": "原密码不正确 the current password is wrong"}}

@@ -300,3 +300,29 @@ func TestBrowserSignInRedirectStaysOnSite(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordChangeIsThrottled: a stolen session used to allow unlimited
+// guesses at the account's password through the old-password check.
+func TestPasswordChangeIsThrottled(t *testing.T) {
+	b := authBackends(t)["sqlite+memory"]
+	sc := signIn(t, b.in, models.RoleViewer)
+	var last reply
+	for i := range 6 {
+		last = sc.do(http.MethodPost, "/api/v1/admin/password", map[string]string{"old": fmt.Sprintf("guess-%04d-xxxx", i), "new": "another-long-password"})
+	}
+	if last.Status != http.StatusTooManyRequests {
+		t.Fatalf("6th wrong old password: %d %s, want 429", last.Status, last.Raw)
+	}
+	r := sc.do(http.MethodPost, "/api/v1/admin/password", map[string]string{"old": "a-long-password-123", "new": strings.Repeat(" ", 12)})
+	if r.Status != http.StatusTooManyRequests {
+		t.Fatalf("the right old password while throttled: %d", r.Status)
+	}
+	// A new account with ten spaces or a common password is refused.
+	admin := signIn(t, b.in, models.RoleAdmin)
+	for _, pw := range []string{strings.Repeat(" ", 10), "1234567890", "QWERTYUIOP"} {
+		r := admin.do(http.MethodPost, "/api/v1/admin/users", map[string]string{"name": "weak.pw", "role": "viewer", "password": pw})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("new user with password %q: %d, want 422", pw, r.Status)
+		}
+	}
+}

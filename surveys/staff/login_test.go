@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,81 @@ func TestThrottledSignInsAuditedOncePerWindow(t *testing.T) {
 			}
 			if !strings.Contains(strings.Join(rows, "\n"), "attempts≥256") {
 				t.Errorf("the flood's row does not say how many attempts it had: %q", rows)
+			}
+		})
+	}
+}
+
+func TestPasswordRules(t *testing.T) {
+	cases := []struct {
+		name, pw string
+		ok       bool
+	}{
+		{"ten spaces", strings.Repeat(" ", 10), false},
+		{"tabs and spaces", " \t \t \t \t \t\u3000", false},
+		{"nine characters", "abcdefghi", false},
+		{"common", "qwertyuiop", false},
+		{"common in another case", "QwertyUIOP", false},
+		{"common digits", "1234567890", false},
+		{"73 bytes", strings.Repeat("x", 73), false},
+		{"a passphrase with spaces", "  correct horse battery  ", true},
+		{"ten Chinese characters", "春眠不觉晓处处闻啼鸟", true},
+		{"ten random characters", "k7#Qm2!vXp", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := staff.CheckPassword(tc.pw)
+			if tc.ok != (err == nil) || err != nil && !errors.Is(err, staff.ErrInvalid) {
+				t.Fatalf("CheckPassword(%q) = %v, want ok=%v", tc.pw, err, tc.ok)
+			}
+		})
+	}
+	t.Run("the shipped list", func(t *testing.T) {
+		// Its long enough entries are what the list adds to the length rule.
+		b, err := os.ReadFile("common-passwords.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, long := 0, 0
+		for _, line := range strings.Split(string(b), "\n") {
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			n++
+			if len(line) >= 10 {
+				long++
+				if err := staff.CheckPassword(line); err == nil {
+					t.Errorf("%q, on the list, was accepted", line)
+				}
+			}
+		}
+		if n < 1000 || long == 0 {
+			t.Fatalf("the list holds %d passwords, %d of 10 characters or more; want the 1,000 commonest", n, long)
+		}
+	})
+}
+
+func TestOldPasswordCheckIsThrottled(t *testing.T) {
+	ctx := context.Background()
+	for name, st := range services(t) {
+		t.Run(name, func(t *testing.T) {
+			awayFromWindowEdge(t)
+			if _, err := st.CreateUser("changer", models.RoleViewer, goodPassword); err != nil {
+				t.Fatal(err)
+			}
+			sess, err := st.Login(ctx, "changer", goodPassword, "ip")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last error
+			for i := range 6 {
+				last = st.ChangePassword(ctx, sess, fmt.Sprintf("guess-old-%04d", i), "a-new-long-password")
+			}
+			if !errors.Is(last, staff.ErrThrottled) {
+				t.Fatalf("6 wrong old passwords: %v, want throttled", last)
+			}
+			if err := st.ChangePassword(ctx, sess, goodPassword, "a-new-long-password"); !errors.Is(err, staff.ErrThrottled) {
+				t.Fatalf("the right old password while throttled: %v", err)
 			}
 		})
 	}

@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -94,29 +93,6 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// CheckPassword refuses passwords too short or too long to be safe with bcrypt.
-func CheckPassword(pw string) error {
-	switch n := utf8.RuneCountInString(pw); {
-	case n < 10:
-		return fmt.Errorf("%w: 密码至少10个字符 the password needs at least 10 characters", ErrInvalid)
-	case len(pw) > 72:
-		return fmt.Errorf("%w: 密码最多72字节 the password is longer than 72 bytes", ErrInvalid)
-	}
-	return nil
-}
-
-func (s *Service) hashPassword(pw string) (string, error) {
-	if err := CheckPassword(pw); err != nil {
-		return "", err
-	}
-	cost := s.Cost
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
-	return string(h), err
-}
-
 // CreateUser adds an account.
 func (s *Service) CreateUser(name, role, password string) (*models.User, error) {
 	if !ValidName(name) {
@@ -185,25 +161,6 @@ func (s *Service) Authenticate(token string) (*Session, error) {
 
 // Logout ends a session.
 func (s *Service) Logout(sess *Session) error { return s.Store.DeleteSession(sess.ID) }
-
-// ChangePassword sets a new password after checking the old one, and ends
-// the user's other sessions.
-func (s *Service) ChangePassword(sess *Session, old, new string) error {
-	u, err := s.Store.UserByID(sess.User.ID)
-	if err != nil {
-		return err
-	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(old)) != nil {
-		return ErrBadLogin
-	}
-	if u.PasswordHash, err = s.hashPassword(new); err != nil {
-		return err
-	}
-	if err := s.Store.SaveUser(u); err != nil {
-		return err
-	}
-	return s.Store.DeleteUserSessions(u.ID, sess.ID)
-}
 
 // UserChange is an admin's change to an account; nil fields stay.
 type UserChange struct {

@@ -77,10 +77,10 @@ func TestLoginSessionsAndPasswords(t *testing.T) {
 				t.Fatal("the stored session id must not work as a cookie")
 			}
 			// A password change keeps this session and ends the others.
-			if err := st.ChangePassword(a, "wrong-old-password", "another-long-password"); !errors.Is(err, staff.ErrBadLogin) {
+			if err := st.ChangePassword(ctx, a, "wrong-old-password", "another-long-password"); !errors.Is(err, staff.ErrBadLogin) {
 				t.Fatalf("change with a wrong old password: %v", err)
 			}
-			if err := st.ChangePassword(a, goodPassword, "another-long-password"); err != nil {
+			if err := st.ChangePassword(ctx, a, goodPassword, "another-long-password"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := st.Authenticate(a.Token); err != nil {
