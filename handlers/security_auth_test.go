@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -324,5 +326,56 @@ func TestPasswordChangeIsThrottled(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Errorf("new user with password %q: %d, want 422", pw, r.Status)
 		}
+	}
+}
+
+// TestRequestIDIsTokenShaped: a client's X-Request-Id was echoed and
+// logged at any length (100 kB tested).
+func TestRequestIDIsTokenShaped(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	ask := func(rid string) string {
+		req, _ := http.NewRequest(http.MethodGet, in.URL+"/api/v1/surveys/no-such-survey", nil)
+		req.Header.Set("X-Request-Id", rid)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("X-Request-Id")
+	}
+	for _, rid := range []string{"abc-123", "9f1c2e7a-4b3d-4c5e-8f90-1a2b3c4d5e6f", "trace:42.a_b"} {
+		if got := ask(rid); got != rid {
+			t.Errorf("a token-shaped id %q came back as %q", rid, got)
+		}
+	}
+	for _, rid := range []string{strings.Repeat("x", 100_000), strings.Repeat("y", 65), "a b", "<script>", "é", `"quoted"`, "id=1;evil"} {
+		got := ask(rid)
+		if got == rid || got == "" || len(got) > 64 || !regexp.MustCompile(`^[A-Za-z0-9]+$`).MatchString(got) {
+			t.Errorf("id %.20q… came back as %.80q, want a generated one", rid, got)
+		}
+	}
+}
+
+// TestHSTSOverTLS: Strict-Transport-Security is sent when the app is
+// served over TLS, and not over plain HTTP, where it means nothing.
+func TestHSTSOverTLS(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	st := &staff.Service{Store: in.Store, Limiter: limit.NewMemory()}
+	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret, Staff: st}, in.Svc, live.NewHub(in.Svc.RenderLive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tls := httptest.NewTLSServer(app.Echo())
+	defer tls.Close()
+	resp, err := tls.Client().Get(tls.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if h := resp.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(h, "max-age=31536000") || strings.Contains(h, "includeSubDomains") {
+		t.Errorf("over TLS: Strict-Transport-Security %q, want max-age=31536000 without subdomains", h)
+	}
+	if h := get(t, &http.Client{}, in.URL+"/healthz").Header.Get("Strict-Transport-Security"); h != "" {
+		t.Errorf("over plain HTTP: Strict-Transport-Security %q, want none", h)
 	}
 }
