@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/term"
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
@@ -244,6 +245,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	workCtx, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
 	go svc.RunFanout(workCtx, hub)
+	go st.RunSessionPurge(workCtx, time.Hour)
 	tallierDone := make(chan struct{})
 	go func() { defer close(tallierDone); svc.RunTallier(workCtx) }()
 
@@ -270,8 +272,10 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()))
 	printURLs(ln.Addr().String(), cfg.demo())
 	if firstPassword != "" {
-		fmt.Printf("  管理 staff:      %s/admin  user admin, password %s (shown once; change it after signing in)\n\n",
-			"http://"+displayAddr(ln.Addr().String()), firstPassword)
+		if err := showFirstPassword(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())), cfg.DataDir,
+			"http://"+displayAddr(ln.Addr().String()), firstPassword); err != nil {
+			return err
+		}
 	}
 	if ready != nil {
 		ready <- ln.Addr().String()

@@ -241,3 +241,42 @@ func TestOldPasswordCheckIsThrottled(t *testing.T) {
 		})
 	}
 }
+
+func TestEndedSessionsArePurged(t *testing.T) {
+	ctx := context.Background()
+	for name, st := range services(t) {
+		t.Run(name, func(t *testing.T) {
+			u, err := st.CreateUser("sessions", models.RoleViewer, goodPassword)
+			if err != nil {
+				t.Fatal(err)
+			}
+			live, err := st.Login(ctx, "sessions", goodPassword, "ip")
+			if err != nil {
+				t.Fatal(err)
+			}
+			past := time.Now().UTC().Add(-time.Hour)
+			for i := range 3 {
+				ended := &models.Session{ID: fmt.Sprintf("ended-%d", i), UserID: u.ID, CSRF: "x", CreatedAt: past.Add(-staff.SessionTTL), ExpiresAt: past}
+				if err := st.Store.CreateSession(ended); err != nil {
+					t.Fatal(err)
+				}
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); st.RunSessionPurge(runCtx, 10*time.Millisecond) }()
+			time.Sleep(100 * time.Millisecond)
+			stop()
+			<-done
+			var left []models.Session
+			if err := st.Store.R.Find(&left).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(left) != 1 || left[0].ID != live.ID {
+				t.Fatalf("%d sessions left after the purge, want only the live one", len(left))
+			}
+			if _, err := st.Authenticate(live.Token); err != nil {
+				t.Fatalf("the live session after the purge: %v", err)
+			}
+		})
+	}
+}

@@ -6,12 +6,14 @@
 package staff
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"sync"
 	"time"
@@ -238,4 +240,28 @@ func (s *Service) Users() ([]models.User, error) { return s.Store.Users() }
 // older than the entry before (0 = from the newest).
 func (s *Service) AuditLog(before uint64, limit int) ([]models.AuditEntry, error) {
 	return s.Store.AuditLog(before, limit)
+}
+
+// PurgeSessions deletes the sessions that have ended and returns how many.
+func (s *Service) PurgeSessions() (int64, error) {
+	return s.Store.DeleteExpiredSessions(time.Now().UTC())
+}
+
+// RunSessionPurge deletes ended sessions every interval until ctx ends, so
+// that the table holds live sessions only.
+func (s *Service) RunSessionPurge(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.PurgeSessions(); err != nil {
+			slog.Warn("purge ended staff sessions", slog.Any("error", err))
+		} else if n > 0 {
+			slog.Info("purged ended staff sessions", slog.Int64("sessions", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
