@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"io/fs"
 	"mime"
+	"net"
 	"path"
 	"strings"
 	"time"
@@ -54,6 +55,10 @@ type Config struct {
 	// stream (15 s when zero); a stream opened with a share key checks at
 	// each that the key is still valid.
 	SSEHeartbeat time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (MINYI_TRUSTED_PROXIES); none by
+	// default, so the client is the direct peer (clientaddr.go).
+	TrustedProxies []*net.IPNet
 }
 
 // App holds the handlers' dependencies.
@@ -127,7 +132,7 @@ func (a *App) Echo() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
-	e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts proxies on private networks only
+	e.IPExtractor = ipExtractor(a.cfg.TrustedProxies)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{

@@ -41,7 +41,7 @@ func (a *App) PostLogin(c echo.Context) error {
 		return err
 	}
 	c.SetCookie(&http.Cookie{Name: staffCookie, Value: sess.Token, Path: "/", HttpOnly: true,
-		Secure: c.IsTLS() || c.Scheme() == "https", SameSite: http.SameSiteLaxMode,
+		Secure: a.secure(c), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(staff.SessionTTL.Seconds())})
 	c.Set("session", sess)
 	a.audit(c, "login", nil, nil, "")

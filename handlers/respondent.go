@@ -152,7 +152,7 @@ func (a *App) PostResponse(c echo.Context) error {
 		Slug:       p.Survey.Slug,
 		Submission: sub,
 		DeviceID:   device,
-		ClientIP:   c.RealIP(),
+		ClientIP:   clientAddress(c),
 		Channel:    "web",
 		Now:        now,
 	})

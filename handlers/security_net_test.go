@@ -11,12 +11,16 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"testing"
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -83,6 +87,102 @@ func TestCSVExportDefusesFormulas(t *testing.T) {
 				if !got[want] {
 					t.Errorf("comment %q exported as something else than %q: %v", c, want, got)
 				}
+			}
+		})
+	}
+}
+
+// loopbackProxy trusts the test's own client as a reverse proxy.
+func loopbackProxy(t *testing.T) []*net.IPNet {
+	t.Helper()
+	n, err := handlers.ParseTrustedProxies("127.0.0.1/32, ::1")
+	if err != nil || len(n) != 2 {
+		t.Fatalf("parse: %v %v", n, err)
+	}
+	return n
+}
+
+// submitFrom sends one new resident's answer with the given
+// X-Forwarded-For ("" = none).
+func submitFrom(t *testing.T, in *instance, xff string, seed uint64) reply {
+	t.Helper()
+	c := resident(t, in)
+	req, _ := http.NewRequest(http.MethodPost, in.URL+"/api/v1/surveys/"+slug+"/responses", bytes.NewReader(randomBody(t, in, seed)))
+	req.Header.Set("Content-Type", "application/json")
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	return do(t, c, req)
+}
+
+// TestSpoofedForwardedForIsIgnored: a client on loopback (or any private
+// network) naming a new address in X-Forwarded-For for each submission
+// stays one address for the per-address limit; only configured proxies are
+// believed, and an IPv6 client is one /64.
+func TestSpoofedForwardedForIsIgnored(t *testing.T) {
+	// until429 sends n answers naming xff(i) and returns how many were 201.
+	until429 := func(t *testing.T, in *instance, n int, xff func(i int) string) int {
+		t.Helper()
+		for i := range n {
+			r := submitFrom(t, in, xff(i), uint64(i))
+			if r.Status == http.StatusTooManyRequests {
+				return i
+			}
+			if r.Status != http.StatusCreated {
+				t.Fatalf("submission %d: %d %s", i, r.Status, r.Raw)
+			}
+		}
+		return n
+	}
+	spoofed := func(i int) string { return fmt.Sprintf("198.51.100.%d", i+1) }
+	t.Run("default: the direct peer only", func(t *testing.T) {
+		in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{SubmitRate: 3})
+		if ok := until429(t, in, 20, spoofed); ok == 20 {
+			t.Fatal("20 submissions from loopback at 3/s, each naming another X-Forwarded-For: none refused")
+		}
+	})
+	t.Run("a trusted proxy's clients are told apart", func(t *testing.T) {
+		in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{SubmitRate: 3, TrustedProxies: loopbackProxy(t)})
+		if ok := until429(t, in, 12, spoofed); ok != 12 {
+			t.Fatalf("12 clients of a trusted proxy at 3/s each: refused after %d", ok)
+		}
+		// The nearest untrusted address counts, not what the client
+		// itself wrote in front of it.
+		if ok := until429(t, in, 12, func(i int) string { return spoofed(i) + ", 203.0.113.9" }); ok == 12 {
+			t.Fatal("a client that prepends addresses to a trusted proxy's X-Forwarded-For escaped the limit")
+		}
+	})
+	t.Run("IPv6: one /64 is one client", func(t *testing.T) {
+		in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{SubmitRate: 3, TrustedProxies: loopbackProxy(t)})
+		if ok := until429(t, in, 12, func(i int) string { return fmt.Sprintf("2001:db8:1:2::%x", i+1) }); ok == 12 {
+			t.Fatal("12 addresses of one /64 at 3/s: none refused")
+		}
+		if ok := until429(t, in, 12, func(i int) string { return fmt.Sprintf("2001:db8:1:%x::1", i+10) }); ok != 12 {
+			t.Fatalf("12 different /64s at 3/s each: refused after %d", ok)
+		}
+	})
+}
+
+// TestSecureCookieFromTrustedProxyOnly: X-Forwarded-Proto: https makes the
+// cookies Secure only when a trusted proxy sent it.
+func TestSecureCookieFromTrustedProxyOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		proxies []*net.IPNet
+		want    bool
+	}{{"untrusted peer", nil, false}, {"trusted proxy", loopbackProxy(t), true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{TrustedProxies: tc.proxies})
+			jar, _ := cookiejar.New(nil)
+			req, _ := http.NewRequest(http.MethodGet, in.URL+"/s/"+slug, nil)
+			req.Header.Set("X-Forwarded-Proto", "https")
+			r := do(t, &http.Client{Jar: jar}, req)
+			cookies := (&http.Response{Header: r.Header}).Cookies()
+			if r.Status != 200 || len(cookies) == 0 {
+				t.Fatalf("page: %d, %d cookies", r.Status, len(cookies))
+			}
+			if cookies[0].Secure != tc.want {
+				t.Fatalf("respondent cookie Secure = %v with X-Forwarded-Proto: https from %s, want %v", cookies[0].Secure, tc.name, tc.want)
 			}
 		})
 	}

@@ -43,6 +43,8 @@ type config struct {
 	SubmitRate int
 	SurveyRate int
 	PprofAddr  string
+	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies string
 }
 
 func main() {
@@ -153,8 +155,12 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, fmt.Errorf("MINYI_SURVEY_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SURVEY_RATE"))
 	}
 	fs.IntVar(&cfg.SurveyRate, "survey-rate", surveyDef, "submissions per second allowed to one survey across all instances; 0 = no limit (MINYI_SURVEY_RATE)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("MINYI_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated; empty = the client is the direct peer (MINYI_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("MINYI_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty = off (MINYI_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if _, err := handlers.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -227,9 +233,11 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		}
 	}
 	hub := live.NewHub(svc.RenderLive)
+	proxies, _ := handlers.ParseTrustedProxies(cfg.TrustedProxies) // checked by parseFlags
 	app, err := handlers.New(handlers.Config{
 		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
+		TrustedProxies: proxies,
 	}, svc, hub)
 	if err != nil {
 		return err
