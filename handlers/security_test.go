@@ -930,7 +930,7 @@ func TestPhoneAndIPNeverStoredInClear(t *testing.T) {
 				t.Fatal("no IP hash stored")
 			}
 			// Loopback is a trusted proxy here: the address kept is the proxy's client's.
-			if stored.IPHash != keyedHash("ip", clientIP) {
+			if stored.IPHash != keyedHash("ip", fmt.Sprintf("%d:%s", p.Survey.ID, clientIP)) {
 				t.Errorf("the IP hash is not that of %s (X-Forwarded-For from loopback is not trusted?)", clientIP)
 			}
 			// Invitation tokens and short codes are kept as keyed hashes too.

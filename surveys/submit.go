@@ -160,7 +160,9 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 		SubmittedAt:   in.Now.UTC(),
 	}
 	if in.ClientIP != "" {
-		r.IPHash = s.hash("ip", in.ClientIP)
+		// Keyed by survey too, so two surveys' rows cannot be joined on
+		// the address; the quality flags compare within one survey only.
+		r.IPHash = s.hash("ip", fmt.Sprintf("%d:%s", p.Survey.ID, in.ClientIP))
 	}
 	var duration time.Duration
 	if st := in.Submission.StartedAt; st != nil && st.Before(in.Now) && in.Now.Sub(*st) < 30*24*time.Hour {
