@@ -16,6 +16,7 @@ import (
 	"net/http/cookiejar"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
@@ -254,6 +255,44 @@ func TestAddressHashIsPerSurvey(t *testing.T) {
 			}
 			if first[0].IPHash == second[0].IPHash {
 				t.Error("one address has the same hash in two surveys: their rows can be joined on it")
+			}
+		})
+	}
+}
+
+// TestUntimedSubmissionIsFlagged: a submission without started_at (or
+// with one that cannot be true) cannot be checked for speed, so it is
+// flagged "no timing" instead of passing the speeder check, and results
+// count the reason.
+func TestUntimedSubmissionIsFlagged(t *testing.T) {
+	for name, in := range instances(t, handlers.Config{}) {
+		t.Run(name, func(t *testing.T) {
+			future := time.Now().Add(time.Hour)
+			for i, edit := range []func(*questionnaire.Submission){
+				nil, // started five minutes ago
+				func(s *questionnaire.Submission) { s.StartedAt = nil },
+				func(s *questionnaire.Submission) { s.StartedAt = &future },
+			} {
+				if r := answer(t, in, slug, "", uint64(i), edit); r.Status != 201 {
+					t.Fatalf("answer %d: %d %s", i, r.Status, r.Raw)
+				}
+			}
+			rows := storedResponses(t, in, slug)
+			if len(rows) != 3 {
+				t.Fatalf("%d rows", len(rows))
+			}
+			for i, r := range rows {
+				untimed := strings.Contains(r.Flags, questionnaire.FlagNoTiming)
+				if untimed != (i > 0) {
+					t.Errorf("response %d: flags %q, want no_timing %v", i, r.Flags, i > 0)
+				}
+			}
+			waitTallied(t, in, slug, 3)
+			res := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+slug+"/results")
+			q, _ := res.Body["quality"].(map[string]any)
+			reasons, _ := q["reasons"].(map[string]any)
+			if reasons[questionnaire.FlagNoTiming] != float64(2) {
+				t.Errorf("results quality reasons %v, want no_timing 2", reasons)
 			}
 		})
 	}

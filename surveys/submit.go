@@ -172,7 +172,9 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 		ms := duration.Milliseconds()
 		r.DurationMS = &ms
 	}
-	r.Flags = strings.Join(p.Compiled.Flags(answers, duration, s.quality.flagContext(p.Survey.ID, r.IPHash)), ",")
+	fc := s.quality.flagContext(p.Survey.ID, r.IPHash)
+	fc.Untimed = r.StartedAt == nil
+	r.Flags = strings.Join(p.Compiled.Flags(answers, duration, fc), ",")
 	r.Choices, r.Texts = questionnaire.EncodeAnswers(answers)
 	return r
 }

@@ -8,7 +8,20 @@ const (
 	FlagStraightLiner = "straight_liner"
 	FlagSpeeder       = "speeder"
 	FlagSharedAddress = "shared_address" // many responses from one IP: NAT is common, so only a flag
+	// FlagNoTiming marks a submission without a usable started_at: it
+	// cannot be checked for speed, so it does not pass the speeder check
+	// silently either.
+	FlagNoTiming = "no_timing"
 )
+
+// FlagReasons are the quality flags in the order lists show them, each
+// with its label, Chinese first.
+var FlagReasons = []struct{ Code, Label string }{
+	{FlagSpeeder, "作答过快 answered too fast"},
+	{FlagStraightLiner, "所有题同一选项 same level on every item"},
+	{FlagSharedAddress, "同一网络地址多份 many from one address"},
+	{FlagNoTiming, "无作答时间 no timing"},
+}
 
 // Quality rules (docs/methodology.md).
 const (
@@ -28,6 +41,9 @@ type FlagContext struct {
 	Median        time.Duration // median completion time so far
 	WithDuration  int64         // responses that have a completion time
 	SharedAddress bool          // the address already sent SharedAddressMin responses
+	// Untimed says the submission had no usable started_at (missing, in
+	// the future, or implausibly old): it is flagged FlagNoTiming.
+	Untimed bool
 }
 
 // Flags returns the quality flags of a checked response. duration is the
@@ -65,6 +81,9 @@ func (c *Compiled) Flags(answers []Answer, duration time.Duration, ctx FlagConte
 	}
 	if ctx.SharedAddress {
 		flags = append(flags, FlagSharedAddress)
+	}
+	if ctx.Untimed {
+		flags = append(flags, FlagNoTiming)
 	}
 	return flags
 }
