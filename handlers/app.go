@@ -59,6 +59,12 @@ type Config struct {
 	// X-Forwarded-Proto are believed (MINYI_TRUSTED_PROXIES); none by
 	// default, so the client is the direct peer (clientaddr.go).
 	TrustedProxies []*net.IPNet
+	// CodeFailures counts wrong invitation codes per address and per
+	// survey (codes.go); in memory when nil. CodeFailsPerAddress and
+	// CodeFailsPerSurvey are the budgets per 10 minutes (defaults when 0).
+	CodeFailures        limit.Failures
+	CodeFailsPerAddress int
+	CodeFailsPerSurvey  int
 }
 
 // App holds the handlers' dependencies.
@@ -85,6 +91,15 @@ func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 	}
 	if cfg.Limiter == nil {
 		cfg.Limiter = limit.NewMemory()
+	}
+	if cfg.CodeFailures == nil {
+		cfg.CodeFailures = limit.NewMemoryFailures()
+	}
+	if cfg.CodeFailsPerAddress <= 0 {
+		cfg.CodeFailsPerAddress = defaultCodeFailsPerAddress
+	}
+	if cfg.CodeFailsPerSurvey <= 0 {
+		cfg.CodeFailsPerSurvey = defaultCodeFailsPerSurvey
 	}
 	if cfg.Staff == nil {
 		return nil, errors.New("handlers: Config.Staff is required")

@@ -148,6 +148,13 @@ func (a *App) PostResponse(c echo.Context) error {
 	if p.Compiled.Def.Dedup == questionnaire.DedupDevice && device == "" {
 		return errNoCookie
 	}
+	// Invitation codes are guessable in principle: a budget of wrong ones.
+	byCode := p.Compiled.Def.Dedup == questionnaire.DedupToken
+	if byCode {
+		if err := a.checkCodeBudget(c, p.Survey.Slug); err != nil {
+			return err
+		}
+	}
 	res, err := a.svc.Submit(c.Request().Context(), surveys.SubmitInput{
 		Slug:       p.Survey.Slug,
 		Submission: sub,
@@ -156,6 +163,9 @@ func (a *App) PostResponse(c echo.Context) error {
 		Channel:    "web",
 		Now:        now,
 	})
+	if byCode && errors.Is(err, surveys.ErrForbidden) {
+		a.countCodeFailure(c, p.Survey.Slug)
+	}
 	if err != nil {
 		return err
 	}

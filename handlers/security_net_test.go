@@ -21,6 +21,7 @@ import (
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
@@ -293,6 +294,70 @@ func TestUntimedSubmissionIsFlagged(t *testing.T) {
 			reasons, _ := q["reasons"].(map[string]any)
 			if reasons[questionnaire.FlagNoTiming] != float64(2) {
 				t.Errorf("results quality reasons %v, want no_timing 2", reasons)
+			}
+		})
+	}
+}
+
+// TestInvitationCodeGuessingIsSlowed: wrong invitation codes are counted
+// per address and per survey; past the budget every code attempt, even a
+// right one, gets 429 with Retry-After, while other addresses go on until
+// the survey's own budget is spent.
+func TestInvitationCodeGuessingIsSlowed(t *testing.T) {
+	backends := map[string]func(t *testing.T) *instance{
+		"sqlite+memory": func(t *testing.T) *instance {
+			return start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{
+				TrustedProxies: loopbackProxy(t), CodeFailsPerAddress: 5, CodeFailsPerSurvey: 8})
+		},
+	}
+	if surveystest.Required() || surveystest.RedisConfigured() {
+		backends["mysql+redis"] = func(t *testing.T) *instance {
+			rdb := surveystest.Redis(t)
+			p := surveystest.Prefix()
+			return start(t, surveystest.MySQL(t), dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"), handlers.Config{
+				TrustedProxies: loopbackProxy(t), CodeFailsPerAddress: 5, CodeFailsPerSurvey: 8,
+				CodeFailures: limit.NewRedisFailures(rdb, p+"codefail:")})
+		}
+	}
+	for name, mk := range backends {
+		t.Run(name, func(t *testing.T) {
+			in := mk(t)
+			d := builtinDefinition(t)
+			d.Slug, d.Dedup = "code-test", questionnaire.DedupToken
+			sv := publish(t, in, d)
+			issued, err := in.Svc.CreateTokens(sv.ID, 3, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			try := func(addr, code string, seed uint64) reply {
+				t.Helper()
+				return answer(t, in, "code-test", addr, seed, func(s *questionnaire.Submission) { s.Token = code })
+			}
+			wrong := func(i int) string { return fmt.Sprintf("ZZZZ%04d", i) }
+			for i := range 5 {
+				if r := try("203.0.113.20", wrong(i), uint64(i)); r.Status != http.StatusForbidden {
+					t.Fatalf("wrong code %d: %d %s", i, r.Status, r.Raw)
+				}
+			}
+			r := try("203.0.113.20", issued[0].Short, 10)
+			if r.Status != http.StatusTooManyRequests || errorCode(t, r) != "rate_limited" || r.Header.Get("Retry-After") == "" || r.Header.Get("Retry-After") == "0" {
+				t.Fatalf("a right code after 5 wrong ones from one address: %d %q %s, want 429 with Retry-After", r.Status, r.Header.Get("Retry-After"), r.Raw)
+			}
+			if r := try("198.51.100.30", issued[0].Short, 11); r.Status != http.StatusCreated {
+				t.Fatalf("a right code from another address: %d %s", r.Status, r.Raw)
+			}
+			// Guessing from many addresses spends the survey's budget (8).
+			for i := range 3 {
+				if r := try(fmt.Sprintf("192.0.2.%d", i+1), wrong(100+i), uint64(20+i)); r.Status != http.StatusForbidden {
+					t.Fatalf("wrong code from address %d: %d %s", i, r.Status, r.Raw)
+				}
+			}
+			if r := try("198.51.100.31", issued[1].Short, 30); r.Status != http.StatusTooManyRequests {
+				t.Fatalf("a right code once the survey's budget is spent: %d %s, want 429", r.Status, r.Raw)
+			}
+			// Other surveys are untouched.
+			if r := answer(t, in, slug, "203.0.113.20", 31, nil); r.Status != http.StatusCreated {
+				t.Fatalf("a device-mode survey from the same address: %d %s", r.Status, r.Raw)
 			}
 		})
 	}

@@ -196,6 +196,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	var claimer dedup.Claimer = dedup.NewMemory()
 	var broker live.Broker = live.NewMemory()
 	var limiter limit.Limiter = limit.NewMemory()
+	var codeFailures limit.Failures = limit.NewMemoryFailures()
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -212,6 +213,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		claimer = dedup.NewRedis(rdb, "minyi:dedup:")
 		broker = live.NewRedis(rdb, "minyi:tally")
 		limiter = limit.NewRedis(rdb, "minyi:rate:")
+		codeFailures = limit.NewRedisFailures(rdb, "minyi:codefail:")
 	}
 
 	svc := surveys.NewService(store, claimer, broker, secret)
@@ -237,7 +239,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	app, err := handlers.New(handlers.Config{
 		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
-		TrustedProxies: proxies,
+		TrustedProxies: proxies, CodeFailures: codeFailures,
 	}, svc, hub)
 	if err != nil {
 		return err
