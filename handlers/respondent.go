@@ -121,7 +121,7 @@ type acceptedBody struct {
 
 // PostResponse handles POST /api/v1/surveys/:slug/responses.
 func (a *App) PostResponse(c echo.Context) error {
-	now := time.Now()
+	now := a.cfg.Clock()
 	p, err := a.published(c)
 	if err != nil {
 		return err

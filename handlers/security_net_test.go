@@ -7,6 +7,9 @@ package handlers_test
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,7 +17,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -361,4 +367,252 @@ func TestInvitationCodeGuessingIsSlowed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakeClock is the time a replay has reached.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (f *fakeClock) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.t }
+
+func (f *fakeClock) Set(t time.Time) { f.mu.Lock(); f.t = t; f.mu.Unlock() }
+
+// deviceCookie is a valid respondent cookie for the device id made from
+// n, as the page would have been given it.
+func deviceCookie(n int) string {
+	id := fmt.Sprintf("dev%019d", n)
+	m := hmac.New(sha256.New, surveystest.Secret)
+	m.Write([]byte("respondent:" + id))
+	return "minyi_rid=" + id + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// replayed is one resident's submission in a replay.
+type replayed struct {
+	at     time.Time
+	addr   string
+	device int
+	tries  int
+}
+
+// replay sends the submissions in time order on the app's clock, as
+// clients of a trusted proxy; a 429 is sent again after its Retry-After,
+// as the page does. It returns how many 429s there were and the flags of
+// each accepted response.
+func replay(t *testing.T, in *instance, clock *fakeClock, subs []replayed, edit func(i int, s *questionnaire.Submission)) (refused int, flags []string) {
+	t.Helper()
+	p, err := in.Svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := slices.Clone(subs)
+	for len(queue) > 0 {
+		slices.SortStableFunc(queue, func(a, b replayed) int { return a.at.Compare(b.at) })
+		s := queue[0]
+		queue = queue[1:]
+		clock.Set(s.at)
+		sub := surveystest.RandomSubmission(mrand.New(mrand.NewPCG(uint64(s.device), 5)), p.Compiled)
+		started := s.at.Add(-time.Duration(3+s.device%6) * time.Minute)
+		sub.StartedAt = &started
+		if edit != nil {
+			edit(s.device, sub)
+		}
+		body, _ := json.Marshal(sub)
+		req, _ := http.NewRequest(http.MethodPost, in.URL+"/api/v1/surveys/"+slug+"/responses", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", s.addr)
+		if s.device >= 0 {
+			req.Header.Set("Cookie", deviceCookie(s.device))
+		}
+		r := do(t, http.DefaultClient, req)
+		switch r.Status {
+		case http.StatusCreated:
+		case http.StatusTooManyRequests:
+			refused++
+			wait, _ := strconv.Atoi(r.Header.Get("Retry-After"))
+			s.at, s.tries = s.at.Add(time.Duration(max(wait, 1))*time.Second), s.tries+1
+			if s.tries > 5 {
+				t.Fatalf("resident %d refused 5 times", s.device)
+			}
+			queue = append(queue, s)
+			continue
+		default:
+			t.Fatalf("resident %d: %d %s", s.device, r.Status, r.Raw)
+		}
+	}
+	for _, r := range storedResponses(t, in, slug) {
+		flags = append(flags, r.Flags)
+	}
+	return refused, flags
+}
+
+// replayInstances are an app per backend whose clock and rate limiter
+// follow clock, with the default per-address limit.
+func replayInstances(t *testing.T, clock *fakeClock) map[string]*instance {
+	t.Helper()
+	cfg := handlers.Config{TrustedProxies: loopbackProxy(t), SubmitRate: handlers.DefaultSubmitRate, Clock: clock.Now}
+	mem := cfg
+	mem.Limiter = limit.NewMemoryClock(clock.Now)
+	out := map[string]*instance{"sqlite+memory": start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), mem)}
+	if surveystest.Required() || surveystest.MySQLConfigured() {
+		rdb := surveystest.Redis(t)
+		p := surveystest.Prefix()
+		red := cfg
+		red.Limiter = limit.NewRedisClock(rdb, p+"rate:", clock.Now)
+		out["mysql+redis"] = start(t, surveystest.MySQL(t), dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"), red)
+	}
+	return out
+}
+
+func countFlag(flags []string, flag string) int {
+	n := 0
+	for _, f := range flags {
+		if slices.Contains(strings.Split(f, ","), flag) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCGNATPushIsNeitherFlaggedNorRefused replays a WeChat push to a
+// county: 2,000 residents answer within 2 minutes, most in the first
+// half minute, from 5 carrier-grade NAT addresses in two /24s carrying
+// 35, 25, 20, 12 and 8 % of them. With the default per-address limit no
+// answer is refused, and almost none is flagged as a shared address.
+func TestCGNATPushIsNeitherFlaggedNorRefused(t *testing.T) {
+	addrs := []string{"223.104.3.17", "223.104.3.90", "223.104.3.151", "117.136.40.8", "117.136.40.66"}
+	cum := []float64{0.35, 0.60, 0.80, 0.92, 1}
+	clock := &fakeClock{}
+	for name, in := range replayInstances(t, clock) {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now().Truncate(time.Minute).Add(time.Minute)
+			rng := mrand.New(mrand.NewPCG(2026, 12))
+			subs := make([]replayed, 2000)
+			for i := range subs {
+				// Arrivals decay from the push (mean 30 s), cut at 2 minutes.
+				at := time.Duration(rng.ExpFloat64() * float64(30*time.Second))
+				for at >= 2*time.Minute {
+					at = time.Duration(rng.ExpFloat64() * float64(30*time.Second))
+				}
+				k, _ := slices.BinarySearch(cum, rng.Float64())
+				subs[i] = replayed{at: start.Add(at), addr: addrs[k], device: i}
+			}
+			perSecond := map[string]int{}
+			peak := 0
+			for _, s := range subs {
+				k := s.addr + s.at.Truncate(time.Second).String()
+				perSecond[k]++
+				peak = max(peak, perSecond[k])
+			}
+			refused, flags := replay(t, in, clock, subs, nil)
+			shared := countFlag(flags, questionnaire.FlagSharedAddress)
+			t.Logf("%d accepted, %d refused with 429 (then retried), %d flagged shared_address; busiest address-second %d", len(flags), refused, shared, peak)
+			if len(flags) != 2000 {
+				t.Fatalf("%d of 2000 answers stored", len(flags))
+			}
+			if refused > 0 {
+				t.Errorf("%d answers of the push refused with 429 at the default limit of %d/s", refused, handlers.DefaultSubmitRate)
+			}
+			if shared > 20 {
+				t.Errorf("%d of 2000 honest answers flagged shared_address, want at most 1%%", shared)
+			}
+		})
+	}
+}
+
+// TestBallotStuffingFromOneAddressIsFlagged: one client sending 200
+// answers from one address to a quiet survey, under the rate limit, has
+// all but its first few flagged.
+func TestBallotStuffingFromOneAddressIsFlagged(t *testing.T) {
+	clock := &fakeClock{}
+	for name, in := range replayInstances(t, clock) {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now().Add(time.Hour)
+			var subs []replayed
+			for i := range 20 { // the survey's own traffic: a resident every 30 s
+				subs = append(subs, replayed{at: start.Add(time.Duration(i) * 30 * time.Second), addr: fmt.Sprintf("198.51.%d.9", i), device: 10_000 + i})
+			}
+			for i := range 200 {
+				subs = append(subs, replayed{at: start.Add(5*time.Minute + time.Duration(i)*100*time.Millisecond), addr: "203.0.113.66", device: i})
+			}
+			refused, flags := replay(t, in, clock, subs, nil)
+			shared := countFlag(flags, questionnaire.FlagSharedAddress)
+			t.Logf("%d accepted, %d refused, %d flagged shared_address", len(flags), refused, shared)
+			if shared < 170 {
+				t.Fatalf("%d of 200 answers stuffed from one address in 20 s flagged shared_address, want at least 170", shared)
+			}
+		})
+	}
+}
+
+// TestPhoneStuffingIsFlagged: phone mode takes any well-formed number, so
+// a client typing many made-up numbers gets them accepted, but flagged
+// many_phones: from the third number on one device, and from the fifth
+// from one address that is most of the survey's recent traffic; residents
+// typing their own number are not.
+func TestPhoneStuffingIsFlagged(t *testing.T) {
+	for name, in := range instances(t, handlers.Config{TrustedProxies: loopbackProxy(t)}) {
+		t.Run(name, func(t *testing.T) {
+			for _, s := range []string{"phone-device", "phone-curl", "phone-honest"} {
+				d := builtinDefinition(t)
+				d.Slug, d.Dedup = s, questionnaire.DedupPhone
+				publish(t, in, d)
+			}
+			number := func(i int) string { return fmt.Sprintf("139%08d", 10_000+i) }
+			send := func(c *http.Client, survey, addr string, i int) {
+				t.Helper()
+				p, _ := in.Svc.Published(survey)
+				sub := surveystest.RandomSubmission(mrand.New(mrand.NewPCG(uint64(i), 3)), p.Compiled)
+				sub.Phone = number(i)
+				body, _ := json.Marshal(sub)
+				req, _ := http.NewRequest(http.MethodPost, in.URL+"/api/v1/surveys/"+survey+"/responses", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Forwarded-For", addr)
+				if r := do(t, c, req); r.Status != http.StatusCreated {
+					t.Fatalf("%s number %d: %d %s", survey, i, r.Status, r.Raw)
+				}
+			}
+			cases := []struct {
+				survey  string
+				min     int // at least this many flagged
+				max     int
+				sending func(i int) (*http.Client, string)
+			}{
+				{"phone-device", 13, 13, func() func(int) (*http.Client, string) {
+					jar, _ := cookiejar.New(nil)
+					c := &http.Client{Jar: jar}
+					get(t, c, in.URL+"/s/phone-device")
+					// One browser, a new address each time (a phone moving
+					// between cells): the device gives it away.
+					return func(i int) (*http.Client, string) { return c, fmt.Sprintf("198.51.100.%d", i+1) }
+				}()},
+				{"phone-curl", 11, 11, func(int) (*http.Client, string) { return &http.Client{}, "203.0.113.41" }},
+				{"phone-honest", 0, 0, func(i int) (*http.Client, string) {
+					jar, _ := cookiejar.New(nil)
+					return &http.Client{Jar: jar}, fmt.Sprintf("192.0.2.%d", i+1)
+				}},
+			}
+			for _, tc := range cases {
+				for i := range 15 {
+					c, addr := tc.sending(i)
+					send(c, tc.survey, addr, i)
+				}
+				got := countFlag(flagsOf(t, in, tc.survey), questionnaire.FlagManyPhones)
+				if got < tc.min || got > tc.max {
+					t.Errorf("%s: %d of 15 numbers flagged many_phones, want %d-%d", tc.survey, got, tc.min, tc.max)
+				}
+			}
+		})
+	}
+}
+
+// flagsOf lists the flags of a survey's stored responses.
+func flagsOf(t *testing.T, in *instance, survey string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range storedResponses(t, in, survey) {
+		out = append(out, r.Flags)
+	}
+	return out
 }

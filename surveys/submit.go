@@ -172,7 +172,7 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 		ms := duration.Milliseconds()
 		r.DurationMS = &ms
 	}
-	fc := s.quality.flagContext(p.Survey.ID, r.IPHash)
+	fc := s.quality.flagContext(p.Survey.ID, in.Now, in.ClientIP, in.DeviceID, p.Compiled.Def.Dedup == questionnaire.DedupPhone)
 	fc.Untimed = r.StartedAt == nil
 	r.Flags = strings.Join(p.Compiled.Flags(answers, duration, fc), ",")
 	r.Choices, r.Texts = questionnaire.EncodeAnswers(answers)
