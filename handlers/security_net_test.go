@@ -616,3 +616,16 @@ func flagsOf(t *testing.T, in *instance, survey string) []string {
 	}
 	return out
 }
+
+// TestDesignerSaysPhonesAreUnverified: the designer says next to the
+// phone mode that numbers are not verified.
+func TestDesignerSaysPhonesAreUnverified(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	p, _ := in.Svc.Published(slug)
+	d := signIn(t, in, models.RoleDesigner)
+	r := d.do(http.MethodGet, fmt.Sprintf("/admin/surveys/%d", p.Survey.ID), nil)
+	page := string(r.Raw)
+	if r.Status != 200 || !strings.Contains(page, `id="dedup-phone-note"`) || !strings.Contains(page, "不核实号码") || !strings.Contains(page, "does not verify numbers") {
+		t.Fatalf("designer page %d without the phone-mode note", r.Status)
+	}
+}
