@@ -35,7 +35,7 @@ func (a *App) PostLogin(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	sess, err := a.staff.Login(c.Request().Context(), in.Name, in.Password, c.RealIP())
+	sess, err := a.staff.Login(c.Request().Context(), in.Name, in.Password, clientAddress(c))
 	if err != nil {
 		a.staff.Audit(nil, "login.failed", nil, nil, "name="+limitText(in.Name))
 		return err

@@ -24,6 +24,10 @@ const (
 	defaultCodeFailsPerSurvey = 300
 )
 
+// maxShortCodeInput is the length from which a typed invitation is no
+// short code (8 characters, with spaces or dashes) but a link token (26).
+const maxShortCodeInput = 20
+
 // errCodeGuessing answers a code attempt past the budget.
 var errCodeGuessing = &apiError{429, "rate_limited", "邀请码错误次数过多，请稍后再试 too many wrong invitation codes, try again later"}
 

@@ -148,8 +148,10 @@ func (a *App) PostResponse(c echo.Context) error {
 	if p.Compiled.Def.Dedup == questionnaire.DedupDevice && device == "" {
 		return errNoCookie
 	}
-	// Invitation codes are guessable in principle: a budget of wrong ones.
-	byCode := p.Compiled.Def.Dedup == questionnaire.DedupToken
+	// Short codes (40 bits) are guessable in principle: a budget of wrong
+	// ones. Link tokens (128 bits, 26 characters) are not, and skip it, so
+	// that spending a survey's budget does not stop residents with links.
+	byCode := p.Compiled.Def.Dedup == questionnaire.DedupToken && len(strings.TrimSpace(sub.Token)) < maxShortCodeInput
 	if byCode {
 		if err := a.checkCodeBudget(c, p.Survey.Slug); err != nil {
 			return err

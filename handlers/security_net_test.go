@@ -361,6 +361,10 @@ func TestInvitationCodeGuessingIsSlowed(t *testing.T) {
 			if r := try("198.51.100.31", issued[1].Short, 30); r.Status != http.StatusTooManyRequests {
 				t.Fatalf("a right code once the survey's budget is spent: %d %s, want 429", r.Status, r.Raw)
 			}
+			// Link tokens (128 bits) are not guessable and skip the budget.
+			if r := try("203.0.113.20", issued[2].Token, 32); r.Status != http.StatusCreated {
+				t.Fatalf("a link token once the budgets are spent: %d %s, want 201", r.Status, r.Raw)
+			}
 			// Other surveys are untouched.
 			if r := answer(t, in, slug, "203.0.113.20", 31, nil); r.Status != http.StatusCreated {
 				t.Fatalf("a device-mode survey from the same address: %d %s", r.Status, r.Raw)

@@ -139,7 +139,7 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 	cw := csv.NewWriter(bw)
 	header := make([]string, len(e.cols))
 	for i, c := range e.cols {
-		header[i] = c.name
+		header[i] = defuse(c.name)
 	}
 	if err := cw.Write(header); err != nil {
 		return err
