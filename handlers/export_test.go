@@ -120,6 +120,9 @@ func wantExportRow(a exportAnswer, id string, version uint64, review string) map
 	if a.levels == [14]string{"5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5"} {
 		want["flags"] = questionnaire.FlagStraightLiner
 	}
+	if a.duration == 0 {
+		want["flags"] = strings.TrimPrefix(want["flags"]+","+questionnaire.FlagNoTiming, ",")
+	}
 	return want
 }
 

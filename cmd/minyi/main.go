@@ -43,6 +43,8 @@ type config struct {
 	SubmitRate int
 	SurveyRate int
 	PprofAddr  string
+	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies string
 }
 
 func main() {
@@ -143,7 +145,7 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
 	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs; empty = generated once and kept in the database (MINYI_SECRET)")
 	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
-	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", "20"))
+	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", strconv.Itoa(handlers.DefaultSubmitRate)))
 	if err != nil || rateDef < 0 {
 		return cfg, fmt.Errorf("MINYI_SUBMIT_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SUBMIT_RATE"))
 	}
@@ -153,8 +155,12 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, fmt.Errorf("MINYI_SURVEY_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SURVEY_RATE"))
 	}
 	fs.IntVar(&cfg.SurveyRate, "survey-rate", surveyDef, "submissions per second allowed to one survey across all instances; 0 = no limit (MINYI_SURVEY_RATE)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("MINYI_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated; empty = the client is the direct peer (MINYI_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("MINYI_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty = off (MINYI_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if _, err := handlers.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -190,6 +196,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	var claimer dedup.Claimer = dedup.NewMemory()
 	var broker live.Broker = live.NewMemory()
 	var limiter limit.Limiter = limit.NewMemory()
+	var codeFailures limit.Failures = limit.NewMemoryFailures()
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -206,6 +213,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		claimer = dedup.NewRedis(rdb, "minyi:dedup:")
 		broker = live.NewRedis(rdb, "minyi:tally")
 		limiter = limit.NewRedis(rdb, "minyi:rate:")
+		codeFailures = limit.NewRedisFailures(rdb, "minyi:codefail:")
 	}
 
 	svc := surveys.NewService(store, claimer, broker, secret)
@@ -227,9 +235,11 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		}
 	}
 	hub := live.NewHub(svc.RenderLive)
+	proxies, _ := handlers.ParseTrustedProxies(cfg.TrustedProxies) // checked by parseFlags
 	app, err := handlers.New(handlers.Config{
 		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
+		TrustedProxies: proxies, CodeFailures: codeFailures,
 	}, svc, hub)
 	if err != nil {
 		return err

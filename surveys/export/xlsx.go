@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
@@ -237,9 +238,18 @@ func resultsNote(r *stats.Results) string {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	return fmt.Sprintf("全部样本，含质量标记的回答，未加权；%d份回答（其中%d份有标记），计分于 %s。"+
+	note := fmt.Sprintf("全部样本，含质量标记的回答，未加权；%d份回答（其中%d份有标记），计分于 %s。"+
 		" Whole sample, flagged responses included, unweighted; %d responses (%d flagged), scored at %s.",
 		r.Responses, r.Flagged, at.UTC().Format(time.RFC3339), r.Responses, r.Flagged, at.UTC().Format(time.RFC3339))
+	if r.Quality == nil {
+		return note
+	}
+	// The reasons, as the flags column names them.
+	reasons := make([]string, 0, len(questionnaire.FlagReasons))
+	for _, f := range questionnaire.FlagReasons {
+		reasons = append(reasons, fmt.Sprintf("%s %s: %d", f.Code, f.Label, r.Quality.Reasons[f.Code]))
+	}
+	return note + " 标记原因 flags: " + strings.Join(reasons, "; ") + "."
 }
 
 const notPublished = "调查尚未发布，没有结果。 The survey was never published: there are no results."

@@ -125,8 +125,8 @@ func (t Tallies) Timeline() []HourCount {
 // and the staff decisions.
 func (t Tallies) Quality() *Quality {
 	q := &Quality{Reasons: map[string]int64{}}
-	for _, f := range []string{questionnaire.FlagSpeeder, questionnaire.FlagStraightLiner, questionnaire.FlagSharedAddress} {
-		q.Reasons[f] = 0
+	for _, f := range questionnaire.FlagReasons {
+		q.Reasons[f.Code] = 0
 	}
 	for id, v := range t {
 		if id.Unit != "" || id.Dim != "" {
