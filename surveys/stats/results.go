@@ -132,7 +132,9 @@ type AreaResult struct {
 }
 
 // UnitResults are the figures of one evaluated unit. Rank is nil when the
-// unit is unranked (see RankUnits); Tied says another unit shares its rank.
+// unit is unranked (see RankUnits); Tied says another unit shares its rank;
+// RankRange is [best, worst]: the ranks the unit could hold given which
+// units differ from it significantly.
 type UnitResults struct {
 	Code      string       `json:"code"`
 	Name      string       `json:"name"`
@@ -141,4 +143,5 @@ type UnitResults struct {
 	Areas     []AreaResult `json:"areas"`
 	Rank      *int         `json:"rank"`
 	Tied      bool         `json:"tied,omitempty"`
+	RankRange []int        `json:"rank_range"`
 }
