@@ -148,6 +148,10 @@ func (k *Counter) Add(r Accepted) {
 		k.deltas = append(k.deltas, slotDelta{slotOverall, TallyValue{N: 1, Sum: m, SumSq: m * m}})
 	}
 	if r.Flagged {
+		// The flagged twins: of the whole sample and of each breakdown cell.
+		for _, d := range k.dims[1:] {
+			k.dims = append(k.dims, FlaggedCellDim(d))
+		}
 		k.dims = append(k.dims, DimFlagged)
 	}
 	unitDims := len(k.dims) // the joint cells are for the whole sample only

@@ -82,7 +82,8 @@ type WeightingReport struct {
 }
 
 // Breakdown is the results per answer of a demographic question (town,
-// age band or gender), whole sample, flagged responses included.
+// age band or gender), whole sample, flagged responses in or out as the
+// body's IncludesFlagged says.
 type Breakdown struct {
 	By    string          `json:"by"`
 	Cells []BreakdownCell `json:"cells"`

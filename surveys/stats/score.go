@@ -13,16 +13,17 @@ const LowSample = 30
 type scorer struct{ *questionnaire.Compiled }
 
 // ScoreBreakdown scores every answer of the question with role (town, age
-// or gender) of the version c from its breakdown cells in t; nil when the
-// survey has no such question.
-func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string) *Breakdown {
+// or gender) of the version c from its breakdown cells in t, less each
+// cell's flagged responses with excludeFlagged; nil when the survey has no
+// such question.
+func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string, excludeFlagged bool) *Breakdown {
 	q := c.BreakdownQuestion(role)
 	if q == nil {
 		return nil
 	}
 	b := &Breakdown{By: role}
 	for _, o := range q.Options {
-		scope := unweighted(t.Scope("", DimKey(role, o.Code)))
+		scope := unweighted(t.cellFor("", DimKey(role, o.Code), excludeFlagged))
 		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope.get(KeyResponses).N}
 		cell.Overall, cell.Areas = scorer{c}.scoreAreas(scope, false)
 		b.Cells = append(b.Cells, cell)
@@ -30,12 +31,13 @@ func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string) *Breakdow
 	return b
 }
 
-// BreakdownDims lists the tally cells a breakdown by role reads.
+// BreakdownDims lists the tally cells a breakdown by role reads: each
+// answer's cell and its flagged twin.
 func BreakdownDims(c *questionnaire.Compiled, role string) []string {
 	var dims []string
 	if q := c.BreakdownQuestion(role); q != nil {
 		for _, o := range q.Options {
-			dims = append(dims, DimKey(role, o.Code))
+			dims = append(dims, DimKey(role, o.Code), FlaggedCellDim(DimKey(role, o.Code)))
 		}
 	}
 	return dims

@@ -577,7 +577,7 @@ func TestScoreBreakdownEqualsFilteredSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := handResponses()
-	b := stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleTown)
+	b := stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleTown, false)
 	if b == nil || b.By != questionnaire.RoleTown || len(b.Cells) == 0 {
 		t.Fatalf("breakdown: %+v", b)
 	}
@@ -597,7 +597,7 @@ func TestScoreBreakdownEqualsFilteredSample(t *testing.T) {
 			t.Fatalf("town %s:\n got %s\nwant %s", cell.Code, g, w)
 		}
 	}
-	if stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleAge) != nil {
+	if stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleAge, false) != nil {
 		t.Fatal("a breakdown by a question the survey lacks")
 	}
 }

@@ -85,14 +85,28 @@ func (t Tallies) Scope(unit, dim string) map[string]TallyValue {
 	return out
 }
 
+// FlaggedCellDim names the twin of a breakdown cell (DimKey) that holds the
+// counters of its flagged responses only, e.g. "flagged|town:t01".
+func FlaggedCellDim(dim string) string { return DimFlagged + "|" + dim }
+
 // scopeFor returns the counters results are scored from: the whole sample,
 // or the whole sample less its flagged responses.
 func (t Tallies) scopeFor(unit string, excludeFlagged bool) map[string]TallyValue {
-	all := t.Scope(unit, "")
+	return t.cellFor(unit, "", excludeFlagged)
+}
+
+// cellFor returns the counters of one unit and breakdown cell ("" for the
+// whole sample), less the cell's flagged responses with excludeFlagged.
+func (t Tallies) cellFor(unit, dim string, excludeFlagged bool) map[string]TallyValue {
+	all := t.Scope(unit, dim)
 	if !excludeFlagged {
 		return all
 	}
-	for k, f := range t.Scope(unit, DimFlagged) {
+	twin := DimFlagged
+	if dim != "" {
+		twin = FlaggedCellDim(dim)
+	}
+	for k, f := range t.Scope(unit, twin) {
 		v := all[k]
 		v.N -= f.N
 		v.Sum -= f.Sum
