@@ -87,7 +87,7 @@ func TestCompare(t *testing.T) {
 }
 
 // TestCompareScored compares two scored surveys: the previous year is the
-// hand responses (overall 73.33, SE 5.812), this year everyone answers 5
+// hand responses (overall 73.33, SE 3.668), this year everyone answers 5
 // (index 100, SE 0: no spread).
 func TestCompareScored(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
@@ -97,8 +97,8 @@ func TestCompareScored(t *testing.T) {
 		response("", false, "q1", "5", "q2", "5", "q3", "5"),
 	}), "", false)
 	got := stats.Compare(&cur, &prev)
-	// Δ = 100 − 73.33 = 26.67; SE_Δ = √(0² + 5.812²) = 5.812
-	assertEqualJSON(t, "overall", got.Overall, stats.ComparedFigure{Index: num(73.33), SE: num(5.812), Delta: num(26.67), DeltaSE: num(5.812)})
+	// Δ = 100 − 73.33 = 26.67; SE_Δ = √(0² + 3.668²) = 3.668
+	assertEqualJSON(t, "overall", got.Overall, stats.ComparedFigure{Index: num(73.33), SE: num(3.668), Delta: num(26.67), DeltaSE: num(3.668)})
 	// a2: 100 − 80 = 20, SE_Δ = 8.165
 	assertEqualJSON(t, "a2", got.Areas[1], stats.ComparedArea{Code: "a2", Name: "平安建设",
 		ComparedFigure: stats.ComparedFigure{Index: num(80), SE: num(8.165), Delta: num(20), DeltaSE: num(8.165)}})

@@ -450,8 +450,12 @@ func TestScoreWeightedUnitWeights(t *testing.T) {
 //	→ [0.1765, 0.8235]
 //
 // q2, q3 and the overall question are unanswered; a1 is q1 alone, and the
-// overall index is a1 (a2 has no data); their spread comes from the same
-// respondent scores.
+// overall index is a1 (a2 has no data). Their SE is the linearized SE of
+// the weighted mean with the weights fixed, n/(n−1)·Σw²(x − I)²/(Σw)²:
+//
+//	m: 2.25 × (32.5² + 7.5²) = 2503.125; f: 0.5625 × 2 × (12.5² + 37.5²) = 1757.8125
+//	V = 6/5 × 4260.9375/36 = 142.031, SE = 11.918 (the item's s_w/√n_eff is 12.423)
+//	h = 2.6942 × 11.918 = 32.110 → [35.39, 99.61]
 func TestScoreWeightedByHand(t *testing.T) {
 	c := mustCompile(t, weightDefinition())
 	rs := []stats.Accepted{
@@ -471,11 +475,11 @@ func TestScoreWeightedByHand(t *testing.T) {
 	}
 	assertEqualJSON(t, "weighting", got.Weighting, &stats.WeightingReport{Variables: []string{"gender"},
 		Iterations: 1, Converged: true, Bounds: [2]float64{0.2, 5}, NEff: 5.3})
-	assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(67.5), N: 6, CI95: []float64{34.03, 100},
-		SE: num(12.423), NEff: num(5.3), Low: true})
+	assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(67.5), N: 6, CI95: []float64{35.39, 99.61},
+		SE: num(11.918), NEff: num(5.3), Low: true})
 	assertEqualJSON(t, "a1", got.Areas[0], stats.AreaResult{Code: "a1", Name: "环境保护", ItemResult: stats.ItemResult{
 		Index: num(67.5), Rate: num(0.5), DissatisfiedRate: num(0.25), DontKnowRate: num(0), N: 6,
-		CI95: []float64{34.03, 100}, SE: num(12.423), NEff: num(5.3), Low: true}})
+		CI95: []float64{35.39, 99.61}, SE: num(11.918), NEff: num(5.3), Low: true}})
 	assertEqualJSON(t, "a2", got.Areas[1], stats.AreaResult{Code: "a2", Name: "平安建设", ItemResult: stats.ItemResult{
 		NEff: num(0), Low: true}})
 	assertEqualJSON(t, "overall question", got.OverallQuestion, &stats.ItemResult{NEff: num(0), Low: true})

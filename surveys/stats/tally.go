@@ -23,6 +23,13 @@ const DimFlagged = "flagged"
 // OptionKey is the counter of one option of one question.
 func OptionKey(question, option string) string { return "opt:" + question + ":" + option }
 
+// PairKey is the counter of the respondents who answered both scored items
+// j and k (satisfaction items of areas) at a level: N = n_jk, Sum = Σx_j
+// and SumSq = Σx_j·x_k over them, in thousandths of a point (SumSq in
+// millionths). PairKey(k, j) holds Σx_k. The area and overall intervals
+// are computed from these (linearization).
+func PairKey(j, k string) string { return "pair:" + j + ":" + k }
+
 // AreaKey holds N, Sum and SumSq of respondents' scores in one area.
 func AreaKey(area string) string { return "area:" + area }
 
