@@ -161,3 +161,23 @@ func TestAreaIntervalMinimalCase(t *testing.T) {
 		t.Errorf("weighted area %s, want index 65, SE 0, interval [65, 65]", toJSON(a))
 	}
 }
+
+// TestIntervalsNeverNaN: with n_eff − 1 near 0 (so t has no finite
+// quantile) and identical answers (s = 0), intervals are numbers: zero
+// width without spread, the whole scale with it.
+func TestIntervalsNeverNaN(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		got    []float64
+		lo, hi float64
+	}{
+		{"identical answers, n_eff 1 + 1e-12", stats.TIntervalF(80, 0, 1+1e-12), 80, 80},
+		{"identical answers, linearized", stats.LinearInterval(80, 0, 1+1e-12), 80, 80},
+		{"spread, n_eff 1 + 1e-12", stats.TIntervalF(80, 10, 1+1e-12), 0, 100},
+		{"spread, linearized", stats.LinearInterval(80, 10, 1+1e-12), 0, 100},
+	} {
+		if len(tt.got) != 2 || math.IsNaN(tt.got[0]) || math.IsNaN(tt.got[1]) || tt.got[0] != tt.lo || tt.got[1] != tt.hi {
+			t.Errorf("%s: %v, want [%v, %v]", tt.name, tt.got, tt.lo, tt.hi)
+		}
+	}
+}

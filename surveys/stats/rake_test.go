@@ -3,6 +3,7 @@ package stats_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -122,11 +123,14 @@ func TestRake(t *testing.T) {
 		// m 2, f 98 → 50/50 needs m at 25 × the mean. Trimmed to 5 and
 		// re-raked it returns to 25 every pass: the passes run out. Final
 		// weights m 5, f 50/98; m's share 10/60 misses 1/2 by 1/3.
-		// n_eff = 60² / (2×25 + 98×(50/98)²) = 3600/75.51 = 47.68.
+		// n_eff = 60² / (2×25 + 98×(50/98)²) = 3600/75.51 = 47.68. Their
+		// mean is 60/100 = 0.6, so m is 8.33 × the mean, outside the bounds:
+		// the weights returned are renormalised to mean 1 (5/0.6 and
+		// (50/98)/0.6; shares and n_eff stay) and Converged says false.
 		{"trimming cannot meet the margins", []string{"gender"},
 			cells(lv("m"), 2, lv("f"), 98),
 			stats.Margins{"gender": half},
-			[]float64{5, 50.0 / 98}, 1e-9,
+			[]float64{5 / 0.6, 50.0 / 98 / 0.6}, 1e-9,
 			stats.WeightingReport{Iterations: 100, Converged: false, MaxError: 0.333333, Trimmed: 2, NEff: 47.7}},
 		// x has a target but no respondents: m and f are raked to 50/50 of
 		// themselves; shares m 0.5 and f 0.5 against 0.25, x 0 against 0.5.
@@ -549,5 +553,44 @@ func TestScoreWeightedWithoutCells(t *testing.T) {
 	}
 	if got.Overall.Index != nil || got.Weighting.Converged || got.Weighting.NEff != 0 {
 		t.Errorf("overall %s weighting %s, want no index, unconverged", toJSON(got.Overall), toJSON(got.Weighting))
+	}
+}
+
+// TestRakeWeightsMeetTheirBounds: over random cells and margins, the
+// weights Rake returns have mean 1 over the respondents, and when it says
+// Converged they lie in [TrimLow, TrimHigh] × that mean.
+func TestRakeWeightsMeetTheirBounds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for trial := range 2000 {
+		m := stats.Margins{"town": {}, "gender": {}}
+		towns, genders := 2+rng.IntN(6), 2
+		for i := range towns {
+			m["town"][fmt.Sprint("t", i)] = 0.1 + rng.Float64()*rng.Float64()*50
+		}
+		for i := range genders {
+			m["gender"][fmt.Sprint("g", i)] = 0.2 + rng.Float64()
+		}
+		var cells []stats.RakeCell
+		var respondents float64
+		for i := range towns {
+			for g := range genders {
+				n := int64(rng.IntN(40))
+				cells = append(cells, stats.RakeCell{Levels: []string{fmt.Sprint("t", i), fmt.Sprint("g", g)}, N: n})
+				respondents += float64(n)
+			}
+		}
+		w, rep := stats.Rake([]string{"town", "gender"}, cells, m)
+		var sum float64
+		for i, c := range cells {
+			sum += float64(c.N) * w[i]
+		}
+		if respondents > 0 && math.Abs(sum/respondents-1) > 1e-9 {
+			t.Fatalf("trial %d: mean weight %v, want 1", trial, sum/respondents)
+		}
+		for i, c := range cells {
+			if rep.Converged && c.N > 0 && (w[i] < stats.TrimLow-1e-6 || w[i] > stats.TrimHigh+1e-6) {
+				t.Fatalf("trial %d: converged, but a weight is %v × the mean, outside [%v, %v]", trial, w[i], stats.TrimLow, stats.TrimHigh)
+			}
+		}
 	}
 }

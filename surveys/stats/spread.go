@@ -77,9 +77,12 @@ func linearInterval(center float64, se *float64, neff float64) []float64 {
 	if se == nil || !(neff > 1) {
 		return nil
 	}
-	h := t975f(neff-1) * *se
+	h := 0.0 // no spread, whatever the quantile
+	if *se > 0 {
+		h = t975f(neff-1) * *se
+	}
 	if math.IsNaN(h) {
-		return nil
+		h = math.Inf(1) // n_eff − 1 so near 0 that t has no finite quantile
 	}
 	return []float64{math.Max(0, center-h), math.Min(100, center+h)}
 }
