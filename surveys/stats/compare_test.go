@@ -1,6 +1,7 @@
 package stats_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/minyi-survey/minyi/surveys/stats"
@@ -104,5 +105,37 @@ func TestCompareScored(t *testing.T) {
 		ComparedFigure: stats.ComparedFigure{Index: num(80), SE: num(8.165), Delta: num(20), DeltaSE: num(8.165)}})
 	if got.Survey != "test-2024" || got.Year != 2024 {
 		t.Errorf("survey %q year %d, want test-2024 2024", got.Survey, got.Year)
+	}
+}
+
+// TestCompareUsesUnroundedFigures: a2 is 66.6667 this year (shown 66.67)
+// and 33.3333 last year (shown 33.33): Δ is 33.33, not the 33.34 of the
+// rounded figures; and SE_Δ comes from the unrounded SEs the same way.
+func TestCompareUsesUnroundedFigures(t *testing.T) {
+	c := mustCompile(t, scoringDefinition())
+	score := func(levels ...string) stats.Results {
+		var rs []stats.Accepted
+		for _, l := range levels {
+			rs = append(rs, response("", false, "q1", "dk", "q2", "dk", "q3", l))
+		}
+		return stats.Score(c, countAll(c, rs), "", false)
+	}
+	cur, prev := score("5", "5", "1"), score("5", "1", "1")
+	if *cur.Areas[1].Index != 66.67 || *prev.Areas[1].Index != 33.33 {
+		t.Fatalf("a2 %v and %v, want 66.67 and 33.33", *cur.Areas[1].Index, *prev.Areas[1].Index)
+	}
+	got := stats.Compare(&cur, &prev).Areas[1]
+	// SE of both = s/√3 with s = 57.735: 33.333; SE_Δ = √2 × 33.3333 = 47.140
+	// (the rounded SEs 33.333 would give 47.140 too; the index shows the rounding).
+	if got.Delta == nil || *got.Delta != 33.33 || got.DeltaSE == nil || *got.DeltaSE != 47.14 {
+		t.Errorf("a2 comparison %s, want Δ 33.33 (from 66.6667 − 33.3333) and SE_Δ 47.14", toJSON(got))
+	}
+	// A body decoded from JSON has only the rounded figures.
+	var decoded stats.Results
+	if err := json.Unmarshal([]byte(toJSON(prev)), &decoded); err != nil {
+		t.Fatal(err)
+	}
+	if d := stats.Compare(&cur, &decoded).Areas[1].Delta; d == nil || *d != 33.34 {
+		t.Errorf("against a decoded body: Δ %v, want 33.34 (66.6667 − 33.33)", toJSON(d))
 	}
 }

@@ -108,6 +108,15 @@ type Summary struct {
 	SE    *float64  `json:"se"`
 	NEff  *float64  `json:"n_eff,omitempty"`
 	Low   bool      `json:"low_sample"`
+
+	exact exact // Index and SE before rounding, for comparisons
+}
+
+// exact holds an index and its SE unrounded, so that comparisons (Δ and
+// SE_Δ) are computed from them and rounded once. Bodies decoded from JSON
+// lack them, and comparisons then use the rounded figures.
+type exact struct {
+	index, se *float64
 }
 
 // ItemResult holds the figures of one satisfaction item or area. SE is the
@@ -123,6 +132,8 @@ type ItemResult struct {
 	SE               *float64  `json:"se"`
 	NEff             *float64  `json:"n_eff,omitempty"`
 	Low              bool      `json:"low_sample"`
+
+	exact exact // Index and SE before rounding, for comparisons
 }
 
 // AreaResult is one area's figures.

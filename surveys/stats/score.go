@@ -236,6 +236,7 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 		}
 		o.SE = linearSE(scope, all, stats.N)
 		o.CI95 = linearInterval(idx, o.SE, stats.neff())
+		o.exact = exact{ptr(idx), clone(o.SE)}
 		o.Index = round(&idx, 2)
 	}
 	roundPair(o.CI95, 2)
@@ -307,6 +308,7 @@ func weightedMean(items []ItemResult, w []float64, f func(ItemResult) *float64) 
 }
 
 func roundItem(r *ItemResult) {
+	r.exact = exact{clone(r.Index), clone(r.SE)}
 	r.Index = round(r.Index, 2)
 	r.Rate = round(r.Rate, 4)
 	r.DissatisfiedRate = round(r.DissatisfiedRate, 4)
