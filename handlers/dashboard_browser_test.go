@@ -409,6 +409,23 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 		}
 	}
 
+	// Each unit's possible ranks, "1–3" or one figure, "—" when unranked.
+	ranges := dashEval[[]string](t, ctx, `Array.prototype.map.call(document.querySelectorAll('#unit-rows tr'), function (tr) {
+  return tr.getAttribute('data-unit') + ':' + tr.querySelector('.rank-range').textContent; })`)
+	for _, u := range r.Body["units"].([]any) {
+		u := u.(map[string]any)
+		want := fmt.Sprint(u["code"], ":—")
+		if rr, _ := u["rank_range"].([]any); len(rr) == 2 {
+			want = fmt.Sprint(u["code"], ":", rr[0], "–", rr[1])
+			if rr[0] == rr[1] {
+				want = fmt.Sprint(u["code"], ":", rr[0])
+			}
+		}
+		if !slices.Contains(ranges, want) {
+			t.Errorf("possible ranks: want %q in %v", want, ranges)
+		}
+	}
+
 	// Δ on last year, overall and per area.
 	deltas := dashEval[map[string]any](t, ctx, `({overall: document.getElementById('overall-delta').hidden ? '' : document.getElementById('overall-delta').textContent,
   column: !document.querySelector('#areas th.col-delta').hidden,
