@@ -35,7 +35,7 @@ func (a *App) PostLogin(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	sess, err := a.staff.Login(c.Request().Context(), in.Name, in.Password, c.RealIP())
+	sess, err := a.staff.Login(c.Request().Context(), in.Name, in.Password, clientAddress(c))
 	if err != nil {
 		// Throttled attempts are audited by the service, one row per name
 		// and address per window; a name no account can have is not.
@@ -45,7 +45,7 @@ func (a *App) PostLogin(c echo.Context) error {
 		return err
 	}
 	c.SetCookie(&http.Cookie{Name: staffCookie, Value: sess.Token, Path: "/", HttpOnly: true,
-		Secure: c.IsTLS() || c.Scheme() == "https", SameSite: http.SameSiteLaxMode,
+		Secure: a.secure(c), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(staff.SessionTTL.Seconds())})
 	c.Set("session", sess)
 	a.audit(c, "login", nil, nil, "")

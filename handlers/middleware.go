@@ -49,7 +49,7 @@ func (a *App) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		for _, l := range []struct {
 			key   string
 			limit int
-		}{{"ip:" + c.RealIP(), a.cfg.SubmitRate}, {"survey:" + slug, a.cfg.SurveyRate}} {
+		}{{"ip:" + clientAddress(c), a.cfg.SubmitRate}, {"survey:" + slug, a.cfg.SurveyRate}} {
 			// A malformed slug answers 404 later; never key a counter on it.
 			if l.limit <= 0 || strings.HasPrefix(l.key, "survey:") && !questionnaire.ValidSlug(slug) {
 				continue

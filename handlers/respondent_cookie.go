@@ -64,7 +64,7 @@ func (a *App) ensureDevice(c echo.Context) string {
 		Path:     "/",
 		MaxAge:   int(cookieMaxAge.Seconds()),
 		HttpOnly: true,
-		Secure:   c.IsTLS() || c.Scheme() == "https",
+		Secure:   a.secure(c),
 		SameSite: http.SameSiteLaxMode,
 	})
 	return id

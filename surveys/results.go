@@ -140,7 +140,7 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 		r = stats.Score(p.Compiled, t, q.Unit, q.ExcludeFlagged)
 	}
 	if q.By != "" {
-		r.Breakdown = stats.ScoreBreakdown(p.Compiled, t, q.By)
+		r.Breakdown = stats.ScoreBreakdown(p.Compiled, t, q.By, q.ExcludeFlagged)
 	}
 	r.AsOf = time.Now().UTC().Truncate(time.Second)
 	if q.Unit == "" {

@@ -33,18 +33,20 @@ import (
 
 // config is the server's configuration, from env vars and matching flags.
 type config struct {
-	Addr     string
-	MySQLDSN string
-	DataDir  string
-	RedisURL string
-	Secret   string
+	Addr       string
+	MySQLDSN   string
+	DataDir    string
+	RedisURL   string
+	Secret     string
+	Demo       string
+	SubmitRate int
+	SurveyRate int
+	PprofAddr  string
+	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies string
 	// SecretPrevious is the secret before a rotation, still accepted for
 	// verifying respondent cookies.
 	SecretPrevious string
-	Demo           string
-	SubmitRate     int
-	SurveyRate     int
-	PprofAddr      string
 }
 
 func main() {
@@ -146,7 +148,7 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs, at least 32 bytes (openssl rand -hex 32); required with MySQL; empty with SQLite = generated once and kept in the database (MINYI_SECRET)")
 	fs.StringVar(&cfg.SecretPrevious, "secret-previous", env("MINYI_SECRET_PREVIOUS", ""), "the secret before a rotation: respondent cookies signed with it stay valid (MINYI_SECRET_PREVIOUS)")
 	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
-	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", "20"))
+	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", strconv.Itoa(handlers.DefaultSubmitRate)))
 	if err != nil || rateDef < 0 {
 		return cfg, fmt.Errorf("MINYI_SUBMIT_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SUBMIT_RATE"))
 	}
@@ -156,8 +158,12 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, fmt.Errorf("MINYI_SURVEY_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SURVEY_RATE"))
 	}
 	fs.IntVar(&cfg.SurveyRate, "survey-rate", surveyDef, "submissions per second allowed to one survey across all instances; 0 = no limit (MINYI_SURVEY_RATE)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("MINYI_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated; empty = the client is the direct peer (MINYI_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("MINYI_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty = off (MINYI_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if _, err := handlers.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -197,6 +203,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	var claimer dedup.Claimer = dedup.NewMemory()
 	var broker live.Broker = live.NewMemory()
 	var limiter limit.Limiter = limit.NewMemory()
+	var codeFailures limit.Failures = limit.NewMemoryFailures()
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -213,6 +220,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		claimer = dedup.NewRedis(rdb, "minyi:dedup:")
 		broker = live.NewRedis(rdb, "minyi:tally")
 		limiter = limit.NewRedis(rdb, "minyi:rate:")
+		codeFailures = limit.NewRedisFailures(rdb, "minyi:codefail:")
 	}
 
 	svc := surveys.NewService(store, claimer, broker, secret)
@@ -234,9 +242,11 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		}
 	}
 	hub := live.NewHub(svc.RenderLive)
+	proxies, _ := handlers.ParseTrustedProxies(cfg.TrustedProxies) // checked by parseFlags
 	app, err := handlers.New(handlers.Config{
 		Secret: secret, SecretPrevious: previous, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
+		TrustedProxies: proxies, CodeFailures: codeFailures,
 	}, svc, hub)
 	if err != nil {
 		return err

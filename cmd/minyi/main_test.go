@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -26,7 +27,7 @@ func TestParseConfig(t *testing.T) {
 		wantErr bool
 	}{
 		{"defaults", nil, nil, func(c config) bool {
-			return c.Addr == "127.0.0.1:8080" && c.DataDir == "./minyi-data" && c.MySQLDSN == "" && c.demo() && c.SubmitRate == 20
+			return c.Addr == "127.0.0.1:8080" && c.DataDir == "./minyi-data" && c.MySQLDSN == "" && c.demo() && c.SubmitRate == handlers.DefaultSubmitRate
 		}, false},
 		{"env", nil, map[string]string{"MINYI_ADDR": ":9000", "MINYI_MYSQL_DSN": "u@tcp(db)/m", "MINYI_REDIS_URL": "redis://r:6379/0"},
 			func(c config) bool { return c.Addr == ":9000" && c.MySQLDSN != "" && c.RedisURL != "" && !c.demo() }, false},
