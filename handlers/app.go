@@ -77,6 +77,9 @@ type Config struct {
 	// Clock is the time submissions are received at (time.Now when nil);
 	// tests replay traffic on a fake one.
 	Clock func() time.Time
+	// SecretPrevious is the secret before a rotation: respondent cookies
+	// signed with it stay valid and are signed again with Secret.
+	SecretPrevious []byte
 }
 
 // App holds the handlers' dependencies.
@@ -163,7 +166,7 @@ func (a *App) Echo() *echo.Echo {
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
 	e.IPExtractor = ipExtractor(a.cfg.TrustedProxies)
-	e.Use(middleware.RequestID())
+	e.Use(clientRequestID, middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
@@ -171,6 +174,8 @@ func (a *App) Echo() *echo.Echo {
 		XFrameOptions:         "DENY",
 		ReferrerPolicy:        "same-origin",
 		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+		HSTSMaxAge:            365 * 24 * 3600, // sent over TLS only: browsers ignore it over plain HTTP
+		HSTSExcludeSubdomains: true,            // subdomains may be other services of the bureau
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		// The API's answers are small or precompressed, and the live stream

@@ -92,6 +92,7 @@ func (a *App) routeTable() []route {
 		r(get, "/api/v1/admin/users", admin, a.GetUsers),
 		r(post, "/api/v1/admin/users", admin, a.PostUser),
 		r(patch, "/api/v1/admin/users/:id", admin, a.PatchUser),
+		r(post, "/api/v1/admin/users/:id/unlock", admin, a.PostUserUnlock),
 		r(get, "/api/v1/admin/audit", admin, a.GetAudit),
 	}
 }

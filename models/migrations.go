@@ -95,6 +95,13 @@ var migrations = []migration{
 		return createTables(tx, catiTables()...)
 	}},
 	{9, "recount the tallies: item pairs for the area and overall intervals, flagged twins of breakdown cells", recountTallies},
+	{10, "staff sign-in lockouts an admin can clear", func(tx *gorm.DB) error {
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&User{}, "LoginEpoch") {
+			return m.AddColumn(&User{}, "LoginEpoch")
+		}
+		return nil
+	}},
 }
 
 // recountTallies drops every counter and marks every response untallied,

@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/term"
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
@@ -45,6 +44,9 @@ type config struct {
 	PprofAddr  string
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies string
+	// SecretPrevious is the secret before a rotation, still accepted for
+	// verifying respondent cookies.
+	SecretPrevious string
 }
 
 func main() {
@@ -143,7 +145,8 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	fs.StringVar(&cfg.MySQLDSN, "mysql-dsn", env("MINYI_MYSQL_DSN", ""), "MySQL DSN, e.g. user:pass@tcp(host:3306)/minyi; empty = embedded SQLite (MINYI_MYSQL_DSN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("MINYI_DATA_DIR", "./minyi-data"), "where the SQLite file lives (MINYI_DATA_DIR)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
-	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs; empty = generated once and kept in the database (MINYI_SECRET)")
+	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs, at least 32 bytes (openssl rand -hex 32); required with MySQL; empty with SQLite = generated once and kept in the database (MINYI_SECRET)")
+	fs.StringVar(&cfg.SecretPrevious, "secret-previous", env("MINYI_SECRET_PREVIOUS", ""), "the secret before a rotation: respondent cookies signed with it stay valid (MINYI_SECRET_PREVIOUS)")
 	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
 	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", strconv.Itoa(handlers.DefaultSubmitRate)))
 	if err != nil || rateDef < 0 {
@@ -192,6 +195,10 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		return err
 	}
 	defer store.Close()
+	previous, err := previousSecret(cfg, secret)
+	if err != nil {
+		return err
+	}
 
 	var claimer dedup.Claimer = dedup.NewMemory()
 	var broker live.Broker = live.NewMemory()
@@ -237,7 +244,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	hub := live.NewHub(svc.RenderLive)
 	proxies, _ := handlers.ParseTrustedProxies(cfg.TrustedProxies) // checked by parseFlags
 	app, err := handlers.New(handlers.Config{
-		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
+		Secret: secret, SecretPrevious: previous, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
 		TrustedProxies: proxies, CodeFailures: codeFailures,
 	}, svc, hub)
@@ -248,6 +255,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	workCtx, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
 	go svc.RunFanout(workCtx, hub)
+	go st.RunSessionPurge(workCtx, time.Hour)
 	tallierDone := make(chan struct{})
 	go func() { defer close(tallierDone); svc.RunTallier(workCtx) }()
 
@@ -274,8 +282,10 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()))
 	printURLs(ln.Addr().String(), cfg.demo())
 	if firstPassword != "" {
-		fmt.Printf("  管理 staff:      %s/admin  user admin, password %s (shown once; change it after signing in)\n\n",
-			"http://"+displayAddr(ln.Addr().String()), firstPassword)
+		if err := showFirstPassword(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())), cfg.DataDir,
+			"http://"+displayAddr(ln.Addr().String()), firstPassword); err != nil {
+			return err
+		}
 	}
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -341,29 +351,6 @@ func openStore(cfg config) (*models.Store, error) {
 		return models.OpenMySQL(cfg.MySQLDSN)
 	}
 	return models.OpenSQLite(cfg.DataDir)
-}
-
-// loadSecret returns MINYI_SECRET, or the secret generated once and kept in
-// the database so that every instance signs and hashes alike.
-func loadSecret(cfg config, store *models.Store) ([]byte, error) {
-	if cfg.Secret != "" {
-		if len(cfg.Secret) < 16 {
-			return nil, errors.New("MINYI_SECRET must be at least 16 characters")
-		}
-		return []byte(cfg.Secret), nil
-	}
-	s, err := store.Setting("secret", func() (string, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return hex.EncodeToString(b), err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load the generated secret: %w", err)
-	}
-	slog.Warn("MINYI_SECRET is not set: using a secret generated into the database. " +
-		"Set it (and keep it out of the database) before a phone-mode survey: with both, " +
-		"a copy of the database would let someone recover numbers by trying every mobile number")
-	return []byte(s), nil
 }
 
 // displayAddr is a listening address as a browser on this machine reaches it.

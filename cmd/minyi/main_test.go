@@ -102,7 +102,7 @@ func TestRunServesRestartsAndDrains(t *testing.T) {
 	configs := map[string]config{"sqlite": {Addr: "127.0.0.1:0", DataDir: t.TempDir()}}
 	if surveystest.Required() || surveystest.MySQLConfigured() {
 		surveystest.Redis(t)
-		configs["mysql+redis"] = config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "on",
+		configs["mysql+redis"] = config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "on", Secret: testSecret,
 			MySQLDSN: surveystest.MySQLDSN(t), RedisURL: os.Getenv(surveystest.EnvRedis)}
 	}
 	for name, cfg := range configs {
