@@ -4,6 +4,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
@@ -91,8 +93,9 @@ func (c *versionCache) put(id uint64, v *questionnaire.Compiled) {
 // survey's tallies change, so that readers never wait for the database
 // under a flood of submissions.
 type resultsCache struct {
-	mu sync.Mutex
-	m  map[uint64]map[string]cachedResults // survey → query key → results
+	mu     sync.Mutex
+	m      map[uint64]map[string]cachedResults // survey → query key → results
+	flight singleflight.Group                  // scorings under way, by survey, version and query
 }
 
 type cachedResults struct {

@@ -1,0 +1,46 @@
+package surveys
+
+import "github.com/minyi-survey/minyi/surveys/stats"
+
+// ResultsView says which parts of a results body a reader gets: the
+// per-unit blocks only when asked for (a campaign of 1,000 units and 100
+// areas has a 17 MB body, a few kilobytes without them), and the previous
+// year's comparison only when the reader may read that survey too.
+type ResultsView struct {
+	Units    bool
+	Previous bool
+}
+
+// Key names the view, for caches of encoded bodies and live payloads.
+func (v ResultsView) Key() string {
+	k := []byte("--")
+	if v.Units {
+		k[0] = 'u'
+	}
+	if v.Previous {
+		k[1] = 'p'
+	}
+	return string(k)
+}
+
+// viewOf is the view named key (ResultsView.Key).
+func viewOf(key string) ResultsView {
+	return ResultsView{Units: len(key) == 2 && key[0] == 'u', Previous: len(key) == 2 && key[1] == 'p'}
+}
+
+// Apply returns r as the view shows it: r itself when nothing is left
+// out, else a shallow copy without the parts left out (r is shared by
+// every reader and never written).
+func (v ResultsView) Apply(r *stats.Results) *stats.Results {
+	if (v.Units || r.Units == nil) && (v.Previous || r.Previous == nil) {
+		return r
+	}
+	out := *r
+	if !v.Units {
+		out.Units = nil
+	}
+	if !v.Previous {
+		out.Previous = nil
+	}
+	return &out
+}
