@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -57,7 +56,7 @@ func (b *resultsBodies) get(key string, r *stats.Results, view surveys.ResultsVi
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.src != r {
-		plain, err := json.Marshal(view.Apply(r))
+		plain, err := view.Encode(r)
 		if err != nil {
 			return nil, nil, err
 		}

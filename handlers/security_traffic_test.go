@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,14 +168,14 @@ func TestResultsAndLiveAmplification(t *testing.T) {
 	}
 	const streams, readers, maxRSS = 50, 8, 300 << 20
 	cfg := handlers.Config{LiveMaxPerAddr: streams + 10, ResultsRate: 10}
-	backends := map[string]func() (*instance, live.Broker){
-		"sqlite+memory": func() (*instance, live.Broker) {
+	backends := map[string]func(t *testing.T) (*instance, live.Broker){
+		"sqlite+memory": func(t *testing.T) (*instance, live.Broker) {
 			b := live.NewMemory()
 			return start(t, surveystest.SQLite(t), dedup.NewMemory(), b, cfg), b
 		},
 	}
 	if surveystest.Required() || surveystest.MySQLConfigured() {
-		backends["mysql+redis"] = func() (*instance, live.Broker) {
+		backends["mysql+redis"] = func(t *testing.T) (*instance, live.Broker) {
 			rdb, p := surveystest.Redis(t), surveystest.Prefix()
 			b := live.NewRedis(rdb, p+"tally")
 			return start(t, surveystest.MySQL(t), dedup.NewRedis(rdb, p+"dedup:"), b, cfg), b
@@ -182,7 +183,8 @@ func TestResultsAndLiveAmplification(t *testing.T) {
 	}
 	for name, open := range backends {
 		t.Run(name, func(t *testing.T) {
-			in, b := open()
+			debug.FreeOSMemory() // what an earlier case left counts against neither
+			in, b := open(t)
 			const big = "campaign-1000"
 			d := campaignDefinition(t, big)
 			raw, _ := json.Marshal(d)

@@ -2,7 +2,6 @@ package surveys
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 
 	"github.com/minyi-survey/minyi/surveys/live"
@@ -32,7 +31,7 @@ func (s *Service) RenderLive(_ context.Context, surveyID uint64) (*live.Payload,
 		return nil, err
 	}
 	return live.NewPayload(func(view string) ([]byte, error) {
-		return json.Marshal(viewOf(view).Apply(r))
+		return viewOf(view).Encode(r)
 	}), nil
 }
 

@@ -1,6 +1,10 @@
 package surveys
 
-import "github.com/minyi-survey/minyi/surveys/stats"
+import (
+	"encoding/json"
+
+	"github.com/minyi-survey/minyi/surveys/stats"
+)
 
 // ResultsView says which parts of a results body a reader gets: the
 // per-unit blocks only when asked for (a campaign of 1,000 units and 100
@@ -43,4 +47,37 @@ func (v ResultsView) Apply(r *stats.Results) *stats.Results {
 		out.Previous = nil
 	}
 	return &out
+}
+
+// Encode returns r as the view shows it, in JSON. The units are encoded
+// one by one into a buffer sized for them all: a 17 MB body marshalled in
+// one piece passes through buffers twice its size.
+func (v ResultsView) Encode(r *stats.Results) ([]byte, error) {
+	shown := v.Apply(r)
+	if len(shown.Units) == 0 {
+		return json.Marshal(shown)
+	}
+	head := *shown
+	head.Units = nil
+	hb, err := json.Marshal(&head)
+	if err != nil {
+		return nil, err
+	}
+	first, err := json.Marshal(&shown.Units[0])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(hb)+len(shown.Units)*(len(first)+len(first)/4+1)+16)
+	out = append(out, hb[:len(hb)-1]...) // the head object, open again
+	out = append(out, `,"units":[`...)
+	out = append(out, first...)
+	for i := 1; i < len(shown.Units); i++ {
+		b, err := json.Marshal(&shown.Units[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ',')
+		out = append(out, b...)
+	}
+	return append(out, "]}"...), nil
 }
