@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -524,4 +527,53 @@ func TestPreviousOnlyForItsReaders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStalledExportIsCutOff: a CSV download whose reader stops taking
+// bytes is cut off after ExportStall, so that it holds neither its export
+// slot nor its connection; one that reads gets the whole file.
+func TestStalledExportIsCutOff(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{ExportStall: 500 * time.Millisecond})
+	if err := in.Svc.SeedResponses(context.Background(), slug, 40000, mrand.New(mrand.NewPCG(1, 2)), nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := in.Svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := signIn(t, in, models.RoleAdmin)
+	path := fmt.Sprintf("/api/v1/admin/surveys/%d/responses.csv", p.Survey.ID)
+	resp, full, err := download(t, a, path)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("a reading client: %d %v", resp.StatusCode, err)
+	}
+
+	// A client that asks and then reads nothing, through a small window.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(in.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+	u, _ := url.Parse(in.URL)
+	var cookies []string
+	for _, c := range a.c.Jar.Cookies(u) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n\r\n", path, u.Host, strings.Join(cookies, "; "))
+	time.Sleep(3 * time.Second) // six times ExportStall without reading
+	// Knock: a server that let the connection go answers with a reset
+	// (what it had sent may still trickle out of the kernel's buffers); one
+	// still writing the file would keep the connection open.
+	_, _ = io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the stalled download is still open after %d of %d bytes", len(got), len(full))
+	}
+	if len(got) >= len(full) {
+		t.Fatalf("the stalled download got the whole file (%d bytes): make it larger than the socket buffers", len(got))
+	}
+	t.Logf("stalled download cut off after %d of %d bytes", len(got), len(full))
 }
