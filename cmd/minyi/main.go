@@ -43,6 +43,10 @@ type config struct {
 	SubmitRate int
 	SurveyRate int
 	PprofAddr  string
+	// Traffic limits of results readers and live streams.
+	ResultsRate    int
+	LiveMaxStreams int
+	LiveMaxPerAddr int
 }
 
 func main() {
@@ -153,6 +157,21 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, fmt.Errorf("MINYI_SURVEY_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SURVEY_RATE"))
 	}
 	fs.IntVar(&cfg.SurveyRate, "survey-rate", surveyDef, "submissions per second allowed to one survey across all instances; 0 = no limit (MINYI_SURVEY_RATE)")
+	for _, n := range []struct {
+		to                   *int
+		env, flag, def, what string
+		least                int
+	}{
+		{&cfg.ResultsRate, "MINYI_RESULTS_RATE", "results-rate", "20", "results requests per second allowed from one client address (IPv6: its /64); 0 = no limit", 0},
+		{&cfg.LiveMaxStreams, "MINYI_LIVE_MAX_STREAMS", "live-max-streams", "1000", "live streams one instance holds open; one more gets 429", 1},
+		{&cfg.LiveMaxPerAddr, "MINYI_LIVE_MAX_PER_ADDR", "live-max-per-addr", "20", "live streams one client address (IPv6: its /64) holds open on an instance; one more gets 429", 1},
+	} {
+		def, err := strconv.Atoi(env(n.env, n.def))
+		if err != nil || def < n.least {
+			return cfg, fmt.Errorf("%s must be a whole number ≥ %d, got %q", n.env, n.least, getenv(n.env))
+		}
+		fs.IntVar(n.to, n.flag, def, n.what+" ("+n.env+")")
+	}
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("MINYI_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty = off (MINYI_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -230,6 +249,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	app, err := handlers.New(handlers.Config{
 		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
+		ResultsRate: cfg.ResultsRate, LiveMaxStreams: cfg.LiveMaxStreams, LiveMaxPerAddr: cfg.LiveMaxPerAddr,
 	}, svc, hub)
 	if err != nil {
 		return err
