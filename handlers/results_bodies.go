@@ -1,10 +1,7 @@
 package handlers
 
 import (
-	"bytes"
 	"compress/gzip"
-	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -62,11 +59,7 @@ func (b *resultsBodies) get(key string, r *stats.Results, view surveys.ResultsVi
 		}
 		var gz []byte
 		if len(plain) >= gzipMinBytes {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // bodies change every second
-			_, _ = zw.Write(plain)
-			_ = zw.Close()
-			gz = buf.Bytes()
+			gz = gzipped(plain, gzip.BestSpeed) // bodies change every second
 		}
 		e.src, e.plain, e.gz = r, plain, gz
 	}
@@ -80,13 +73,6 @@ func (a *App) serveResults(c echo.Context, key string, r *stats.Results, view su
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Add("Vary", "Accept-Encoding")
-	body := plain
-	if gz != nil && strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
-		h.Set("Content-Encoding", "gzip")
-		body = gz
-	}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return serveEncoded(c, echo.MIMEApplicationJSON, plain, gz)
 }
