@@ -80,6 +80,17 @@ type Config struct {
 	// SecretPrevious is the secret before a rotation: respondent cookies
 	// signed with it stay valid and are signed again with Secret.
 	SecretPrevious []byte
+	// LiveMaxStreams caps the live streams this instance holds open (1,000
+	// when zero), LiveMaxPerAddr those of one client address (20 when zero);
+	// one more is refused with 429.
+	LiveMaxStreams int
+	LiveMaxPerAddr int
+	// ResultsRate is the results requests per second allowed from one
+	// client address; 0 turns the limit off.
+	ResultsRate int
+	// ExportStall cuts off a download (CSV, workbook) whose reader takes no
+	// bytes for this long (60 s when zero), so it does not hold its slot.
+	ExportStall time.Duration
 }
 
 // App holds the handlers' dependencies.
@@ -93,6 +104,8 @@ type App struct {
 	assetFS   fs.FS
 	byHash    map[string]string // hashed path → name
 	bodies    bodyCache
+	encoded   resultsBodies // results bodies, encoded once per scoring
+	streams   streamSlots   // live streams open, for their caps
 	workbooks chan struct{} // slots for workbook exports being built
 }
 
@@ -118,6 +131,15 @@ func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 	}
 	if cfg.CodeFailsPerSurvey <= 0 {
 		cfg.CodeFailsPerSurvey = defaultCodeFailsPerSurvey
+	}
+	if cfg.LiveMaxStreams == 0 {
+		cfg.LiveMaxStreams = defaultLiveMaxStreams
+	}
+	if cfg.LiveMaxPerAddr == 0 {
+		cfg.LiveMaxPerAddr = defaultLiveMaxPerAddr
+	}
+	if cfg.ExportStall == 0 {
+		cfg.ExportStall = defaultExportStall
 	}
 	if cfg.Staff == nil {
 		return nil, errors.New("handlers: Config.Staff is required")

@@ -314,7 +314,7 @@ func waitForResults(t *testing.T, in *instance, n int) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+exportSlug+"/results")
+		r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+exportSlug+"/results?units=1")
 		if r.Status == 200 && r.Body["responses"] == float64(n) {
 			return r.Body
 		}

@@ -146,7 +146,7 @@ func TestResultsByHand(t *testing.T) {
 			waitCounted(t, in, "city-2023", 12)
 
 			var res stats.Results
-			r := d.do(http.MethodGet, "/api/v1/surveys/city-2023/results", nil)
+			r := d.do(http.MethodGet, "/api/v1/surveys/city-2023/results?units=1", nil)
 			if r.Status != 200 || json.Unmarshal(r.Raw, &res) != nil {
 				t.Fatalf("results: %d %s", r.Status, r.Raw)
 			}

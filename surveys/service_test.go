@@ -275,7 +275,11 @@ func TestRenderLiveWithoutCache(t *testing.T) {
 	// A fresh instance that never loaded the survey by slug.
 	fresh := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), surveystest.Secret)
 	defer fresh.Close()
-	payload, err := fresh.RenderLive(context.Background(), id)
+	p, err := fresh.RenderLive(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := p.Bytes(surveys.ResultsView{}.Key())
 	if err != nil || !strings.Contains(string(payload), `"survey":"social-2022"`) {
 		t.Fatalf("RenderLive = %s, %v", payload, err)
 	}

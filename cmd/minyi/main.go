@@ -47,6 +47,10 @@ type config struct {
 	// SecretPrevious is the secret before a rotation, still accepted for
 	// verifying respondent cookies.
 	SecretPrevious string
+	// Traffic limits of results readers and live streams.
+	ResultsRate    int
+	LiveMaxStreams int
+	LiveMaxPerAddr int
 }
 
 func main() {
@@ -159,6 +163,21 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	}
 	fs.IntVar(&cfg.SurveyRate, "survey-rate", surveyDef, "submissions per second allowed to one survey across all instances; 0 = no limit (MINYI_SURVEY_RATE)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("MINYI_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated; empty = the client is the direct peer (MINYI_TRUSTED_PROXIES)")
+	for _, n := range []struct {
+		to                   *int
+		env, flag, def, what string
+		least                int
+	}{
+		{&cfg.ResultsRate, "MINYI_RESULTS_RATE", "results-rate", "20", "results requests per second allowed from one client address (IPv6: its /64); 0 = no limit", 0},
+		{&cfg.LiveMaxStreams, "MINYI_LIVE_MAX_STREAMS", "live-max-streams", "1000", "live streams one instance holds open; one more gets 429", 1},
+		{&cfg.LiveMaxPerAddr, "MINYI_LIVE_MAX_PER_ADDR", "live-max-per-addr", "20", "live streams one client address (IPv6: its /64) holds open on an instance; one more gets 429", 1},
+	} {
+		def, err := strconv.Atoi(env(n.env, n.def))
+		if err != nil || def < n.least {
+			return cfg, fmt.Errorf("%s must be a whole number ≥ %d, got %q", n.env, n.least, getenv(n.env))
+		}
+		fs.IntVar(n.to, n.flag, def, n.what+" ("+n.env+")")
+	}
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("MINYI_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty = off (MINYI_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -247,6 +266,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		Secret: secret, SecretPrevious: previous, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
 		TrustedProxies: proxies, CodeFailures: codeFailures,
+		ResultsRate: cfg.ResultsRate, LiveMaxStreams: cfg.LiveMaxStreams, LiveMaxPerAddr: cfg.LiveMaxPerAddr,
 	}, svc, hub)
 	if err != nil {
 		return err

@@ -36,6 +36,10 @@ func TestParseConfig(t *testing.T) {
 		{"demo off on SQLite", nil, map[string]string{"MINYI_DEMO": "off"}, func(c config) bool { return !c.demo() }, false},
 		{"bad demo", nil, map[string]string{"MINYI_DEMO": "maybe"}, nil, true},
 		{"bad rate", nil, map[string]string{"MINYI_SUBMIT_RATE": "fast"}, nil, true},
+		{"traffic limits", []string{"--live-max-per-addr", "5"}, map[string]string{"MINYI_RESULTS_RATE": "0", "MINYI_LIVE_MAX_STREAMS": "300"},
+			func(c config) bool { return c.ResultsRate == 0 && c.LiveMaxStreams == 300 && c.LiveMaxPerAddr == 5 }, false},
+		{"traffic defaults", nil, nil, func(c config) bool { return c.ResultsRate == 20 && c.LiveMaxStreams == 1000 && c.LiveMaxPerAddr == 20 }, false},
+		{"no live streams", nil, map[string]string{"MINYI_LIVE_MAX_STREAMS": "0"}, nil, true},
 		{"stray argument", []string{"serve-please"}, nil, nil, true},
 	}
 	for _, tc := range cases {

@@ -22,8 +22,9 @@ func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string, excludeFl
 		return nil
 	}
 	b := &Breakdown{By: role}
+	groups := t.scopes()
 	for _, o := range q.Options {
-		scope := unweighted(t.cellFor("", DimKey(role, o.Code), excludeFlagged))
+		scope := unweighted(groups.cellFor("", DimKey(role, o.Code), excludeFlagged))
 		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope.get(KeyResponses).N}
 		cell.Overall, cell.Areas = scorer{c}.scoreAreas(scope, false)
 		b.Cells = append(b.Cells, cell)
@@ -54,10 +55,11 @@ func Score(c *questionnaire.Compiled, t Tallies, unit string, excludeFlagged boo
 
 func (c scorer) score(t Tallies, unit string, excludeFlagged bool) Results {
 	r := c.header(t, unit, excludeFlagged)
-	c.scoreInto(&r, unweighted(t.scopeFor(unit, excludeFlagged)), false)
+	groups := t.scopes()
+	c.scoreInto(&r, unweighted(groups.scopeFor(unit, excludeFlagged)), false)
 	if unit == "" {
 		for _, u := range c.Def.Units {
-			us := unweighted(t.scopeFor(u.Code, excludeFlagged))
+			us := unweighted(groups.scopeFor(u.Code, excludeFlagged))
 			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us.get(KeyResponses).N}
 			ur.Overall, ur.Areas = c.scoreAreas(us, false)
 			r.Units = append(r.Units, ur)

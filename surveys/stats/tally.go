@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -96,16 +97,39 @@ func (t Tallies) Scope(unit, dim string) map[string]TallyValue {
 // counters of its flagged responses only, e.g. "flagged|town:t01".
 func FlaggedCellDim(dim string) string { return DimFlagged + "|" + dim }
 
+// scopes holds the counters grouped by unit and breakdown cell.
+type scopes map[[2]string]map[string]TallyValue
+
+// scopes groups the counters by unit and breakdown cell in one pass, so
+// that scoring a thousand units reads the counters once, not once a unit.
+func (t Tallies) scopes() scopes {
+	out := scopes{}
+	for id, v := range t {
+		k := [2]string{id.Unit, id.Dim}
+		m := out[k]
+		if m == nil {
+			m = map[string]TallyValue{}
+			out[k] = m
+		}
+		m[id.Key] = v
+	}
+	return out
+}
+
 // scopeFor returns the counters results are scored from: the whole sample,
-// or the whole sample less its flagged responses.
-func (t Tallies) scopeFor(unit string, excludeFlagged bool) map[string]TallyValue {
-	return t.cellFor(unit, "", excludeFlagged)
+// or the whole sample less its flagged responses. The map returned may be
+// the group itself, so it is read, never written.
+func (s scopes) scopeFor(unit string, excludeFlagged bool) map[string]TallyValue {
+	return s.cellFor(unit, "", excludeFlagged)
 }
 
 // cellFor returns the counters of one unit and breakdown cell ("" for the
 // whole sample), less the cell's flagged responses with excludeFlagged.
-func (t Tallies) cellFor(unit, dim string, excludeFlagged bool) map[string]TallyValue {
-	all := t.Scope(unit, dim)
+func (s scopes) cellFor(unit, dim string, excludeFlagged bool) map[string]TallyValue {
+	all := s[[2]string{unit, dim}]
+	if all == nil {
+		all = map[string]TallyValue{}
+	}
 	if !excludeFlagged {
 		return all
 	}
@@ -113,7 +137,8 @@ func (t Tallies) cellFor(unit, dim string, excludeFlagged bool) map[string]Tally
 	if dim != "" {
 		twin = FlaggedCellDim(dim)
 	}
-	for k, f := range t.Scope(unit, twin) {
+	all = maps.Clone(all)
+	for k, f := range s[[2]string{unit, twin}] {
 		v := all[k]
 		v.N -= f.N
 		v.Sum -= f.Sum
