@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -118,6 +119,13 @@ func parseRedisURL(raw string) (redisConfig, error) {
 	return redisConfig{Kind: redisSentinel, Sentinel: o}, nil
 }
 
+// clusterReload is how old the client's map of the cluster may grow before
+// a command reloads it. go-redis reloads at once on a MOVED reply, but a
+// primary that died answers nothing: its slots' commands fail until the map
+// is reloaded, so instead of go-redis's 60 s, a map is trusted for 2 s
+// (one CLUSTER SLOTS per instance every 2 s while Redis is in use).
+const clusterReload = 2 * time.Second
+
 // client builds the one client every Redis user shares. Every kind honours
 // each call's deadline while reading, so a hung Redis costs a submission a
 // fraction of a second, not go-redis's own timeouts.
@@ -125,6 +133,7 @@ func (c redisConfig) client() redis.UniversalClient {
 	switch {
 	case c.Cluster != nil:
 		c.Cluster.ContextTimeoutEnabled = true
+		c.Cluster.ClusterStateReloadInterval = clusterReload
 		return redis.NewClusterClient(c.Cluster)
 	case c.Sentinel != nil:
 		c.Sentinel.ContextTimeoutEnabled = true
