@@ -75,7 +75,7 @@ func TestMigrateUpgradeKeepsRows(t *testing.T) {
 				t.Fatalf("pending tallies after upgrade = %d, want the old response", n)
 			}
 			c := &countChoices{}
-			changed, n, err := s.TallyBatch(100, c)
+			changed, n, err := s.TallyBatch(100, func() models.Counter { return c })
 			if err != nil || n != 1 || len(changed) != 1 || c.choices != "q01=5" {
 				t.Fatalf("tally pass after upgrade: changed=%v n=%d choices=%q err=%v", changed, n, c.choices, err)
 			}
