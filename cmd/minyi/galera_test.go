@@ -126,6 +126,34 @@ func TestGaleraInstances(t *testing.T) {
 	}
 	checkTallies(t, bs[1], surveyID, n)
 	sameOnEveryNode(t, g, name, n)
+	everyTableHasAPrimaryKey(t, g, name)
+}
+
+// everyTableHasAPrimaryKey checks Galera's rule for row replication: a
+// table without a primary key replicates its deletes and updates slowly
+// and unreliably.
+func everyTableHasAPrimaryKey(t *testing.T, g *surveystest.Galera, name string) {
+	t.Helper()
+	db, err := sql.Open("mysql", "root@tcp("+g.Addr(0)+")/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT t.table_name FROM information_schema.tables t
+		LEFT JOIN information_schema.table_constraints c
+			ON c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.constraint_type = 'PRIMARY KEY'
+		WHERE t.table_schema = ? AND c.constraint_name IS NULL`, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table string
+		if err := rows.Scan(&table); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("table %s has no primary key (Galera needs one on every table)", table)
+	}
 }
 
 // TestGaleraNodeKilled kills (SIGKILL) the node the first instance writes
