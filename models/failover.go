@@ -91,6 +91,7 @@ const (
 	errLockWaitTimeout = 1205
 	errDeadlock        = 1213 // also Galera's certification conflict at commit
 	errWsrepNotReady   = 1047 // Galera: the node is not in the primary component or not synced
+	errWriteConflict   = 9007 // TiDB, optimistic transactions: a write conflict at commit
 )
 
 // transient reports whether a transaction that failed with err left nothing
@@ -105,7 +106,11 @@ func transient(err error) bool {
 	}
 	var me *mysqldriver.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == errDeadlock || me.Number == errLockWaitTimeout || me.Number == errWsrepNotReady
+		switch me.Number {
+		case errDeadlock, errLockWaitTimeout, errWsrepNotReady, errWriteConflict:
+			return true
+		}
+		return false
 	}
 	var ne net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldriver.ErrInvalidConn) ||
