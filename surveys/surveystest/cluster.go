@@ -351,3 +351,66 @@ func (c *RedisCluster) stop() {
 	}
 	wg.Wait()
 }
+
+// MoveSlotOf moves the slot of key, which must hold no keys (a shard
+// channel's, say), from its primary to another primary, and returns the
+// new primary's address. Every node is told the new owner, as
+// redis-cli --cluster reshard would.
+func (c *RedisCluster) MoveSlotOf(key string) string {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	from := c.PrimaryOf(key)
+	var src, dst *redis.Client
+	var dstID, srcID string
+	for _, n := range c.nodes {
+		if !n.alive() {
+			continue
+		}
+		rdb := n.client()
+		defer rdb.Close()
+		id, err := rdb.ClusterMyID(ctx).Result()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		role, err := rdb.Info(ctx, "replication").Result()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		switch {
+		case n.addr() == from:
+			src, srcID = rdb, id
+		case dst == nil && strings.Contains(role, "role:master"):
+			dst, dstID = rdb, id
+		}
+	}
+	if src == nil || dst == nil {
+		c.t.Fatal("no two primaries to move a slot between")
+	}
+	slot, err := src.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	steps := []struct {
+		rdb  *redis.Client
+		args []any
+	}{
+		{dst, []any{"CLUSTER", "SETSLOT", slot, "IMPORTING", srcID}},
+		{src, []any{"CLUSTER", "SETSLOT", slot, "MIGRATING", dstID}},
+		{dst, []any{"CLUSTER", "SETSLOT", slot, "NODE", dstID}},
+		{src, []any{"CLUSTER", "SETSLOT", slot, "NODE", dstID}},
+	}
+	for _, s := range steps {
+		if err := s.rdb.Do(ctx, s.args...).Err(); err != nil {
+			c.t.Fatalf("%v: %v", s.args, err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for c.PrimaryOf(key) == from {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("slot %d still served by %s", slot, from)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return c.PrimaryOf(key)
+}
