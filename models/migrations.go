@@ -142,7 +142,26 @@ func (s *Store) Migrate() error { return s.MigrateTo(LatestVersion()) }
 
 // MigrateTo applies the pending migrations up to and including version.
 // On MySQL a named lock keeps instances that start together from racing.
+// On a Galera cluster that lock holds on one node only, so instances
+// starting together on different nodes may still race: the loser's DDL
+// fails (the table or column already exists) and, every migration step
+// checking what exists first, it simply runs again on what the winner left.
 func (s *Store) MigrateTo(version int) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = s.migrateTo(version); err == nil || s.Dialect != DialectMySQL || attempt == migrateAttempts {
+			return err
+		}
+		slog.Warn("migration failed, running it again (another instance may be migrating through another node)",
+			slog.Int("attempt", attempt), slog.Any("error", err))
+		time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+	}
+}
+
+// migrateAttempts bounds MigrateTo's runs on MySQL.
+const migrateAttempts = 5
+
+func (s *Store) migrateTo(version int) error {
 	return s.W.Connection(func(conn *gorm.DB) error {
 		if s.Dialect == DialectMySQL {
 			var got int

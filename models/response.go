@@ -12,7 +12,7 @@ import (
 // statement, committed before it returns). It returns ErrDuplicate when the
 // respondent or the submission id is already stored for the survey.
 func (s *Store) InsertResponse(r *Response) error {
-	return translate(insertResponses(s.W, []*Response{r}))
+	return translate(retryTransient(func() error { return insertResponses(s.W, []*Response{r}) }))
 }
 
 // ResponseBySubmission returns the response a submission id created.
@@ -89,10 +89,14 @@ func eachResponse(q *gorm.DB, surveyID uint64, batch int, fn func(*Response) err
 
 // InsertResponses stores many responses in one transaction with multi-row
 // INSERTs (no RETURNING: callers know responses by PublicID). One duplicate
-// fails all, with ErrDuplicate.
+// fails all, with ErrDuplicate. A transaction rolled back by a conflict
+// or a lost connection runs again (retryTransient): a retry of rows that
+// did commit fails on the unique indexes, as a duplicate.
 func (s *Store) InsertResponses(rs []*Response) error {
-	return translate(s.W.Transaction(func(tx *gorm.DB) error {
-		return insertResponses(tx, rs)
+	return translate(retryTransient(func() error {
+		return s.W.Transaction(func(tx *gorm.DB) error {
+			return insertResponses(tx, rs)
+		})
 	}))
 }
 

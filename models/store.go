@@ -1,6 +1,7 @@
 package models
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -62,8 +63,11 @@ func OpenSQLite(dir string) (*Store, error) {
 }
 
 // OpenMySQL opens a MySQL (or MariaDB, TiDB) database from a go-sql-driver DSN.
-// Times are read as UTC and the connection uses utf8mb4.
+// Times are read as UTC and the connection uses utf8mb4. The tcp address
+// may list several hosts, tcp(h1:3306,h2:3306,h3:3306), the nodes of a
+// multi-primary cluster: each new connection goes to the first that answers.
 func OpenMySQL(dsn string) (*Store, error) {
+	hosts, dsn := splitHosts(dsn)
 	cfg, err := mysqldriver.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("models: MINYI_MYSQL_DSN: %w", err)
@@ -76,7 +80,15 @@ func OpenMySQL(dsn string) (*Store, error) {
 	if _, ok := cfg.Params["charset"]; !ok {
 		cfg.Params["charset"] = "utf8mb4"
 	}
-	db, err := gorm.Open(mysql.Open(cfg.FormatDSN()), gormConfig())
+	dialector := mysql.Open(cfg.FormatDSN())
+	if len(hosts) > 1 {
+		connector, err := failoverConnector(cfg, hosts)
+		if err != nil {
+			return nil, fmt.Errorf("models: MINYI_MYSQL_DSN: %w", err)
+		}
+		dialector = mysql.New(mysql.Config{Conn: sql.OpenDB(connector), DSNConfig: cfg})
+	}
+	db, err := gorm.Open(dialector, gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("models: open mysql: %w", err)
 	}

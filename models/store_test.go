@@ -75,7 +75,7 @@ func TestMigrateUpgradeKeepsRows(t *testing.T) {
 				t.Fatalf("pending tallies after upgrade = %d, want the old response", n)
 			}
 			c := &countChoices{}
-			changed, n, err := s.TallyBatch(100, c)
+			changed, n, err := s.TallyBatch(100, func() models.Counter { return c })
 			if err != nil || n != 1 || len(changed) != 1 || c.choices != "q01=5" {
 				t.Fatalf("tally pass after upgrade: changed=%v n=%d choices=%q err=%v", changed, n, c.choices, err)
 			}
@@ -232,7 +232,7 @@ func TestMigrateRecountsTallies(t *testing.T) {
 			if err := s.InsertResponse(r); err != nil {
 				t.Fatal(err)
 			}
-			if _, n, err := s.TallyBatch(100, &countChoices{}); err != nil || n != 1 {
+			if _, n, err := s.TallyBatch(100, func() models.Counter { return &countChoices{} }); err != nil || n != 1 {
 				t.Fatalf("tally pass: %d, %v", n, err)
 			}
 			if err := s.W.Model(&models.Survey{}).Where("id = ?", sv.ID).
@@ -252,7 +252,7 @@ func TestMigrateRecountsTallies(t *testing.T) {
 			if err != nil || got.JointFrom != 0 || !got.JointReady {
 				t.Fatalf("weighted survey after the recount step: from %d ready %v, %v", got.JointFrom, got.JointReady, err)
 			}
-			if _, n, err := s.TallyBatch(100, &countChoices{}); err != nil || n != 1 {
+			if _, n, err := s.TallyBatch(100, func() models.Counter { return &countChoices{} }); err != nil || n != 1 {
 				t.Fatalf("tally pass after the recount step: %d, %v", n, err)
 			}
 		})

@@ -30,10 +30,26 @@ type Counter interface {
 // transaction: it takes the tally lock, adds their deltas to the counters
 // and marks them tallied. It returns the surveys whose counters changed
 // and how many responses it counted.
-func (s *Store) TallyBatch(limit int, count Counter) ([]uint64, int, error) {
+//
+// A transaction that lost a conflict (on Galera, two nodes' passes collide
+// on the lock row at commit and one is rolled back) or its connection
+// runs again with a fresh counter from newCount: the rows it counts are
+// read again, so none is counted twice.
+func (s *Store) TallyBatch(limit int, newCount func() Counter) ([]uint64, int, error) {
 	var changed []uint64
 	var n int
-	err := s.W.Transaction(func(tx *gorm.DB) error {
+	err := retryTransient(func() error {
+		changed, n = nil, 0
+		return s.tallyBatch(limit, newCount(), &changed, &n)
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: tally pass: %w", err)
+	}
+	return changed, n, nil
+}
+
+func (s *Store) tallyBatch(limit int, count Counter, changed *[]uint64, n *int) error {
+	return s.W.Transaction(func(tx *gorm.DB) error {
 		if err := lockTally(tx); err != nil {
 			return err
 		}
@@ -46,8 +62,8 @@ func (s *Store) TallyBatch(limit int, count Counter) ([]uint64, int, error) {
 		if err := tx.Select(tallyColumns).Where("tallied = ?", false).Order("id").Limit(limit).Find(&rs).Error; err != nil {
 			return err
 		}
-		n = len(rs)
-		if n == 0 {
+		*n = len(rs)
+		if *n == 0 {
 			return nil
 		}
 		seen := map[uint64]bool{}
@@ -59,7 +75,7 @@ func (s *Store) TallyBatch(limit int, count Counter) ([]uint64, int, error) {
 			}
 			if !seen[rs[i].SurveyID] {
 				seen[rs[i].SurveyID] = true
-				changed = append(changed, rs[i].SurveyID)
+				*changed = append(*changed, rs[i].SurveyID)
 			}
 		}
 		if err := s.upsertTallies(tx, count.Rows()); err != nil {
@@ -67,10 +83,6 @@ func (s *Store) TallyBatch(limit int, count Counter) ([]uint64, int, error) {
 		}
 		return tx.Model(&Response{}).Where("id IN ?", ids).Update("tallied", true).Error
 	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("models: tally pass: %w", err)
-	}
-	return changed, n, nil
 }
 
 // RebuildTallies recomputes a survey's counters from all its stored

@@ -71,7 +71,7 @@ func (s *Service) RunTallier(ctx context.Context) {
 func (s *Service) RunTallyPass(ctx context.Context) error {
 	changed := map[uint64]bool{}
 	for ctx.Err() == nil {
-		ids, n, err := s.store.TallyBatch(tallyBatch, s.newCounter())
+		ids, n, err := s.store.TallyBatch(tallyBatch, func() models.Counter { return s.newCounter() })
 		if err != nil {
 			return err
 		}

@@ -212,6 +212,12 @@ type load struct {
 
 func startLoad(t *testing.T, base string) *load {
 	t.Helper()
+	return startLoadN(t, base, 16)
+}
+
+// startLoadN is startLoad with the given number of workers.
+func startLoadN(t *testing.T, base string, workers int) *load {
+	t.Helper()
 	def, err := questionnaire.Builtin(demoSlug)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +227,7 @@ func startLoad(t *testing.T, base string) *load {
 		t.Fatal(err)
 	}
 	l := &load{stop: make(chan struct{}), tr: &http.Transport{MaxIdleConnsPerHost: 32}}
-	for w := range 16 {
+	for w := range workers {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()

@@ -19,7 +19,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
 
 	"github.com/minyi-survey/minyi/handlers"
@@ -148,7 +147,7 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	fs.StringVar(&cfg.Addr, "addr", env("MINYI_ADDR", "127.0.0.1:8080"), "listen address (MINYI_ADDR)")
 	fs.StringVar(&cfg.MySQLDSN, "mysql-dsn", env("MINYI_MYSQL_DSN", ""), "MySQL DSN, e.g. user:pass@tcp(host:3306)/minyi; empty = embedded SQLite (MINYI_MYSQL_DSN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("MINYI_DATA_DIR", "./minyi-data"), "where the SQLite file lives (MINYI_DATA_DIR)")
-	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
+	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db, redis+cluster://h1:p1,h2:p2,… or redis+sentinel://h1:p1,h2:p2/primary[/db]; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
 	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs, at least 32 bytes (openssl rand -hex 32); required with MySQL; empty with SQLite = generated once and kept in the database (MINYI_SECRET)")
 	fs.StringVar(&cfg.SecretPrevious, "secret-previous", env("MINYI_SECRET_PREVIOUS", ""), "the secret before a rotation: respondent cookies signed with it stay valid (MINYI_SECRET_PREVIOUS)")
 	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
@@ -223,19 +222,14 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	var broker live.Broker = live.NewMemory()
 	var limiter limit.Limiter = limit.NewMemory()
 	var codeFailures limit.Failures = limit.NewMemoryFailures()
+	redisKind := "none"
 	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
+		rdb, rc, err := openRedis(ctx, cfg.RedisURL)
 		if err != nil {
-			return fmt.Errorf("MINYI_REDIS_URL: %w", err)
+			return err
 		}
-		// Honour each call's deadline while reading, so a hung Redis costs
-		// a submission a fraction of a second, not go-redis's own timeouts.
-		opts.ContextTimeoutEnabled = true
-		rdb := redis.NewClient(opts)
 		defer rdb.Close()
-		if err := rdb.Ping(ctx).Err(); err != nil {
-			return fmt.Errorf("connect to redis: %w", err)
-		}
+		redisKind = rc.Kind
 		claimer = dedup.NewRedis(rdb, "minyi:dedup:")
 		broker = live.NewRedis(rdb, "minyi:tally")
 		limiter = limit.NewRedis(rdb, "minyi:rate:")
@@ -299,7 +293,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		database = "mysql"
 	}
 	slog.Info("minyi started", slog.String("addr", ln.Addr().String()), slog.String("database", database),
-		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()))
+		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()), slog.String("redis", redisKind))
 	printURLs(ln.Addr().String(), cfg.demo())
 	if firstPassword != "" {
 		if err := showFirstPassword(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())), cfg.DataDir,

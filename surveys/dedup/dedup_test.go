@@ -159,3 +159,34 @@ func TestMemoryClaimsStayBounded(t *testing.T) {
 		t.Fatalf("pending claim lost in the purge: %+v", r)
 	}
 }
+
+// TestRedisClusterClaims runs the claim lifecycle on a Redis Cluster of
+// the test's own: one-key commands and script, and a CommitMany whose keys
+// fall in every shard's slots.
+func TestRedisClusterClaims(t *testing.T) {
+	rc := surveystest.StartRedisCluster(t)
+	ctx := context.Background()
+	c := dedup.NewRedis(rc.Client(), surveystest.Prefix())
+	var commits []dedup.Commit
+	for i := range 64 {
+		k, sub := "1:k"+strconv.Itoa(i), "s"+strconv.Itoa(i)
+		if r, err := c.Claim(ctx, k, sub); err != nil || r.State != dedup.Won {
+			t.Fatalf("claim %s: %+v %v", k, r, err)
+		}
+		commits = append(commits, dedup.Commit{Key: k, Submission: sub, TTL: time.Hour})
+	}
+	if err := c.Release(ctx, "1:k0", "s0"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := c.Claim(ctx, "1:k0", "s0"); err != nil || r.State != dedup.Won {
+		t.Fatalf("claim after release: %+v %v", r, err)
+	}
+	if err := c.CommitMany(ctx, commits); err != nil {
+		t.Fatal(err)
+	}
+	for _, cm := range commits {
+		if r, err := c.Claim(ctx, cm.Key, "other"); err != nil || r.State != dedup.Committed || r.Holder != cm.Submission {
+			t.Fatalf("after CommitMany, claim %s = %+v %v", cm.Key, r, err)
+		}
+	}
+}

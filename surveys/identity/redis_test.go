@@ -15,10 +15,23 @@ import (
 // Two instances, each with its own Redis connection, share one number's
 // limits, codes and wrong tries.
 func TestTwoInstancesShareCodesAndLimits(t *testing.T) {
+	shareCodesAndLimits(t, surveystest.Redis(t), surveystest.Redis(t))
+}
+
+// TestRedisClusterRunsTheScripts runs the same on a Redis Cluster of the
+// test's own, one cluster client per instance: a script whose keys were
+// in different slots would fail there with CROSSSLOT.
+func TestRedisClusterRunsTheScripts(t *testing.T) {
+	rc := surveystest.StartRedisCluster(t)
+	shareCodesAndLimits(t, rc.Client(), rc.Client())
+}
+
+func shareCodesAndLimits(t *testing.T, rdbA, rdbB redis.UniversalClient) {
+	t.Helper()
 	prefix := surveystest.Prefix()
 	c := newClock()
-	a, boxA := service(redisStore(t, surveystest.Redis(t), prefix), c)
-	b, _ := service(redisStore(t, surveystest.Redis(t), prefix), c)
+	a, boxA := service(redisStore(t, rdbA, prefix), c)
+	b, _ := service(redisStore(t, rdbB, prefix), c)
 
 	if err := send(a, phone, "10.0.0.1"); err != nil {
 		t.Fatal(err)

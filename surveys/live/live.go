@@ -58,45 +58,89 @@ func (m *Memory) Run(ctx context.Context, fn func(uint64)) {
 }
 
 // Redis is the broker shared by instances through a Redis channel.
+//
+// On Redis Cluster it uses sharded Pub/Sub (SPUBLISH/SSUBSCRIBE, Redis 7):
+// a classic PUBLISH is copied over the cluster bus to every node, so its
+// cost grows with the cluster, while a sharded message stays on the shard
+// that owns the channel's slot (its primary and replicas). One server and
+// Sentinel keep classic Pub/Sub, which every Redis version has.
 type Redis struct {
 	rdb     redis.UniversalClient
 	channel string
+	sharded bool
 }
 
-// NewRedis returns a broker on rdb using channel.
+// NewRedis returns a broker on rdb using channel; sharded when rdb is a
+// cluster client.
 func NewRedis(rdb redis.UniversalClient, channel string) *Redis {
-	return &Redis{rdb: rdb, channel: channel}
+	_, sharded := rdb.(*redis.ClusterClient)
+	return &Redis{rdb: rdb, channel: channel, sharded: sharded}
 }
 
 // Name implements Broker.
 func (r *Redis) Name() string { return "redis" }
 
+// Sharded reports whether the broker uses sharded Pub/Sub.
+func (r *Redis) Sharded() bool { return r.sharded }
+
 // Publish implements Broker.
 func (r *Redis) Publish(ctx context.Context, surveyID uint64) error {
-	return r.rdb.Publish(ctx, r.channel, strconv.FormatUint(surveyID, 10)).Err()
+	id := strconv.FormatUint(surveyID, 10)
+	if r.sharded {
+		return r.rdb.SPublish(ctx, r.channel, id).Err()
+	}
+	return r.rdb.Publish(ctx, r.channel, id).Err()
 }
 
 // Run implements Broker. go-redis re-subscribes by itself after a dropped
-// connection; a notice sent while it was down is lost, and the survey's
-// subscribers catch up with the next change.
+// connection (on a cluster, to the shard's primary of the moment, so a
+// failover is followed); a notice sent while it was down is lost, and the
+// survey's subscribers catch up with the next change. A sharded channel
+// whose slot moves to another shard is unsubscribed by the server: Run
+// subscribes again, where the slot now lives.
 func (r *Redis) Run(ctx context.Context, fn func(uint64)) {
-	ps := r.rdb.Subscribe(ctx, r.channel)
+	for {
+		r.follow(ctx, fn)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond): // never a tight loop
+		}
+	}
+}
+
+// follow holds one subscription until ctx ends or the server ends it.
+func (r *Redis) follow(ctx context.Context, fn func(uint64)) {
+	var ps *redis.PubSub
+	if r.sharded {
+		ps = r.rdb.SSubscribe(ctx, r.channel)
+	} else {
+		ps = r.rdb.Subscribe(ctx, r.channel)
+	}
 	defer ps.Close()
-	ch := ps.Channel()
+	ch := ps.ChannelWithSubscriptions()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case msg, ok := <-ch:
+		case m, ok := <-ch:
 			if !ok {
 				return
 			}
-			id, err := strconv.ParseUint(msg.Payload, 10, 64)
-			if err != nil {
-				slog.Warn("live: bad notice", slog.String("payload", msg.Payload))
-				continue
+			switch m := m.(type) {
+			case *redis.Subscription:
+				if m.Kind == "sunsubscribe" || m.Kind == "unsubscribe" {
+					slog.Info("live: the server ended the subscription; subscribing again", slog.String("channel", r.channel))
+					return
+				}
+			case *redis.Message:
+				id, err := strconv.ParseUint(m.Payload, 10, 64)
+				if err != nil {
+					slog.Warn("live: bad notice", slog.String("payload", m.Payload))
+					continue
+				}
+				fn(id)
 			}
-			fn(id)
 		}
 	}
 }

@@ -134,3 +134,44 @@ func TestPayloadEncodesEachFormOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestShardedBrokerFollowsASlotMove runs the broker on a Redis Cluster of
+// the test's own (sharded Pub/Sub), moves the channel's slot to another
+// shard, whose old owner then ends the subscription, and checks that
+// notices reach the subscriber again.
+func TestShardedBrokerFollowsASlotMove(t *testing.T) {
+	rc := surveystest.StartRedisCluster(t)
+	rdb := rc.Client()
+	channel := "minyi-test:tally"
+	b := live.NewRedis(rdb, channel)
+	if !b.Sharded() {
+		t.Fatal("the broker on a cluster client is not sharded")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan uint64, 64)
+	go b.Run(ctx, func(id uint64) { got <- id })
+	heard := func(id uint64, within time.Duration) bool {
+		deadline := time.Now().Add(within)
+		for time.Now().Before(deadline) {
+			_ = b.Publish(ctx, id)
+			select {
+			case g := <-got:
+				if g == id {
+					return true
+				}
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		return false
+	}
+	if !heard(1, 5*time.Second) {
+		t.Fatal("no notice before the move")
+	}
+	from := rc.PrimaryOf(channel)
+	to := rc.MoveSlotOf(channel)
+	t.Logf("channel's slot moved from %s to %s", from, to)
+	if !heard(2, 10*time.Second) {
+		t.Fatal("no notice within 10 s after the channel's slot moved")
+	}
+}

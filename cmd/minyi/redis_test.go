@@ -1,0 +1,164 @@
+package main
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
+)
+
+func TestParseRedisURL(t *testing.T) {
+	cases := []struct {
+		name string
+		url  string
+		want func(t *testing.T, c redisConfig)
+		bad  bool
+	}{
+		{"single", "redis://127.0.0.1:6379/3?dial_timeout=200ms", func(t *testing.T, c redisConfig) {
+			if c.Kind != redisSingle || c.Single.Addr != "127.0.0.1:6379" || c.Single.DB != 3 || c.Single.DialTimeout != 200*time.Millisecond {
+				t.Errorf("got %+v", c.Single)
+			}
+		}, false},
+		{"cluster", "redis+cluster://u:p@h1:7000,h2:7001,h3:7002?pool_size=7", func(t *testing.T, c redisConfig) {
+			o := c.Cluster
+			if c.Kind != redisCluster || !reflect.DeepEqual(o.Addrs, []string{"h1:7000", "h2:7001", "h3:7002"}) ||
+				o.Username != "u" || o.Password != "p" || o.PoolSize != 7 {
+				t.Errorf("got %+v", o)
+			}
+		}, false},
+		{"cluster, one seed node, TLS", "rediss+cluster://h1:7000", func(t *testing.T, c redisConfig) {
+			if c.Kind != redisCluster || len(c.Cluster.Addrs) != 1 || c.Cluster.TLSConfig == nil {
+				t.Errorf("got %+v", c.Cluster)
+			}
+		}, false},
+		{"sentinel, name and db in the path", "redis+sentinel://s1:26379,s2:26379,s3:26379/minyi/2?password=pw", func(t *testing.T, c redisConfig) {
+			o := c.Sentinel
+			if c.Kind != redisSentinel || o.MasterName != "minyi" || o.DB != 2 || o.Password != "pw" ||
+				!reflect.DeepEqual(o.SentinelAddrs, []string{"s1:26379", "s2:26379", "s3:26379"}) {
+				t.Errorf("got %+v", o)
+			}
+		}, false},
+		{"sentinel, db as a parameter", "redis+sentinel://s1:26379/minyi?db=4", func(t *testing.T, c redisConfig) {
+			if c.Sentinel.MasterName != "minyi" || c.Sentinel.DB != 4 {
+				t.Errorf("got %+v", c.Sentinel)
+			}
+		}, false},
+		{"sentinel without a primary name", "redis+sentinel://s1:26379,s2:26379", nil, true},
+		{"sentinel with a bad db", "redis+sentinel://s1:26379/minyi/x", nil, true},
+		{"cluster with a database", "redis+cluster://h1:7000/1", nil, true},
+		{"cluster without hosts", "redis+cluster://", nil, true},
+		{"cluster with an unknown option", "redis+cluster://h1:7000?colour=red", nil, true},
+		{"unknown deployment", "redis+ring://h1:7000", nil, true},
+		{"unknown scheme", "memcache://h1:11211", nil, true},
+		{"not a URL", "127.0.0.1:6379", nil, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseRedisURL(tc.url)
+			if (err != nil) != tc.bad {
+				t.Fatalf("err = %v, want error %v", err, tc.bad)
+			}
+			if err == nil {
+				tc.want(t, c)
+			}
+		})
+	}
+}
+
+// TestRedisClientKinds checks that each kind of URL gives the client of
+// its deployment, with call deadlines honoured.
+func TestRedisClientKinds(t *testing.T) {
+	for url, want := range map[string]string{
+		"redis://127.0.0.1:1/0":                      "*redis.Client",
+		"redis+cluster://127.0.0.1:1,127.0.0.1:2":    "*redis.ClusterClient",
+		"redis+sentinel://127.0.0.1:1/minyi?db=1":    "*redis.Client", // a failover client is a *redis.Client
+		"redis+sentinel://127.0.0.1:1,127.0.0.1:2/m": "*redis.Client",
+	} {
+		c, err := parseRedisURL(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rdb := c.client()
+		if got := reflect.TypeOf(rdb).String(); got != want {
+			t.Errorf("%s: client %s, want %s", url, got, want)
+		}
+		switch o := rdb.(type) {
+		case *redis.ClusterClient:
+			if !o.Options().ContextTimeoutEnabled {
+				t.Errorf("%s: context deadlines not honoured", url)
+			}
+		case *redis.Client:
+			if !o.Options().ContextTimeoutEnabled {
+				t.Errorf("%s: context deadlines not honoured", url)
+			}
+		}
+		rdb.Close()
+	}
+}
+
+// TestRedisSentinelFailover connects through sentinels with a
+// redis+sentinel:// URL, kills the primary (SIGKILL) and checks that the
+// same client follows the promoted replica: a claim made before the crash
+// is still there, new claims are made, and live notices flow again.
+func TestRedisSentinelFailover(t *testing.T) {
+	s := surveystest.StartRedisSentinel(t)
+	ctx := t.Context()
+	rdb, cfg, err := openRedis(ctx, s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	if cfg.Kind != redisSentinel {
+		t.Fatalf("kind %s", cfg.Kind)
+	}
+	claims := dedup.NewRedis(rdb, "minyi:dedup:")
+	if r, err := claims.Claim(ctx, "1:before", "sub-1"); err != nil || r.State != dedup.Won {
+		t.Fatalf("claim before the crash: %+v %v", r, err)
+	}
+	if n, err := rdb.Do(ctx, "WAIT", 1, 2000).Int(); err != nil || n != 1 {
+		t.Fatalf("WAIT for the replica: %d %v", n, err)
+	}
+	broker := live.NewRedis(rdb, "minyi:tally")
+	notices := make(chan uint64, 16)
+	go broker.Run(ctx, func(id uint64) { notices <- id })
+
+	took := s.KillPrimary(30 * time.Second)
+	t.Logf("sentinels promoted the replica %v after the primary was killed", took.Round(time.Millisecond))
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r, err := claims.Claim(ctx, "1:before", "sub-2")
+		if err == nil {
+			if r.State == dedup.Won {
+				t.Fatal("the claim made before the crash was lost in the failover")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no claim 15 s after the failover: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r, err := claims.Claim(ctx, "1:after", "sub-3"); err != nil || r.State != dedup.Won {
+		t.Fatalf("new claim after the failover: %+v %v", r, err)
+	}
+	// The subscription reconnects on its own; publish until it hears.
+	for {
+		_ = broker.Publish(ctx, 42)
+		select {
+		case id := <-notices:
+			if id != 42 {
+				t.Fatalf("notice %d", id)
+			}
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no live notice after the failover")
+		}
+	}
+}

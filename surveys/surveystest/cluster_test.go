@@ -1,0 +1,36 @@
+package surveystest
+
+import (
+	"testing"
+	"time"
+)
+
+// TestRedisCluster starts the harness's cluster, writes through a cluster
+// client, kills the primary of a key and reads the key back from the
+// replica that took over.
+func TestRedisCluster(t *testing.T) {
+	c := StartRedisCluster(t)
+	rdb := c.Client()
+	ctx := t.Context()
+	if err := rdb.Set(ctx, "k", "v", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Replication is asynchronous: wait until the replica has the write.
+	if err := rdb.Wait(ctx, 1, time.Second).Err(); err != nil {
+		t.Logf("WAIT: %v", err)
+	}
+	dead := c.PrimaryOf("k")
+	c.Kill(dead)
+	took, err := c.WaitPromoted(dead, 30*time.Second)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, c.Logs())
+	}
+	t.Logf("replica of %s promoted after %v", dead, took.Round(time.Millisecond))
+	if now := c.PrimaryOf("k"); now == dead {
+		t.Fatalf("k still served by the dead %s", dead)
+	}
+	got, err := rdb.Get(ctx, "k").Result()
+	if err != nil || got != "v" {
+		t.Fatalf("after failover: %q %v", got, err)
+	}
+}
