@@ -54,7 +54,7 @@ func (a *App) GetLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	payload, _, err := a.encoded.get(resultsKey(p.Survey.Slug, q), first, view)
+	payload, err := a.encoded.getPlain(resultsKey(p.Survey.Slug, q), first, view)
 	if err != nil {
 		return err
 	}
