@@ -448,7 +448,10 @@ func TestResultsUnitsOnlyWhenAsked(t *testing.T) {
 			}
 			t.Logf("40 units × 100 areas: %d bytes, %d gzipped; without units %d", len(plain), len(zipped), len(get(t, http.DefaultClient, base+"/results").Raw))
 
-			// The live stream: no units unless asked.
+			// The live stream: no units unless asked; one unit's is /results'.
+			if r := get(t, http.DefaultClient, base+"/live?unit=u0003"); r.Status != 422 || errorCode(t, r) != "invalid" {
+				t.Fatalf("live?unit=: %d %s", r.Status, r.Raw)
+			}
 			ch, stop := events(t, base+"/live")
 			defer stop()
 			if e := nextEvent(t, ch, 5*time.Second); e["units"] != nil {

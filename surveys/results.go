@@ -64,26 +64,40 @@ func (s *Service) Results(slug string, q ResultsQuery) (*stats.Results, error) {
 	if r, ok := s.results.get(p.Survey.ID, key, p.Version, resultsMaxAge); ok {
 		return r, nil
 	}
-	// Readers arriving together after a change wait for one scoring: a
-	// campaign of 1,000 units takes a while to score, and fifty live
-	// streams connecting at once must not score it fifty times. A reader
-	// after a further change waits for a scoring that began after it.
-	epoch := s.results.epoch(p.Survey.ID)
-	v, err, _ := s.results.flight.Do(fmt.Sprintf("%d/%d/%d/%s", p.Survey.ID, epoch, p.Version, key), func() (any, error) {
-		if r, ok := s.results.get(p.Survey.ID, key, p.Version, resultsMaxAge); ok {
-			return r, nil
-		}
-		r, err := s.resultsOf(p, q)
+	// Readers arriving together wait for one scoring, and one query of a
+	// survey is scored once at a time: a campaign of 1,000 units takes a
+	// while to score, fifty live streams connecting at once must not score
+	// it fifty times, nor must change notices every 200 ms on a busy
+	// machine start a scoring each while the last is still running. A
+	// reader gets results scored after the last change it knew of: one
+	// that joined a scoring begun before that change waits for the next.
+	arrived := s.results.epoch(p.Survey.ID)
+	for {
+		v, err, _ := s.results.flight.Do(fmt.Sprintf("%d/%d/%s", p.Survey.ID, p.Version, key), func() (any, error) {
+			epoch := s.results.epoch(p.Survey.ID)
+			if r, ok := s.results.get(p.Survey.ID, key, p.Version, resultsMaxAge); ok {
+				return scored{r, epoch}, nil
+			}
+			r, err := s.resultsOf(p, q)
+			if err != nil {
+				return nil, err
+			}
+			s.results.put(p.Survey.ID, key, epoch, cachedResults{r, p.Version, time.Now(), q.Weighted})
+			return scored{r, epoch}, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		s.results.put(p.Survey.ID, key, epoch, cachedResults{r, p.Version, time.Now(), q.Weighted})
-		return r, nil
-	})
-	if err != nil {
-		return nil, err
+		if sc := v.(scored); sc.epoch >= arrived || q.Weighted {
+			return sc.r, nil
+		}
 	}
-	return v.(*stats.Results), nil
+}
+
+// scored is results with the epoch their scoring began in.
+type scored struct {
+	r     *stats.Results
+	epoch uint64
 }
 
 // UncachedResults is Results scored from the tallies as they are now,
