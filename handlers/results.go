@@ -48,7 +48,8 @@ func (a *App) GetResults(c echo.Context) error {
 
 // publicResults returns the survey when the request may see its results:
 // anyone when they are public; for staff-only results, a signed-in staff
-// user (viewer and up) or a valid, unrevoked share key in ?key=.
+// user who may read that survey (an admin, its owner or a member) or a
+// valid, unrevoked share key in ?key=.
 func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 	p, err := a.published(c)
 	if err != nil {
@@ -68,7 +69,14 @@ func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 		}
 	}
 	if sess, err := a.session(c); err == nil && staff.RoleAtLeast(sess.User.Role, models.RoleViewer) {
-		return p, nil
+		// Staff read staff-only results of the surveys they are readers of or more.
+		acc, err := a.svc.SurveyAccess(sess.User, p.Survey.ID)
+		if err != nil {
+			return nil, err
+		}
+		if acc >= surveys.AccessRead {
+			return p, nil
+		}
 	}
 	if key != "" {
 		return nil, errShareKey

@@ -94,6 +94,22 @@ var migrations = []migration{
 	{8, "telephone interviewing: cases, calls, do-not-call list, quota cells and reservations", func(tx *gorm.DB) error {
 		return createTables(tx, catiTables()...)
 	}},
+	{9, "survey owners and members (collaborators, readers)", func(tx *gorm.DB) error {
+		if err := createTables(tx, &SurveyMember{}); err != nil {
+			return err
+		}
+		// Surveys made before keep no owner: admins see them and add members.
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&Survey{}, "OwnerID") {
+			if err := m.AddColumn(&Survey{}, "OwnerID"); err != nil {
+				return err
+			}
+		}
+		if !m.HasIndex(&Survey{}, "OwnerID") {
+			return m.CreateIndex(&Survey{}, "OwnerID")
+		}
+		return nil
+	}},
 }
 
 // LatestVersion is the schema version this build expects.
