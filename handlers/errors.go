@@ -32,6 +32,7 @@ var (
 	errRateLimited      = &apiError{http.StatusTooManyRequests, "rate_limited", "提交过于频繁，请稍后再试 too many requests, try again shortly"}
 	errShareKey         = &apiError{http.StatusForbidden, "forbidden", "分享链接无效或已撤销 this share link is wrong or has been revoked"}
 	errResultsPrivate   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对工作人员开放，请先登录 results of this survey are for signed-in staff only"}
+	errResultsMembers   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对其成员开放，请联系负责人 results of this survey are for its members; ask its owner"}
 )
 
 // Errors of the staff side.

@@ -77,6 +77,9 @@ func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 		if acc >= surveys.AccessRead {
 			return p, nil
 		}
+		if key == "" {
+			return nil, errResultsMembers
+		}
 	}
 	if key != "" {
 		return nil, errShareKey
