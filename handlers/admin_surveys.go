@@ -59,7 +59,7 @@ func (a *App) GetAdminSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.Access = surveyAccess(c).String()
+	d.Access = surveyAccess(c).For(current(c).User)
 	total, used, err := a.svc.TokenCounts(id)
 	if err != nil {
 		return err

@@ -25,7 +25,8 @@ type SurveySummary struct {
 	ClosesAt  *time.Time `json:"closes_at,omitempty"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	// Owner is the owner's name ("" when the survey has none); Access is
-	// what the user asking may do with it (reader, collaborator, owner).
+	// what the user asking may do with it (reader, collaborator, owner or
+	// admin).
 	Owner  string `json:"owner"`
 	Access string `json:"access,omitempty"`
 }
@@ -81,7 +82,7 @@ func (s *Service) SurveyListFor(user models.User) ([]SurveySummary, error) {
 		if r.OwnerID != nil {
 			out[i].Owner = names[*r.OwnerID]
 		}
-		out[i].Access = accessOf(user, r.OwnerID, roles[r.ID]).String()
+		out[i].Access = accessOf(user, r.OwnerID, roles[r.ID]).For(user)
 	}
 	return out, nil
 }

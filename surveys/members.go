@@ -27,6 +27,15 @@ func (a Access) String() string {
 	return [...]string{"none", models.MemberReader, models.MemberCollaborator, "owner"}[a]
 }
 
+// For names the access as user sees it in the survey list: "admin" for
+// an admin, else the level.
+func (a Access) For(user models.User) string {
+	if user.Role == models.RoleAdmin {
+		return models.RoleAdmin
+	}
+	return a.String()
+}
+
 // maxMembers bounds the members of one survey.
 const maxMembers = 200
 
