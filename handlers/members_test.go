@@ -6,9 +6,11 @@ import (
 	"net/http/cookiejar"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 )
 
@@ -21,7 +23,7 @@ func signInAs(t *testing.T, in *instance, name, role string) (*staffClient, *mod
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
-	sc := &staffClient{t: t, base: in.URL, c: &http.Client{Jar: jar}, name: name}
+	sc := &staffClient{t: t, base: in.URL, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}, name: name}
 	r := sc.do(http.MethodPost, "/api/v1/admin/login", map[string]string{"name": name, "password": "a-long-password-123"})
 	if r.Status != 200 {
 		t.Fatalf("login %s: %d %s", name, r.Status, r.Raw)
@@ -180,6 +182,108 @@ func TestSurveyMembers(t *testing.T) {
 			r = adm.do(http.MethodGet, "/api/v1/admin/audit", nil)
 			if !strings.Contains(string(r.Raw), `"survey.members"`) || !strings.Contains(string(r.Raw), "owner=bo collaborator=ana") {
 				t.Fatalf("audit: %s", limitBody(r.Raw))
+			}
+		})
+	}
+}
+
+// TestAnotherDesignersSurveyIsOutOfReach replays the attack of a designer
+// on a colleague's staff-only survey: edit, publish, close, reopen,
+// export, review, share, revoke, invite, weight, join its members or take
+// it over, open its pages or copy it. Every request answers the 404 of a
+// survey that does not exist, its results stay 403 to that designer and to
+// a viewer who is no reader, and nothing changed: the survey, its share
+// link, its invitations, weighting and members are as the owner left
+// them, and the audit log holds nothing the intruder did to it.
+// On SQLite, and on MariaDB and Redis when configured.
+func TestAnotherDesignersSurveyIsOutOfReach(t *testing.T) {
+	for name, in := range instances(t, handlers.Config{}) {
+		t.Run(name, func(t *testing.T) {
+			wu, _ := signInAs(t, in, "wu", models.RoleDesigner)
+			zhao, _ := signInAs(t, in, "zhao", models.RoleDesigner)
+			qian, _ := signInAs(t, in, "qian", models.RoleViewer)
+			adm, _ := signInAs(t, in, "root", models.RoleAdmin)
+			def := smallDefinition("wu-2024", 2024, questionnaire.ResultsStaff, "")
+			id := publishDefinition(t, wu, def)
+			publishDefinition(t, zhao, smallDefinition("zhao-2024", 2024, questionnaire.ResultsStaff, ""))
+			rid := matrixResponse(t, in, "wu-2024")
+			base := fmt.Sprintf("/api/v1/admin/surveys/%d", id)
+			r := wu.do(http.MethodPost, base+"/shares", map[string]string{"label": "大屏"})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("share: %d %s", r.Status, r.Raw)
+			}
+			sid := fmt.Sprint(r.Body["id"])
+			before, _ := wu.detail(id)
+
+			edited := def
+			edited.Title = "被改过 tampered"
+			attacks := []struct {
+				method, path string
+				body         any
+			}{
+				{http.MethodGet, base, nil},
+				{http.MethodPut, base + "/draft", edited},
+				{http.MethodPost, base + "/publish", nil},
+				{http.MethodPost, base + "/close", nil},
+				{http.MethodPost, base + "/reopen", nil},
+				{http.MethodGet, base + "/definition", nil},
+				{http.MethodGet, base + "/responses", nil},
+				{http.MethodGet, base + "/responses.csv", nil},
+				{http.MethodGet, base + "/responses.xlsx", nil},
+				{http.MethodPost, base + "/responses/" + rid + "/review", map[string]string{"review": "invalid"}},
+				{http.MethodGet, base + "/shares", nil},
+				{http.MethodPost, base + "/shares", map[string]string{"label": "偷看 peek"}},
+				{http.MethodDelete, base + "/shares/" + sid, nil},
+				{http.MethodGet, base + "/tokens", nil},
+				{http.MethodPost, base + "/tokens", map[string]any{"count": 5}},
+				{http.MethodGet, base + "/weighting", nil},
+				{http.MethodPut, base + "/weighting", map[string]any{"enabled": true, "margins": map[string]any{}}},
+				{http.MethodGet, base + "/members", nil},
+				{http.MethodPut, base + "/members", map[string]any{"members": []map[string]string{{"name": "zhao", "role": "collaborator"}}}},
+				{http.MethodPut, base + "/members", map[string]any{"owner": map[string]string{"name": "zhao"}, "members": []any{}}},
+				{http.MethodGet, fmt.Sprintf("/admin/surveys/%d", id), nil},
+				{http.MethodGet, fmt.Sprintf("/admin/surveys/%d/preview", id), nil},
+				{http.MethodGet, fmt.Sprintf("/admin/surveys/%d/sheet", id), nil},
+				{http.MethodPost, "/api/v1/admin/surveys", map[string]any{"slug": "zhao-copy", "copy_of": id}},
+			}
+			for _, a := range attacks {
+				if r := zhao.do(a.method, a.path, a.body); r.Status != http.StatusNotFound {
+					t.Errorf("%s %s: %d %.200s, want 404", a.method, a.path, r.Status, r.Raw)
+				}
+			}
+			for _, sc := range []*staffClient{zhao, qian} {
+				for _, p := range []string{"/api/v1/surveys/wu-2024/results", "/api/v1/surveys/wu-2024/live", "/d/wu-2024"} {
+					if r := sc.do(http.MethodGet, p, nil); r.Status != http.StatusForbidden {
+						t.Errorf("%s %s: %d, want 403", sc.name, p, r.Status)
+					}
+				}
+			}
+
+			// Nothing changed.
+			after, tokens := wu.detail(id)
+			if after.Status != models.StatusPublished || after.Title != before.Title || after.Draft != nil || len(after.Versions) != len(before.Versions) {
+				t.Errorf("the survey changed: %+v, was %+v", after.SurveySummary, before.SurveySummary)
+			}
+			if tokens["total"] != float64(0) {
+				t.Errorf("invitations were made: %v", tokens)
+			}
+			if r := wu.do(http.MethodGet, base+"/shares", nil); len(r.Body["shares"].([]any)) != 1 || strings.Contains(string(r.Raw), "revoked_at\":\"") {
+				t.Errorf("share links changed: %s", r.Raw)
+			}
+			if r := wu.do(http.MethodGet, base+"/weighting", nil); r.Body["enabled"] != false {
+				t.Errorf("weighting changed: %s", r.Raw)
+			}
+			if r := wu.do(http.MethodGet, base+"/members", nil); !strings.Contains(string(r.Raw), `"name":"wu"`) || strings.Contains(string(r.Raw), "zhao") {
+				t.Errorf("members changed: %s", r.Raw)
+			}
+			if acc, _ := listed(t, zhao, "zhao-copy"); acc != "" {
+				t.Error("a copy was made")
+			}
+			r = adm.do(http.MethodGet, "/api/v1/admin/audit", nil)
+			for _, e := range r.Body["entries"].([]any) {
+				if e := e.(map[string]any); e["user_name"] == "zhao" && e["survey_id"] == float64(id) {
+					t.Errorf("the intruder acted on the survey: %v", e)
+				}
 			}
 		})
 	}
