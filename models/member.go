@@ -32,20 +32,24 @@ type MemberRow struct {
 
 // SurveyMembership returns a survey's owner (nil when it has none) and the
 // role the user holds on it ("" when none).
+// One query: every survey route asks it.
 func (s *Store) SurveyMembership(surveyID, userID uint64) (owner *uint64, role string, err error) {
-	var sv Survey
-	if err := s.R.Select("id", "owner_id").Take(&sv, surveyID).Error; err != nil {
-		return nil, "", translate(err)
+	var rows []struct {
+		OwnerID *uint64
+		Role    *string
 	}
-	var roles []string
-	err = s.R.Model(&SurveyMember{}).Where("survey_id = ? AND user_id = ?", surveyID, userID).Limit(1).Pluck("role", &roles).Error
-	if err != nil {
+	err = s.R.Raw("SELECT s.owner_id, m.role FROM surveys s LEFT JOIN survey_members m ON m.survey_id = s.id AND m.user_id = ? WHERE s.id = ?",
+		userID, surveyID).Scan(&rows).Error
+	switch {
+	case err != nil:
 		return nil, "", err
+	case len(rows) == 0:
+		return nil, "", ErrNotFound
 	}
-	if len(roles) > 0 {
-		role = roles[0]
+	if rows[0].Role != nil {
+		role = *rows[0].Role
 	}
-	return sv.OwnerID, role, nil
+	return rows[0].OwnerID, role, nil
 }
 
 // SurveyMembers lists a survey's members by name.
