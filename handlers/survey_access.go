@@ -6,9 +6,6 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 )
 
-// errSurveyAccess refuses a user who may read a survey a change to it.
-var errSurveyAccess = &apiError{403, "forbidden", "您对这份问卷只有查看权限，请联系负责人 you may only read this survey; ask its owner"}
-
 // surveyAuth lets a route on one survey (its :id) through when the
 // signed-in user has at least least access to that survey. Who may not see
 // the survey at all gets 404, as for a survey that does not exist, so that
