@@ -82,8 +82,10 @@ func (a *App) resultsView(c echo.Context, p *surveys.Published) (surveys.Results
 	return v, nil
 }
 
-// publicResults returns the survey when the request may see its results
-// (mayReadResults, the share key in ?key= counting).
+// publicResults returns the survey when the request may see its results:
+// anyone when they are public; for staff-only results, a signed-in staff
+// user who may read that survey (an admin, its owner or a member) or a
+// valid, unrevoked share key in ?key=.
 func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 	p, err := a.published(c)
 	if err != nil {
@@ -97,7 +99,8 @@ func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 
 // mayReadResults says whether the request may see p's results: anyone
 // when they are public; for staff-only results, a signed-in staff user
-// (viewer and up) or, when withKey, a valid, unrevoked share key in ?key=.
+// who may read that survey (an admin, its owner or a member) or, when
+// withKey, a valid, unrevoked share key in ?key=.
 func (a *App) mayReadResults(c echo.Context, p *surveys.Published, withKey bool) error {
 	if p.Compiled.Def.Results == questionnaire.ResultsPublic {
 		return nil
@@ -116,7 +119,17 @@ func (a *App) mayReadResults(c echo.Context, p *surveys.Published, withKey bool)
 		}
 	}
 	if sess, err := a.session(c); err == nil && staff.RoleAtLeast(sess.User.Role, models.RoleViewer) {
-		return nil
+		// Staff read staff-only results of the surveys they are readers of or more.
+		acc, err := a.svc.SurveyAccess(sess.User, p.Survey.ID)
+		if err != nil {
+			return err
+		}
+		if acc >= surveys.AccessRead {
+			return nil
+		}
+		if key == "" {
+			return errResultsMembers
+		}
 	}
 	if key != "" {
 		return errShareKey

@@ -102,6 +102,22 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{11, "survey owners and members (collaborators, readers)", func(tx *gorm.DB) error {
+		if err := createTables(tx, &SurveyMember{}); err != nil {
+			return err
+		}
+		// Surveys made before keep no owner: admins see them and add members.
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&Survey{}, "OwnerID") {
+			if err := m.AddColumn(&Survey{}, "OwnerID"); err != nil {
+				return err
+			}
+		}
+		if !m.HasIndex(&Survey{}, "OwnerID") {
+			return m.CreateIndex(&Survey{}, "OwnerID")
+		}
+		return nil
+	}},
 }
 
 // recountTallies drops every counter and marks every response untallied,

@@ -49,6 +49,10 @@ type Survey struct {
 	// ReviewSeq counts staff reviews of its responses, so that a backfill
 	// that counted outside the tally lock knows none changed meanwhile.
 	ReviewSeq uint64
+	// OwnerID is the staff user who created the survey; nil for surveys
+	// made before ownership existed and for the seeded demo, which only
+	// admins (and the members they add) may see.
+	OwnerID   *uint64 `gorm:"index"`
 	ClosesAt  *time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
