@@ -42,6 +42,7 @@ const T = {
     'Weighted: raked to {v} in {i} iterations, {c}; largest gap to the targets {e}; {t} weights trimmed to {lo}–{hi}× the mean; effective n {n}. Group results are unweighted.'],
   converged: ['已收敛', 'converged'],
   notConverged: ['未收敛', 'not converged'],
+  notConvergedWarn: ['注意：加权未收敛，加权结果与人口边际仍有差距，请谨慎使用。', 'Caution: the weighting did not converge; the weighted figures still miss the population margins.'],
   vars: { town: ['镇街', 'town'], age: ['年龄段', 'age band'], gender: ['性别', 'gender'] }
 };
 

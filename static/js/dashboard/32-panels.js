@@ -84,7 +84,8 @@ function renderWeighting(w) {
   el.hidden = !w;
   if (!w) return;
   const vars = (w.variables || []).map(function (v) { return T.vars[v] ? pick(T.vars[v]) : v; });
-  setText(el, fill(tr('weighting'), {
+  el.classList.toggle('warn', !w.converged);
+  setText(el, (w.converged ? '' : tr('notConvergedWarn') + ' ') + fill(tr('weighting'), {
     v: vars.join(lang === 'en' ? ', ' : '、'),
     i: w.iterations,
     c: tr(w.converged ? 'converged' : 'notConverged'),
