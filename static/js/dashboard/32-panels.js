@@ -29,7 +29,7 @@ function renderUnits(units, wt) {
       rank.textContent = (u.tied ? '=' : '') + u.rank;
     } else {
       const s = make('span', 'unranked', tr('unranked'));
-      s.title = tr('unrankedTitle');
+      s.title = fill(tr('unrankedTitle'), { n: limits.rank_min_n });
       rank.appendChild(s);
     }
     row.appendChild(rank);
