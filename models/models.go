@@ -49,9 +49,12 @@ type Survey struct {
 	// ReviewSeq counts staff reviews of its responses, so that a backfill
 	// that counted outside the tally lock knows none changed meanwhile.
 	ReviewSeq uint64
-	ClosesAt  *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// SpeederMedianMS is the median completion time the speeder flags of
+	// its responses were last evaluated against (0: not yet).
+	SpeederMedianMS int64
+	ClosesAt        *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // SurveyVersion is one version of a survey's definition. A published
