@@ -94,7 +94,7 @@ var migrations = []migration{
 	{8, "telephone interviewing: cases, calls, do-not-call list, quota cells and reservations", func(tx *gorm.DB) error {
 		return createTables(tx, catiTables()...)
 	}},
-	{9, "recount the tallies: item pairs for the area and overall intervals, flagged twins of breakdown cells", recountTallies},
+	{9, "recount the tallies: item pairs for the area and overall intervals, flagged twins of breakdown cells; the median speeders were flagged against", recountTallies},
 	{10, "staff sign-in lockouts an admin can clear", func(tx *gorm.DB) error {
 		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
 		if !m.HasColumn(&User{}, "LoginEpoch") {
@@ -127,6 +127,11 @@ var migrations = []migration{
 // needs a backfill. Running it twice does the same.
 func recountTallies(tx *gorm.DB) error {
 	db := tx.Session(&gorm.Session{NewDB: true, AllowGlobalUpdate: true})
+	if m := db.Migrator(); !m.HasColumn(&Survey{}, "SpeederMedianMS") {
+		if err := m.AddColumn(&Survey{}, "SpeederMedianMS"); err != nil {
+			return err
+		}
+	}
 	if err := db.Delete(&Tally{}).Error; err != nil {
 		return err
 	}

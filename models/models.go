@@ -52,10 +52,13 @@ type Survey struct {
 	// OwnerID is the staff user who created the survey; nil for surveys
 	// made before ownership existed and for the seeded demo, which only
 	// admins (and the members they add) may see.
-	OwnerID   *uint64 `gorm:"index"`
-	ClosesAt  *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	OwnerID *uint64 `gorm:"index"`
+	// SpeederMedianMS is the median completion time the speeder flags of
+	// its responses were last evaluated against (0: not yet).
+	SpeederMedianMS int64
+	ClosesAt        *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // SurveyVersion is one version of a survey's definition. A published

@@ -67,6 +67,9 @@ type Definition struct {
 	Results string      `json:"results"`
 	// Previous links the previous year's survey (its slug) for Δ per area.
 	Previous string `json:"previous,omitempty"`
+	// Thresholds override the greyed-cell n, the ranking n and the trim
+	// bounds of weighting; unset fields keep the defaults.
+	Thresholds *Thresholds `json:"thresholds,omitempty"`
 }
 
 // LegalMarks are the marks a Chinese statistical questionnaire shows when set.

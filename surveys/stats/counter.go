@@ -182,14 +182,17 @@ func (k *Counter) Add(r Accepted) {
 			}
 		}
 	}
+	// A unit's scopes end with its flagged twin; the flagged twins of the
+	// breakdown cells and the joint cells are for the whole sample only
+	// (breakdowns and weighting are for the whole sample).
+	unitDims := len(k.dims)
 	if r.Flagged {
-		// The flagged twins: of the whole sample and of each breakdown cell.
-		for _, d := range k.dims[1:] {
+		k.dims = append(k.dims, DimFlagged)
+		for _, d := range k.dims[1:unitDims] {
 			k.dims = append(k.dims, FlaggedCellDim(d))
 		}
-		k.dims = append(k.dims, DimFlagged)
+		unitDims++
 	}
-	unitDims := len(k.dims) // the joint cells are for the whole sample only
 	if r.JointOnly {
 		k.dims, unitDims = k.dims[:0], 0
 	}

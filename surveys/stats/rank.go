@@ -4,11 +4,14 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-// MinRankN is the least n of a unit's overall index (n_eff when weighted)
-// for the unit to be ranked.
-const MinRankN = 100
+// MinRankN is the default least n of a unit's overall index (n_eff when
+// weighted) for the unit to be ranked; a survey may set another
+// (questionnaire.Thresholds).
+const MinRankN = questionnaire.DefaultRankMinN
 
 // rankZ is the two-sided 95% normal quantile of the difference test.
 const rankZ = 1.96
@@ -29,12 +32,15 @@ const rankZ = 1.96
 // member. RankRange is [1 + #units significantly above, K − #units
 // significantly below] among the K ranked units. The units keep their
 // order.
-func RankUnits(units []UnitResults) {
+func RankUnits(units []UnitResults) { RankUnitsMin(units, MinRankN) }
+
+// RankUnitsMin is RankUnits with minN in place of MinRankN.
+func RankUnitsMin(units []UnitResults, minN float64) {
 	ranked := make([]int, 0, len(units))
 	for i := range units {
 		u := &units[i]
 		u.Rank, u.Tied, u.RankRange = nil, false, nil
-		if rankable(u.Overall) {
+		if rankable(u.Overall, minN) {
 			ranked = append(ranked, i)
 		}
 	}
@@ -79,10 +85,10 @@ func differ(a, b Summary) bool {
 }
 
 // rankable reports whether an overall index may be ranked.
-func rankable(s Summary) bool {
+func rankable(s Summary, minN float64) bool {
 	n := float64(s.N)
 	if s.NEff != nil {
 		n = *s.NEff
 	}
-	return s.Index != nil && s.SE != nil && !math.IsNaN(*s.SE) && n >= MinRankN
+	return s.Index != nil && s.SE != nil && !math.IsNaN(*s.SE) && n >= minN
 }

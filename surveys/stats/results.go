@@ -28,6 +28,15 @@ type Results struct {
 	Previous *Comparison `json:"previous,omitempty"`
 	// Weighting reports the raking behind a weighted body.
 	Weighting *WeightingReport `json:"weighting,omitempty"`
+	// Limits are the survey's thresholds the figures were marked with.
+	Limits Limits `json:"limits"`
+}
+
+// Limits are the greyed-cell n (low_sample marks n_eff under it) and the
+// least n_eff of a ranked unit, as the survey's definition sets them.
+type Limits struct {
+	LowSample float64 `json:"low_sample"`
+	RankMinN  float64 `json:"rank_min_n"`
 }
 
 // HourCount is the number of responses submitted in one hour.

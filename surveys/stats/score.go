@@ -6,8 +6,9 @@ import (
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-// LowSample is the valid n under which a cell is shown greyed ("样本不足").
-const LowSample = 30
+// LowSample is the default valid n under which a cell is shown greyed
+// ("样本不足"); a survey may set another (questionnaire.Thresholds).
+const LowSample = questionnaire.DefaultLowSample
 
 // scorer scores results of one questionnaire version from its counters.
 type scorer struct{ *questionnaire.Compiled }
@@ -64,7 +65,7 @@ func (c scorer) score(t Tallies, unit string, excludeFlagged bool) Results {
 			ur.Overall, ur.Areas = c.scoreAreas(us, false)
 			r.Units = append(r.Units, ur)
 		}
-		RankUnits(r.Units)
+		RankUnitsMin(r.Units, c.Def.RankMinN())
 	}
 	return r
 }
@@ -78,6 +79,7 @@ func (c scorer) header(t Tallies, unit string, excludeFlagged bool) Results {
 		Unit:            unit,
 		IncludesFlagged: !excludeFlagged,
 		Sample:          "opt-in",
+		Limits:          Limits{LowSample: c.Def.LowSample(), RankMinN: c.Def.RankMinN()},
 	}
 	if c.Def.Dedup == questionnaire.DedupToken {
 		r.Sample = "sampled"
@@ -205,7 +207,7 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 		}
 		stats := scope.get(AreaKey(a.Code))
 		ar.N = stats.N
-		ar.Low = stats.neff() < LowSample
+		ar.Low = stats.neff() < c.Def.LowSample()
 		if weighted {
 			ar.NEff = ptr(stats.neff())
 		}
@@ -223,7 +225,7 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 		areas[i] = ar
 	}
 	stats := scope.get(KeyOverall)
-	o := Summary{N: stats.N, Low: stats.neff() < LowSample}
+	o := Summary{N: stats.N, Low: stats.neff() < c.Def.LowSample()}
 	if weighted {
 		o.NEff = round(ptr(stats.neff()), 1)
 	}
@@ -273,7 +275,7 @@ func (c scorer) scoreItem(scope counters, q *questionnaire.CompiledQuestion, wei
 	}
 	n := valid.neff()
 	r.N = valid.N
-	r.Low = n < LowSample
+	r.Low = n < c.Def.LowSample()
 	if weighted {
 		r.NEff = ptr(n)
 	}

@@ -36,13 +36,13 @@ func linearSE(scope counters, items []moments, n int64) *float64 {
 		return nil
 	}
 	var sum float64
-	any := false
+	some := false
 	for i := range items {
 		j := &items[i]
 		if !j.ok || j.coef == 0 || j.w <= 0 {
 			continue
 		}
-		any = true
+		some = true
 		aj := j.coef / j.w
 		// The item with itself.
 		cjj := j.ss2 - 2*j.index*j.s2 + j.index*j.index*j.w2
@@ -61,7 +61,7 @@ func linearSE(scope counters, items []moments, n int64) *float64 {
 			sum += 2 * aj * (k.coef / k.w) * cjk
 		}
 	}
-	if !any {
+	if !some {
 		return nil
 	}
 	v := float64(n) / float64(n-1) * sum

@@ -55,6 +55,7 @@ let last = null; // the results body on screen
 let lastAt = 0; // Date.now() when it arrived, to move as_of on
 const byBody = {}; // breakdown role → its last body, or null when the survey has none
 let hasUnits = false; // unweighted bodies rank units
+let limits = { low_sample: 30, rank_min_n: 100 }; // the survey's thresholds, from the body
 let hasPrevious = false; // unweighted bodies compare with last year
 
 const charts = {};

@@ -29,7 +29,7 @@ function renderUnits(units, wt) {
       rank.textContent = (u.tied ? '=' : '') + u.rank;
     } else {
       const s = make('span', 'unranked', tr('unranked'));
-      s.title = tr('unrankedTitle');
+      s.title = fill(tr('unrankedTitle'), { n: limits.rank_min_n });
       rank.appendChild(s);
     }
     row.appendChild(rank);
@@ -84,7 +84,8 @@ function renderWeighting(w) {
   el.hidden = !w;
   if (!w) return;
   const vars = (w.variables || []).map(function (v) { return T.vars[v] ? pick(T.vars[v]) : v; });
-  setText(el, fill(tr('weighting'), {
+  el.classList.toggle('warn', !w.converged);
+  setText(el, (w.converged ? '' : tr('notConvergedWarn') + ' ') + fill(tr('weighting'), {
     v: vars.join(lang === 'en' ? ', ' : '、'),
     i: w.iterations,
     c: tr(w.converged ? 'converged' : 'notConverged'),
