@@ -48,6 +48,8 @@ func TestParseRedisURL(t *testing.T) {
 				t.Errorf("got %+v", c.Sentinel)
 			}
 		}, false},
+		{"single with an unknown option", "redis://127.0.0.1:6379/0?colour=red", nil, true},
+		{"sentinel with an unknown option", "redis+sentinel://s1:26379/minyi?colour=red", nil, true},
 		{"sentinel without a primary name", "redis+sentinel://s1:26379,s2:26379", nil, true},
 		{"sentinel with a bad db", "redis+sentinel://s1:26379/minyi/x", nil, true},
 		{"cluster with a database", "redis+cluster://h1:7000/1", nil, true},
