@@ -58,9 +58,12 @@ func (a *App) exportResponses(c echo.Context, ext, ctype string,
 	}
 	a.audit(c, "survey.export", &id, nil, "responses "+ext)
 	w := c.Response()
-	// A large export outlasts the server's write timeout.
-	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
-	att := &attachment{w: w, ctype: ctype, filename: fmt.Sprintf("%s-responses.%s", e.Slug, ext)}
+	// A large export outlasts the server's write timeout; a reader that
+	// stops taking bytes for ExportStall is cut off instead, so that it
+	// does not hold an export slot and a connection for ever.
+	att := &attachment{w: w, ctype: ctype, filename: fmt.Sprintf("%s-responses.%s", e.Slug, ext),
+		rc: http.NewResponseController(w.Writer), stall: a.cfg.ExportStall}
+	att.extend()
 	if err := write(e, c.Request().Context(), att); err != nil {
 		if c.Request().Context().Err() != nil {
 			return nil // the client went away: no one to tell
@@ -82,6 +85,20 @@ func (a *App) exportResponses(c echo.Context, ext, ctype string,
 type attachment struct {
 	w               *echo.Response
 	ctype, filename string
+	rc              *http.ResponseController
+	stall           time.Duration
+	deadline        time.Time // the write deadline set last
+}
+
+// extend moves the write deadline to stall from now, at most every tenth
+// of stall: each write may wait that long for the reader.
+func (a *attachment) extend() {
+	now := time.Now()
+	if now.Add(a.stall).Sub(a.deadline) < a.stall/10 {
+		return
+	}
+	a.deadline = now.Add(a.stall)
+	_ = a.rc.SetWriteDeadline(a.deadline)
 }
 
 func (a *attachment) start() {
@@ -97,5 +114,6 @@ func (a *attachment) Write(p []byte) (int, error) {
 	if !a.w.Committed {
 		a.start()
 	}
+	a.extend()
 	return a.w.Write(p)
 }

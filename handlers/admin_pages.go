@@ -3,7 +3,10 @@ package handlers
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,12 +41,30 @@ func (a *App) adminPage(c echo.Context, name string, surveyID uint64) error {
 
 // GetLoginPage handles GET /admin/login.
 func (a *App) GetLoginPage(c echo.Context) error {
-	next := c.QueryParam("next")
-	if len(next) == 0 || next[0] != '/' || len(next) > 1 && next[1] == '/' {
-		next = "/admin" // only paths on this site: no open redirect
-	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return a.render(c, http.StatusOK, "admin-login.html", AdminPage{Next: next})
+	return a.render(c, http.StatusOK, "admin-login.html", AdminPage{Next: localPath(c.QueryParam("next"))})
+}
+
+// localPath returns next when a browser reads it as a path on this site,
+// else "/admin": no open redirect after signing in. Browsers drop tabs and
+// line breaks inside a URL and take "\" for "/", so "/\t/evil.example" and
+// "/\evil.example" both mean "//evil.example", another host; anything
+// with those, a space, a scheme or a host is refused.
+func localPath(next string) string {
+	const home = "/admin"
+	if len(next) == 0 || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return home
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || r == utf8.RuneError {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
+	}
+	return next
 }
 
 // GetAdminPage handles GET /admin: the survey list.

@@ -81,3 +81,18 @@ func (a *App) PatchUser(c echo.Context) error {
 	a.audit(c, "user.update", nil, nil, u.Name+": "+strings.Join(what, ", "))
 	return c.JSON(http.StatusOK, userOut(*u))
 }
+
+// PostUserUnlock handles POST /api/v1/admin/users/:id/unlock: it clears
+// the user's sign-in lockout, from every address.
+func (a *App) PostUserUnlock(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.staff.Unlock(id)
+	if err != nil {
+		return err
+	}
+	a.audit(c, "user.unlock", nil, nil, u.Name)
+	return c.JSON(http.StatusOK, userOut(*u))
+}

@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"io/fs"
 	"mime"
+	"net"
 	"path"
 	"strings"
 	"time"
@@ -33,6 +34,15 @@ import (
 
 // MaxBodyBytes is the largest submission body accepted.
 const MaxBodyBytes = 1 << 20
+
+// DefaultSubmitRate is the default limit of submissions per second from
+// one client address. Carrier-grade NAT puts a county's mobile residents
+// behind a handful of public addresses: a WeChat push of 2,000 residents
+// over 2 minutes from 5 addresses peaks at 26 in one second at the busiest
+// one (TestCGNATPushIsNeitherFlaggedNorRefused), over the old 20; 50
+// leaves twice that margin and still cuts a flood from one client to
+// what the database shrugs off. The page retries a 429 after Retry-After.
+const DefaultSubmitRate = 50
 
 // Config holds what the HTTP layer needs besides the service.
 type Config struct {
@@ -54,6 +64,33 @@ type Config struct {
 	// stream (15 s when zero); a stream opened with a share key checks at
 	// each that the key is still valid.
 	SSEHeartbeat time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (MINYI_TRUSTED_PROXIES); none by
+	// default, so the client is the direct peer (clientaddr.go).
+	TrustedProxies []*net.IPNet
+	// CodeFailures counts wrong invitation codes per address and per
+	// survey (codes.go); in memory when nil. CodeFailsPerAddress and
+	// CodeFailsPerSurvey are the budgets per 10 minutes (defaults when 0).
+	CodeFailures        limit.Failures
+	CodeFailsPerAddress int
+	CodeFailsPerSurvey  int
+	// Clock is the time submissions are received at (time.Now when nil);
+	// tests replay traffic on a fake one.
+	Clock func() time.Time
+	// SecretPrevious is the secret before a rotation: respondent cookies
+	// signed with it stay valid and are signed again with Secret.
+	SecretPrevious []byte
+	// LiveMaxStreams caps the live streams this instance holds open (1,000
+	// when zero), LiveMaxPerAddr those of one client address (20 when zero);
+	// one more is refused with 429.
+	LiveMaxStreams int
+	LiveMaxPerAddr int
+	// ResultsRate is the results requests per second allowed from one
+	// client address; 0 turns the limit off.
+	ResultsRate int
+	// ExportStall cuts off a download (CSV, workbook) whose reader takes no
+	// bytes for this long (60 s when zero), so it does not hold its slot.
+	ExportStall time.Duration
 }
 
 // App holds the handlers' dependencies.
@@ -67,6 +104,8 @@ type App struct {
 	assetFS   fs.FS
 	byHash    map[string]string // hashed path → name
 	bodies    bodyCache
+	encoded   resultsBodies // results bodies, encoded once per scoring
+	streams   streamSlots   // live streams open, for their caps
 	workbooks chan struct{} // slots for workbook exports being built
 }
 
@@ -80,6 +119,27 @@ func New(cfg Config, svc *surveys.Service, hub *live.Hub) (*App, error) {
 	}
 	if cfg.Limiter == nil {
 		cfg.Limiter = limit.NewMemory()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.CodeFailures == nil {
+		cfg.CodeFailures = limit.NewMemoryFailures()
+	}
+	if cfg.CodeFailsPerAddress <= 0 {
+		cfg.CodeFailsPerAddress = defaultCodeFailsPerAddress
+	}
+	if cfg.CodeFailsPerSurvey <= 0 {
+		cfg.CodeFailsPerSurvey = defaultCodeFailsPerSurvey
+	}
+	if cfg.LiveMaxStreams == 0 {
+		cfg.LiveMaxStreams = defaultLiveMaxStreams
+	}
+	if cfg.LiveMaxPerAddr == 0 {
+		cfg.LiveMaxPerAddr = defaultLiveMaxPerAddr
+	}
+	if cfg.ExportStall == 0 {
+		cfg.ExportStall = defaultExportStall
 	}
 	if cfg.Staff == nil {
 		return nil, errors.New("handlers: Config.Staff is required")
@@ -127,8 +187,8 @@ func (a *App) Echo() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
-	e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts proxies on private networks only
-	e.Use(middleware.RequestID())
+	e.IPExtractor = ipExtractor(a.cfg.TrustedProxies)
+	e.Use(clientRequestID, middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
@@ -136,6 +196,8 @@ func (a *App) Echo() *echo.Echo {
 		XFrameOptions:         "DENY",
 		ReferrerPolicy:        "same-origin",
 		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+		HSTSMaxAge:            365 * 24 * 3600, // sent over TLS only: browsers ignore it over plain HTTP
+		HSTSExcludeSubdomains: true,            // subdomains may be other services of the bureau
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		// The API's answers are small or precompressed, and the live stream

@@ -35,13 +35,17 @@ func (a *App) PostLogin(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	sess, err := a.staff.Login(c.Request().Context(), in.Name, in.Password, c.RealIP())
+	sess, err := a.staff.Login(c.Request().Context(), in.Name, in.Password, clientAddress(c))
 	if err != nil {
-		a.staff.Audit(nil, "login.failed", nil, nil, "name="+limitText(in.Name))
+		// Throttled attempts are audited by the service, one row per name
+		// and address per window; a name no account can have is not.
+		if errors.Is(err, staff.ErrBadLogin) && staff.ValidName(in.Name) {
+			a.staff.Audit(nil, "login.failed", nil, nil, "name="+in.Name+" address="+c.RealIP())
+		}
 		return err
 	}
 	c.SetCookie(&http.Cookie{Name: staffCookie, Value: sess.Token, Path: "/", HttpOnly: true,
-		Secure: c.IsTLS() || c.Scheme() == "https", SameSite: http.SameSiteLaxMode,
+		Secure: a.secure(c), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(staff.SessionTTL.Seconds())})
 	c.Set("session", sess)
 	a.audit(c, "login", nil, nil, "")
@@ -73,7 +77,7 @@ func (a *App) PostPassword(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	err := a.staff.ChangePassword(current(c), in.Old, in.New)
+	err := a.staff.ChangePassword(c.Request().Context(), current(c), in.Old, in.New)
 	if errors.Is(err, staff.ErrBadLogin) {
 		// Not 401: the session is fine, only the old password is wrong.
 		return &questionnaire.InvalidError{Fields: map[string]string{"old": "原密码不正确 the current password is wrong"}}

@@ -32,11 +32,7 @@ func (bc *bodyCache) serve(c echo.Context, key, contentType string, render func(
 		if err != nil {
 			return err
 		}
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(plain)
-		zw.Close()
-		e = &cachedBody{plain: plain, gz: buf.Bytes()}
+		e = &cachedBody{plain: plain, gz: gzipped(plain, gzip.BestCompression)}
 		bc.mu.Lock()
 		if bc.entries == nil {
 			bc.entries = map[string]*cachedBody{}
@@ -44,12 +40,27 @@ func (bc *bodyCache) serve(c echo.Context, key, contentType string, render func(
 		bc.entries[key] = e
 		bc.mu.Unlock()
 	}
+	return serveEncoded(c, contentType, e.plain, e.gz)
+}
+
+// gzipped is plain compressed at level.
+func gzipped(plain []byte, level int) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, level)
+	_, _ = zw.Write(plain)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// serveEncoded answers with a body encoded beforehand: gz (when there is
+// one) to a client that accepts gzip, plain to others.
+func serveEncoded(c echo.Context, contentType string, plain, gz []byte) error {
 	h := c.Response().Header()
 	h.Add("Vary", "Accept-Encoding")
-	body := e.plain
-	if strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
+	body := plain
+	if gz != nil && strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
 		h.Set("Content-Encoding", "gzip")
-		body = e.gz
+		body = gz
 	}
 	return c.Blob(http.StatusOK, contentType, body)
 }

@@ -84,7 +84,7 @@ func dashSeed(t *testing.T, in *instance, n int) {
 // hours, each first shaped by shape (nil: as made), which may also give its
 // client address and how long the resident took; then tallies them. Two
 // writers: under -race the pure-Go SQLite costs CPU more than it waits.
-func dashSeedSurvey(t *testing.T, in *instance, survey string, n int, shape func(i int, rng *mrand.Rand, sub *questionnaire.Submission) (ip string, took time.Duration)) {
+func dashSeedSurvey(t *testing.T, in *instance, survey string, n int, shape func(i int, rng *mrand.Rand, sub *questionnaire.Submission) (ip string, took, ago time.Duration)) {
 	t.Helper()
 	p, err := in.Svc.Published(survey)
 	if err != nil {
@@ -98,11 +98,14 @@ func dashSeedSurvey(t *testing.T, in *instance, survey string, n int, shape func
 			for i := w; i < n; i += 2 {
 				rng := mrand.New(mrand.NewPCG(2022, uint64(i)))
 				sub := surveystest.RandomSubmission(rng, p.Compiled)
-				ip, took := fmt.Sprintf("198.51.100.%d", i%250), 8*time.Minute
+				ip, took, ago := fmt.Sprintf("198.51.100.%d", i%250), 8*time.Minute, time.Duration(0)
 				if shape != nil {
-					ip, took = shape(i, rng, sub)
+					ip, took, ago = shape(i, rng, sub)
 				}
 				at := now.Add(-time.Duration(n-i) * 9 * time.Hour / time.Duration(n))
+				if ago > 0 { // the shape's own time
+					at = now.Add(-ago)
+				}
 				started := at.Add(-took)
 				sub.StartedAt = &started
 				if _, err := in.Svc.Submit(context.Background(), surveys.SubmitInput{
@@ -333,9 +336,10 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 	d.Units = []questionnaire.Unit{{Code: "u1", Name: "甲市"}, {Code: "u2", Name: "乙县"}, {Code: "u3", Name: "丙区"}, {Code: "u4", Name: "丁镇"}}
 	sv := publish(t, in, d)
 	// 甲市 residents are happier; 丁镇 has few responses; the first 40 share
-	// one address; every tenth answered in 20 s.
+	// one address, a burst of one every 10 s (a shared-address flag needs
+	// a burst); every tenth answered in 20 s.
 	const n = 330
-	dashSeedSurvey(t, in, "social-2023", n, func(i int, rng *mrand.Rand, sub *questionnaire.Submission) (string, time.Duration) {
+	dashSeedSurvey(t, in, "social-2023", n, func(i int, rng *mrand.Rand, sub *questionnaire.Submission) (string, time.Duration, time.Duration) {
 		sub.Unit = []string{"u1", "u2", "u3"}[i%3]
 		if i%20 == 19 {
 			sub.Unit = "u4" // 16 responses; the others about 105 each
@@ -347,14 +351,14 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 				}
 			}
 		}
-		ip, took := fmt.Sprintf("198.51.100.%d", i%250), 8*time.Minute
+		ip, took, ago := fmt.Sprintf("198.51.100.%d", i%250), 8*time.Minute, time.Duration(0)
 		if i < 40 {
-			ip = "203.0.113.7"
+			ip, ago = "203.0.113.7", 9*time.Hour-time.Duration(i)*10*time.Second
 		}
 		if i%10 == 0 {
 			took = 20 * time.Second
 		}
-		return ip, took
+		return ip, took, ago
 	})
 	margins := stats.Margins{"town": {}, "age": {"18-29": 18, "30-39": 20, "40-49": 19, "50-59": 17, "60-69": 14, "70+": 12}, "gender": {"m": 51, "f": 49}}
 	for i := 1; i <= 13; i++ {
@@ -373,7 +377,7 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 			t.Fatalf("weighted results: %d %s", w.Status, w.Raw)
 		}
 	}
-	r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/social-2023/results")
+	r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/social-2023/results?units=1")
 	if r.Status != http.StatusOK || r.Body["previous"] == nil || len(r.Body["units"].([]any)) != 4 {
 		t.Fatalf("results: %d %.400s", r.Status, r.Raw)
 	}
@@ -402,6 +406,23 @@ func TestBrowserDashboardAllPanels(t *testing.T) {
 			if !slices.Contains(ranks, want) {
 				t.Errorf("tied unit %s: want %q in %v", u.code, want, ranks)
 			}
+		}
+	}
+
+	// Each unit's possible ranks, "1–3" or one figure, "—" when unranked.
+	ranges := dashEval[[]string](t, ctx, `Array.prototype.map.call(document.querySelectorAll('#unit-rows tr'), function (tr) {
+  return tr.getAttribute('data-unit') + ':' + tr.querySelector('.rank-range').textContent; })`)
+	for _, u := range r.Body["units"].([]any) {
+		u := u.(map[string]any)
+		want := fmt.Sprint(u["code"], ":—")
+		if rr, _ := u["rank_range"].([]any); len(rr) == 2 {
+			want = fmt.Sprint(u["code"], ":", rr[0], "–", rr[1])
+			if rr[0] == rr[1] {
+				want = fmt.Sprint(u["code"], ":", rr[0])
+			}
+		}
+		if !slices.Contains(ranges, want) {
+			t.Errorf("possible ranks: want %q in %v", want, ranges)
 		}
 	}
 

@@ -120,6 +120,9 @@ func wantExportRow(a exportAnswer, id string, version uint64, review string) map
 	if a.levels == [14]string{"5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5"} {
 		want["flags"] = questionnaire.FlagStraightLiner
 	}
+	if a.duration == 0 {
+		want["flags"] = strings.TrimPrefix(want["flags"]+","+questionnaire.FlagNoTiming, ",")
+	}
 	return want
 }
 
@@ -311,7 +314,7 @@ func waitForResults(t *testing.T, in *instance, n int) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+exportSlug+"/results")
+		r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+exportSlug+"/results?units=1")
 		if r.Status == 200 && r.Body["responses"] == float64(n) {
 			return r.Body
 		}
@@ -402,7 +405,10 @@ func checkAreaSheet(t *testing.T, f *excelize.File, results map[string]any) {
 
 func checkUnitSheet(t *testing.T, f *excelize.File, results map[string]any) {
 	t.Helper()
-	_, rows := sheetTable(t, f, export.SheetUnits)
+	note, rows := sheetTable(t, f, export.SheetUnits)
+	if strings.Contains(note, "overlap") || !strings.Contains(note, "possible ranks") {
+		t.Errorf("unit sheet note %q: want the difference-test rule, not overlap", note)
+	}
 	units := results["units"].([]any)
 	if len(rows) != len(units) || len(units) != 2 {
 		t.Fatalf("unit sheet: %d rows, body %d units", len(rows), len(units))
@@ -419,6 +425,17 @@ func checkUnitSheet(t *testing.T, f *excelize.File, results map[string]any) {
 		sameFigure(t, "unit CI low", row["95%置信下限 CI low"], ciOf(o, "ci95", 0))
 		sameFigure(t, "unit CI high", row["95%置信上限 CI high"], ciOf(o, "ci95", 1))
 		sameFigure(t, "rank", row["排名 rank"], u["rank"])
+		if rr, _ := u["rank_range"].([]any); len(rr) == 2 {
+			want := fmt.Sprint(rr[0], "–", rr[1])
+			if rr[0] == rr[1] {
+				want = fmt.Sprint(rr[0])
+			}
+			if row["可能名次 possible ranks"] != want {
+				t.Errorf("unit %v possible ranks %q, want %q", u["code"], row["可能名次 possible ranks"], want)
+			}
+		} else if row["可能名次 possible ranks"] != "" {
+			t.Errorf("unranked unit %v shows possible ranks %q", u["code"], row["可能名次 possible ranks"])
+		}
 		for _, a := range u["areas"].([]any) {
 			a := a.(map[string]any)
 			sameFigure(t, fmt.Sprint(u["code"], " ", a["code"]), row[a["name"].(string)+" "+a["code"].(string)], a["index"])

@@ -1,9 +1,8 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -22,19 +21,34 @@ func (a *App) stillAllowed(c echo.Context) bool {
 	return !errors.As(err, &api) // a database hiccup does not cut the stream
 }
 
-// GetLive handles GET /api/v1/surveys/:slug/live: a text/event-stream of
-// "tally" events carrying the results body, one on connect and then at most
-// about once a second after changes, with heartbeat comments between.
+// GetLive handles GET /api/v1/surveys/:slug/live[?units=1][&key=SHARE]:
+// a text/event-stream of "tally" events carrying the results body (in the
+// view GetResults gives the same reader), one on connect and then at most
+// about once a second after changes, with heartbeat comments between. Each
+// body is encoded once and the same bytes go to every stream; an instance
+// holds at most Config.LiveMaxStreams streams, Config.LiveMaxPerAddr of
+// one client address (429 beyond).
 func (a *App) GetLive(c echo.Context) error {
 	p, err := a.publicResults(c)
 	if err != nil {
 		return err
 	}
-	first, err := a.svc.Results(p.Survey.Slug, surveys.ResultsQuery{})
+	view, err := a.resultsView(c, p)
 	if err != nil {
 		return err
 	}
-	payload, err := json.Marshal(first)
+	addr := clientKey(c)
+	if !a.streams.take(addr, a.cfg.LiveMaxStreams, a.cfg.LiveMaxPerAddr) {
+		c.Response().Header().Set("Retry-After", "10")
+		return errTooManyStreams
+	}
+	defer a.streams.give(addr)
+	var q surveys.ResultsQuery
+	first, err := a.svc.Results(p.Survey.Slug, q)
+	if err != nil {
+		return err
+	}
+	payload, _, err := a.encoded.get(resultsKey(p.Survey.Slug, q), first, view)
 	if err != nil {
 		return err
 	}
@@ -48,14 +62,18 @@ func (a *App) GetLive(c echo.Context) error {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w.Writer)
-	send := func(format string, args ...any) error {
+	// send writes the parts of one event as they are: a payload is shared
+	// by every stream, never copied into a buffer of its own.
+	send := func(parts ...[]byte) error {
 		_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
-		if _, err := fmt.Fprintf(w, format, args...); err != nil {
-			return err
+		for _, part := range parts {
+			if _, err := w.Write(part); err != nil {
+				return err
+			}
 		}
 		return rc.Flush()
 	}
-	if err := send("retry: 3000\nevent: tally\ndata: %s\n\n", payload); err != nil {
+	if err := send(sseFirst, payload, sseEnd); err != nil {
 		return nil
 	}
 	ctx := c.Request().Context()
@@ -75,13 +93,26 @@ func (a *App) GetLive(c echo.Context) error {
 			if !a.stillAllowed(c) {
 				return nil // a revoked share key ends the stream; reconnecting gets 403
 			}
-			if err := send(": ping\n\n"); err != nil {
+			if err := send(ssePing); err != nil {
 				return nil
 			}
-		case payload := <-sub.C:
-			if err := send("event: tally\ndata: %s\n\n", payload); err != nil {
+		case next := <-sub.C:
+			body, err := next.Bytes(view.Key())
+			if err != nil {
+				slog.Error("live: encode results", slog.String("survey", p.Survey.Slug), slog.Any("error", err))
+				continue
+			}
+			if err := send(sseTally, body, sseEnd); err != nil {
 				return nil
 			}
 		}
 	}
 }
+
+// The fixed parts of live events.
+var (
+	sseFirst = []byte("retry: 3000\nevent: tally\ndata: ")
+	sseTally = []byte("event: tally\ndata: ")
+	sseEnd   = []byte("\n\n")
+	ssePing  = []byte(": ping\n\n")
+)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ func (a *App) staffAuth(role string) echo.MiddlewareFunc {
 			sess, err := a.session(c)
 			if err != nil {
 				if errors.Is(err, staff.ErrNoSession) && !strings.HasPrefix(c.Path(), "/api/") {
-					return c.Redirect(http.StatusSeeOther, "/admin/login?next="+c.Request().URL.Path)
+					return c.Redirect(http.StatusSeeOther, "/admin/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 				}
 				return err
 			}
@@ -48,7 +49,7 @@ func (a *App) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		for _, l := range []struct {
 			key   string
 			limit int
-		}{{"ip:" + c.RealIP(), a.cfg.SubmitRate}, {"survey:" + slug, a.cfg.SurveyRate}} {
+		}{{"ip:" + clientAddress(c), a.cfg.SubmitRate}, {"survey:" + slug, a.cfg.SurveyRate}} {
 			// A malformed slug answers 404 later; never key a counter on it.
 			if l.limit <= 0 || strings.HasPrefix(l.key, "survey:") && !questionnaire.ValidSlug(slug) {
 				continue
@@ -64,4 +65,33 @@ func (a *App) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// clientRequestID keeps a client's X-Request-Id only when it is a short
+// token (1-64 letters, digits or ._:-), so that it can be echoed and
+// logged as it is; anything else is dropped and middleware.RequestID,
+// next, makes one.
+func clientRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if v := h.Get(echo.HeaderXRequestID); v != "" && !tokenShaped(v) {
+			h.Del(echo.HeaderXRequestID)
+		}
+		return next(c)
+	}
+}
+
+// tokenShaped reports whether s is 1-64 ASCII letters, digits or ._:-.
+func tokenShaped(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', b == '.', b == '_', b == ':', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -121,7 +121,7 @@ type acceptedBody struct {
 
 // PostResponse handles POST /api/v1/surveys/:slug/responses.
 func (a *App) PostResponse(c echo.Context) error {
-	now := time.Now()
+	now := a.cfg.Clock()
 	p, err := a.published(c)
 	if err != nil {
 		return err
@@ -148,14 +148,26 @@ func (a *App) PostResponse(c echo.Context) error {
 	if p.Compiled.Def.Dedup == questionnaire.DedupDevice && device == "" {
 		return errNoCookie
 	}
+	// Short codes (40 bits) are guessable in principle: a budget of wrong
+	// ones. Link tokens (128 bits, 26 characters) are not, and skip it, so
+	// that spending a survey's budget does not stop residents with links.
+	byCode := p.Compiled.Def.Dedup == questionnaire.DedupToken && len(strings.TrimSpace(sub.Token)) < maxShortCodeInput
+	if byCode {
+		if err := a.checkCodeBudget(c, p.Survey.Slug); err != nil {
+			return err
+		}
+	}
 	res, err := a.svc.Submit(c.Request().Context(), surveys.SubmitInput{
 		Slug:       p.Survey.Slug,
 		Submission: sub,
 		DeviceID:   device,
-		ClientIP:   c.RealIP(),
+		ClientIP:   clientAddress(c),
 		Channel:    "web",
 		Now:        now,
 	})
+	if byCode && errors.Is(err, surveys.ErrForbidden) {
+		a.countCodeFailure(c, p.Survey.Slug)
+	}
 	if err != nil {
 		return err
 	}

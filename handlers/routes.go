@@ -47,7 +47,7 @@ func (a *App) routeTable() []route {
 		r(get, "/d/:slug", anyone, a.GetDashboardPage),
 		r(get, "/api/v1/surveys/:slug", anyone, a.GetSurvey),
 		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),
-		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults),
+		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults, a.resultsRateLimit),
 		r(get, "/api/v1/surveys/:slug/live", anyone, a.GetLive),
 
 		// Staff pages.
@@ -92,6 +92,7 @@ func (a *App) routeTable() []route {
 		r(get, "/api/v1/admin/users", admin, a.GetUsers),
 		r(post, "/api/v1/admin/users", admin, a.PostUser),
 		r(patch, "/api/v1/admin/users/:id", admin, a.PatchUser),
+		r(post, "/api/v1/admin/users/:id/unlock", admin, a.PostUserUnlock),
 		r(get, "/api/v1/admin/audit", admin, a.GetAudit),
 	}
 }

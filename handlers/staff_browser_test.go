@@ -658,6 +658,11 @@ func TestBrowserStaffAdminPages(t *testing.T) {
 		chromedp.Click(chromedp.CSS(row("clerk.li")+` .reset-form button[type="submit"]`)),
 	)
 	wait("the reset", `document.getElementById('toast').textContent.indexOf('密码已重置') >= 0`)
+	step("clear a sign-in lockout", chromedp.Click(chromedp.CSS(row("clerk.li")+` .actions button:nth-of-type(3)`)))
+	wait("the unlock", `document.getElementById('toast').textContent.indexOf('登录锁定已解除') >= 0`)
+	if u, err := in.Store.UserByName("clerk.li"); err != nil || u.LoginEpoch != 1 {
+		t.Errorf("after the unlock button clerk.li's sign-in epoch is %+v, %v; want 1", u, err)
+	}
 	uiShot(t, ctx, "staff-users.png")
 
 	step("audit log",

@@ -94,6 +94,31 @@ var migrations = []migration{
 	{8, "telephone interviewing: cases, calls, do-not-call list, quota cells and reservations", func(tx *gorm.DB) error {
 		return createTables(tx, catiTables()...)
 	}},
+	{9, "recount the tallies: item pairs for the area and overall intervals, flagged twins of breakdown cells", recountTallies},
+	{10, "staff sign-in lockouts an admin can clear", func(tx *gorm.DB) error {
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&User{}, "LoginEpoch") {
+			return m.AddColumn(&User{}, "LoginEpoch")
+		}
+		return nil
+	}},
+}
+
+// recountTallies drops every counter and marks every response untallied,
+// so the tally worker counts them all again with the counters this build
+// keeps (pairs of items, flagged twins of breakdown cells). Weighted
+// surveys count every response into their joint cells again, so none
+// needs a backfill. Running it twice does the same.
+func recountTallies(tx *gorm.DB) error {
+	db := tx.Session(&gorm.Session{NewDB: true, AllowGlobalUpdate: true})
+	if err := db.Delete(&Tally{}).Error; err != nil {
+		return err
+	}
+	if err := db.Model(&Response{}).Where("tallied = ?", true).Update("tallied", false).Error; err != nil {
+		return err
+	}
+	return db.Model(&Survey{}).Where("weighted = ?", true).
+		Updates(map[string]any{"joint_from": 0, "joint_cursor": 0, "joint_ready": true}).Error
 }
 
 // LatestVersion is the schema version this build expects.

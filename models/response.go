@@ -145,15 +145,6 @@ func (s *Store) MedianDuration(surveyID uint64) (median int64, n int64, err erro
 	return ms[0], n, nil
 }
 
-// AddressHasAtLeast reports whether a survey already holds n responses from
-// one (hashed) address; it reads at most n index entries.
-func (s *Store) AddressHasAtLeast(surveyID uint64, ipHash string, n int) (bool, error) {
-	var ids []uint64
-	err := s.R.Model(&Response{}).Where("survey_id = ? AND ip_hash = ?", surveyID, ipHash).
-		Offset(n-1).Limit(1).Pluck("id", &ids).Error
-	return len(ids) > 0, err
-}
-
 // ResponseRow is a response as staff review it (no answers).
 type ResponseRow struct {
 	PublicID    string

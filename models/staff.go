@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strings"
 	"time"
 )
 
@@ -18,8 +19,11 @@ type User struct {
 	Role         string `gorm:"size:16"`
 	PasswordHash string `gorm:"size:200"`
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// LoginEpoch is part of the user's sign-in throttle keys: an admin
+	// clearing a lockout moves it on, so the counts start again.
+	LoginEpoch int `gorm:"not null;default:0"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Session is a signed-in browser. ID is the SHA-256 of the cookie's
@@ -118,6 +122,33 @@ func (s *Store) Audit(e *AuditEntry) error {
 		e.At = time.Now().UTC()
 	}
 	return s.W.Create(e).Error
+}
+
+// SetAuditDetail replaces the detail of the newest entry with action, made
+// at or after since, whose detail begins with prefix; it reports whether
+// there was one. Aggregated entries (throttled sign-ins) are kept current
+// this way.
+func (s *Store) SetAuditDetail(action string, since time.Time, prefix, detail string) (bool, error) {
+	escaped := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(prefix)
+	var es []AuditEntry
+	err := s.W.Where("action = ? AND at >= ? AND detail LIKE ? ESCAPE '!'", action, since.UTC(), escaped+"%").
+		Order("id DESC").Limit(20).Find(&es).Error
+	if err != nil {
+		return false, err
+	}
+	for _, e := range es {
+		if strings.HasPrefix(e.Detail, prefix) { // LIKE may ignore case
+			return true, s.W.Model(&AuditEntry{}).Where("id = ?", e.ID).Update("detail", detail).Error
+		}
+	}
+	return false, nil
+}
+
+// DeleteExpiredSessions removes the sessions that ended before now and
+// returns how many there were.
+func (s *Store) DeleteExpiredSessions(now time.Time) (int64, error) {
+	res := s.W.Where("expires_at <= ?", now.UTC()).Delete(&Session{})
+	return res.RowsAffected, res.Error
 }
 
 // AuditLog returns the newest entries first, up to limit, before id (0 = newest).

@@ -213,3 +213,48 @@ func TestEachResponseWalksEveryBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateRecountsTallies: the step that adds item pairs and flagged
+// breakdown twins drops the old counters and hands every response back to
+// the tally worker; a weighted survey counts them all into its joint cells.
+func TestMigrateRecountsTallies(t *testing.T) {
+	for name, s := range rawStores(t) {
+		t.Run(name, func(t *testing.T) {
+			if err := s.MigrateTo(8); err != nil {
+				t.Fatal(err)
+			}
+			sv := &models.Survey{Slug: "counted", Results: "public"}
+			if err := s.CreatePublished(sv, `{"slug":"counted"}`, models.Catalogue{}); err != nil {
+				t.Fatal(err)
+			}
+			r := &models.Response{PublicID: "p1", SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
+				RespondentKey: "d:x", SubmissionID: "s1", SubmittedAt: time.Now(), Choices: "q01=5"}
+			if err := s.InsertResponse(r); err != nil {
+				t.Fatal(err)
+			}
+			if _, n, err := s.TallyBatch(100, func() models.Counter { return &countChoices{} }); err != nil || n != 1 {
+				t.Fatalf("tally pass: %d, %v", n, err)
+			}
+			if err := s.W.Model(&models.Survey{}).Where("id = ?", sv.ID).
+				Updates(map[string]any{"weighted": true, "joint_from": r.ID, "joint_cursor": 0, "joint_ready": false}).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(); err != nil {
+				t.Fatal(err)
+			}
+			if ts, err := s.Tallies(sv.ID); err != nil || len(ts) != 0 {
+				t.Fatalf("tallies after the recount step: %+v, %v", ts, err)
+			}
+			if n, _ := s.CountUntallied(); n != 1 {
+				t.Fatalf("untallied after the recount step = %d, want 1", n)
+			}
+			got, err := s.SurveyByID(sv.ID)
+			if err != nil || got.JointFrom != 0 || !got.JointReady {
+				t.Fatalf("weighted survey after the recount step: from %d ready %v, %v", got.JointFrom, got.JointReady, err)
+			}
+			if _, n, err := s.TallyBatch(100, func() models.Counter { return &countChoices{} }); err != nil || n != 1 {
+				t.Fatalf("tally pass after the recount step: %d, %v", n, err)
+			}
+		})
+	}
+}

@@ -207,6 +207,9 @@ func (s *Service) Publish(id uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := rescoreCheck(d, c); err != nil {
+		return 0, err
+	}
 	v, err := s.store.Publish(id, Catalogue(c))
 	if errors.Is(err, models.ErrNoDraft) {
 		return 0, ErrNoDraft
@@ -215,6 +218,30 @@ func (s *Service) Publish(id uint64) (uint64, error) {
 	}
 	s.Forget(d.Slug)
 	return v.ID, nil
+}
+
+// rescoreCheck refuses a draft that would score the stored responses
+// differently (questionnaire.ScoringChanges): their area, composite and
+// item-pair counters keep the scoring they were counted with, so the area
+// and overall intervals would no longer match the indexes. A survey
+// without responses may change anything.
+func rescoreCheck(d *SurveyDetail, next *questionnaire.Compiled) error {
+	if d.Responses == 0 || d.PublishedDefinition == nil {
+		return nil
+	}
+	cur, err := questionnaire.Compile(d.PublishedDefinition)
+	if err != nil {
+		return nil // a published version that no longer validates scores nothing new
+	}
+	problems := questionnaire.ScoringChanges(cur, next)
+	if len(problems) == 0 {
+		return nil
+	}
+	problems = append(problems, questionnaire.Problem{Path: "scoring", Reason: fmt.Sprintf(
+		"本调查已有%d份回答：新版本不能改变已有回答的计分（分值、权重、领域归属）；如需按其他计分重新计算，请另建调查 "+
+			"this survey has %d responses: a new version cannot change how they are scored (scores, weights, area membership); "+
+			"to score them another way, create a new survey", d.Responses, d.Responses)})
+	return &questionnaire.DefinitionError{Problems: problems}
 }
 
 // SetOpen closes (open=false) or reopens a published survey.

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
@@ -91,8 +93,10 @@ func (c *versionCache) put(id uint64, v *questionnaire.Compiled) {
 // survey's tallies change, so that readers never wait for the database
 // under a flood of submissions.
 type resultsCache struct {
-	mu sync.Mutex
-	m  map[uint64]map[string]cachedResults // survey → query key → results
+	mu     sync.Mutex
+	m      map[uint64]map[string]cachedResults // survey → query key → results
+	epochs map[uint64]uint64                   // survey → number of changes seen
+	flight singleflight.Group                  // scorings under way, by survey, epoch, version and query
 }
 
 type cachedResults struct {
@@ -103,7 +107,15 @@ type cachedResults struct {
 }
 
 func newResultsCache() *resultsCache {
-	return &resultsCache{m: map[uint64]map[string]cachedResults{}}
+	return &resultsCache{m: map[uint64]map[string]cachedResults{}, epochs: map[uint64]uint64{}}
+}
+
+// epoch counts the changes of a survey's tallies seen: results scored in
+// an earlier epoch may miss the latest change.
+func (c *resultsCache) epoch(survey uint64) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epochs[survey]
 }
 
 // get returns the results cached for the survey's query key when they
@@ -118,9 +130,15 @@ func (c *resultsCache) get(survey uint64, key string, version uint64, maxAge tim
 	return e.r, true
 }
 
-func (c *resultsCache) put(survey uint64, key string, e cachedResults) {
+// put keeps results scored in epoch, unless the tallies changed meanwhile
+// (a scoring that began before a change notice may have read the tallies
+// before the change; weighted results may lag anyway, see changed).
+func (c *resultsCache) put(survey uint64, key string, epoch uint64, e cachedResults) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if epoch != c.epochs[survey] && !e.weighted {
+		return
+	}
 	if c.m[survey] == nil {
 		c.m[survey] = map[string]cachedResults{}
 	}
@@ -132,6 +150,7 @@ func (c *resultsCache) put(survey uint64, key string, e cachedResults) {
 func (c *resultsCache) changed(survey uint64, maxAge time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.epochs[survey]++
 	for key, e := range c.m[survey] {
 		if !e.weighted || time.Since(e.at) >= maxAge {
 			delete(c.m[survey], key)
@@ -143,5 +162,6 @@ func (c *resultsCache) changed(survey uint64, maxAge time.Duration) {
 func (c *resultsCache) drop(survey uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.epochs[survey]++
 	delete(c.m, survey)
 }

@@ -2,7 +2,6 @@ package surveys
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 
 	"github.com/minyi-survey/minyi/surveys/live"
@@ -17,17 +16,23 @@ func (s *Service) RunFanout(ctx context.Context, hub *live.Hub) {
 	})
 }
 
-// RenderLive renders the live event payload of a survey (live.Renderer).
-func (s *Service) RenderLive(_ context.Context, surveyID uint64) ([]byte, error) {
+// RenderLive renders the live event payload of a survey (live.Renderer):
+// the results scored once, encoded once in each view a stream asks for
+// (ResultsView.Key). They are the results readers of the survey get too:
+// the change notice that woke the hub dropped the cached ones first (see
+// RunFanout), so one scoring per change serves streams and readers.
+func (s *Service) RenderLive(_ context.Context, surveyID uint64) (*live.Payload, error) {
 	slug, err := s.slugOf(surveyID)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.UncachedResults(slug, ResultsQuery{})
+	r, err := s.Results(slug, ResultsQuery{})
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(r)
+	return live.NewPayload(func(view string) ([]byte, error) {
+		return viewOf(view).Encode(r)
+	}), nil
 }
 
 // publish tells every instance that a survey's results changed. A failure

@@ -1,7 +1,6 @@
 package surveys
 
 import (
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -13,19 +12,16 @@ import (
 // medianTTL is how long a survey's median completion time is reused.
 const medianTTL = 30 * time.Second
 
-// maxSharedKnown bounds the memory of addresses known to be shared.
-const maxSharedKnown = 100_000
-
 // qualityStats is what the quality flags of a new response need from the
 // survey's other responses (questionnaire.FlagContext), kept so that
 // submissions rarely ask the database: each survey's median completion
-// time, and the addresses known to be shared.
+// time, and its recent responses per address, network and device.
 type qualityStats struct {
-	store *models.Store
+	store  *models.Store
+	bursts *burstTracker
 
 	mu      sync.Mutex
 	medians map[uint64]cachedMedian
-	shared  map[string]bool // survey:address known to be shared
 }
 
 type cachedMedian struct {
@@ -36,47 +32,24 @@ type cachedMedian struct {
 }
 
 func newQualityStats(store *models.Store) *qualityStats {
-	return &qualityStats{store: store, medians: map[uint64]cachedMedian{}, shared: map[string]bool{}}
+	return &qualityStats{store: store, bursts: newBurstTracker(), medians: map[uint64]cachedMedian{}}
 }
 
-// flagContext gathers what the flags need from the survey's other
-// responses. It never fails a submission: on a read error the flags that
-// need it are skipped.
-func (q *qualityStats) flagContext(surveyID uint64, ipHash string) questionnaire.FlagContext {
+// flagContext gathers what the flags of a response from address (and, in
+// phone mode, device) at t need from the survey's other responses. It
+// never fails a submission: on a read error the flags that need it are
+// skipped.
+func (q *qualityStats) flagContext(surveyID uint64, t time.Time, address, device string, phone bool) questionnaire.FlagContext {
 	var ctx questionnaire.FlagContext
 	m := q.median(surveyID)
 	ctx.Median, ctx.WithDuration = m.median, m.n
-	if ipHash != "" {
-		ctx.SharedAddress = q.sharedAddress(surveyID, ipHash)
+	if !phone {
+		device = ""
 	}
+	n := q.bursts.count(surveyID, t, address, device)
+	ctx.SharedAddress = address != "" && questionnaire.Burst(n.all, n.address, n.network)
+	ctx.ManyPhones = phone && questionnaire.ManyPhones(n.all, n.address, n.device)
 	return ctx
-}
-
-// sharedAddress reports whether an address already sent SharedAddressMin
-// responses to the survey. An address once shared stays shared, so those
-// are remembered and not asked again (a flood from one address then costs
-// no query at all).
-func (q *qualityStats) sharedAddress(surveyID uint64, ipHash string) bool {
-	key := fmt.Sprintf("%d:%s", surveyID, ipHash)
-	q.mu.Lock()
-	known := q.shared[key]
-	q.mu.Unlock()
-	if known {
-		return true
-	}
-	shared, err := q.store.AddressHasAtLeast(surveyID, ipHash, questionnaire.SharedAddressMin)
-	if err != nil {
-		slog.Warn("quality: responses per address", slog.Any("error", err))
-	}
-	if shared {
-		q.mu.Lock()
-		if len(q.shared) >= maxSharedKnown {
-			clear(q.shared)
-		}
-		q.shared[key] = true
-		q.mu.Unlock()
-	}
-	return shared
 }
 
 // median returns the survey's median completion time. Until the median

@@ -64,12 +64,26 @@ func (s *Service) Results(slug string, q ResultsQuery) (*stats.Results, error) {
 	if r, ok := s.results.get(p.Survey.ID, key, p.Version, resultsMaxAge); ok {
 		return r, nil
 	}
-	r, err := s.resultsOf(p, q)
+	// Readers arriving together after a change wait for one scoring: a
+	// campaign of 1,000 units takes a while to score, and fifty live
+	// streams connecting at once must not score it fifty times. A reader
+	// after a further change waits for a scoring that began after it.
+	epoch := s.results.epoch(p.Survey.ID)
+	v, err, _ := s.results.flight.Do(fmt.Sprintf("%d/%d/%d/%s", p.Survey.ID, epoch, p.Version, key), func() (any, error) {
+		if r, ok := s.results.get(p.Survey.ID, key, p.Version, resultsMaxAge); ok {
+			return r, nil
+		}
+		r, err := s.resultsOf(p, q)
+		if err != nil {
+			return nil, err
+		}
+		s.results.put(p.Survey.ID, key, epoch, cachedResults{r, p.Version, time.Now(), q.Weighted})
+		return r, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.results.put(p.Survey.ID, key, cachedResults{r, p.Version, time.Now(), q.Weighted})
-	return r, nil
+	return v.(*stats.Results), nil
 }
 
 // UncachedResults is Results scored from the tallies as they are now,
@@ -140,7 +154,7 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 		r = stats.Score(p.Compiled, t, q.Unit, q.ExcludeFlagged)
 	}
 	if q.By != "" {
-		r.Breakdown = stats.ScoreBreakdown(p.Compiled, t, q.By)
+		r.Breakdown = stats.ScoreBreakdown(p.Compiled, t, q.By, q.ExcludeFlagged)
 	}
 	r.AsOf = time.Now().UTC().Truncate(time.Second)
 	if q.Unit == "" {

@@ -275,7 +275,11 @@ func TestRenderLiveWithoutCache(t *testing.T) {
 	// A fresh instance that never loaded the survey by slug.
 	fresh := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), surveystest.Secret)
 	defer fresh.Close()
-	payload, err := fresh.RenderLive(context.Background(), id)
+	p, err := fresh.RenderLive(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := p.Bytes(surveys.ResultsView{}.Key())
 	if err != nil || !strings.Contains(string(payload), `"survey":"social-2022"`) {
 		t.Fatalf("RenderLive = %s, %v", payload, err)
 	}
@@ -291,13 +295,13 @@ func TestQualityFlagsAreStoredAndCountedApart(t *testing.T) {
 			c := compiled(t, svc)
 			rng := mrand.New(mrand.NewPCG(9, 9))
 			now := time.Now()
-			send := func(device, ip string, took time.Duration) string {
+			send := func(device, ip string, at time.Time, took time.Duration) string {
 				t.Helper()
 				sub := surveystest.RandomSubmission(rng, c)
-				started := now.Add(-took)
+				started := at.Add(-took)
 				sub.StartedAt = &started
 				_, err := svc.Submit(context.Background(), surveys.SubmitInput{
-					Slug: slug, Submission: sub, DeviceID: device, ClientIP: ip, Now: now,
+					Slug: slug, Submission: sub, DeviceID: device, ClientIP: ip, Now: at,
 				})
 				if err != nil {
 					t.Fatal(err)
@@ -308,17 +312,33 @@ func TestQualityFlagsAreStoredAndCountedApart(t *testing.T) {
 				}
 				return r.Flags
 			}
-			// 30 careful residents behind one office address: not flagged yet.
+			// 30 careful residents behind one office address over a working
+			// day: many from one address, but no burst.
 			for i := range 30 {
-				if f := send(fmt.Sprintf("office-%d", i), "203.0.113.50", 10*time.Minute); strings.Contains(f, "speeder") || strings.Contains(f, "shared") {
+				at := now.Add(-time.Duration(30-i) * 15 * time.Minute)
+				if f := send(fmt.Sprintf("office-%d", i), "203.0.113.50", at, 10*time.Minute); strings.Contains(f, "speeder") || strings.Contains(f, "shared") {
 					t.Fatalf("resident %d flagged %q", i, f)
 				}
 			}
-			if f := send("office-30", "203.0.113.50", 10*time.Minute); !strings.Contains(f, questionnaire.FlagSharedAddress) {
-				t.Fatalf("31st response from one address flagged %q, want %s", f, questionnaire.FlagSharedAddress)
+			// 31 in one minute from one address: the 30th and 31st are a
+			// burst (30 from the address and its /24, nearly all the
+			// survey's traffic of the last 10 minutes).
+			shared := 0
+			for i := range 31 {
+				at := now.Add(time.Duration(i) * time.Second)
+				f := send(fmt.Sprintf("flood-%d", i), "203.0.113.60", at, 10*time.Minute)
+				if strings.Contains(f, questionnaire.FlagSharedAddress) {
+					shared++
+					if i < 29 {
+						t.Fatalf("response %d of the flood flagged %q", i, f)
+					}
+				}
+			}
+			if shared != 2 {
+				t.Fatalf("%d of a flood of 31 flagged shared, want the last 2", shared)
 			}
 			// Under half the median (10 min) but over the 36 s floor.
-			if f := send("hasty", "198.51.100.7", 3*time.Minute); !strings.Contains(f, questionnaire.FlagSpeeder) {
+			if f := send("hasty", "198.51.100.7", now.Add(time.Minute), 3*time.Minute); !strings.Contains(f, questionnaire.FlagSpeeder) {
 				t.Fatalf("3 min against a 10 min median flagged %q, want speeder", f)
 			}
 			if err := svc.RunTallyPass(context.Background()); err != nil {
@@ -332,7 +352,7 @@ func TestQualityFlagsAreStoredAndCountedApart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if all.Responses != 32 || all.Flagged != 2 || !all.IncludesFlagged || clean.Responses != 30 || clean.IncludesFlagged {
+			if all.Responses != 62 || all.Flagged != 3 || !all.IncludesFlagged || clean.Responses != 59 || clean.IncludesFlagged {
 				t.Fatalf("all: %d responses, %d flagged; clean: %d responses (includes_flagged %v)",
 					all.Responses, all.Flagged, clean.Responses, clean.IncludesFlagged)
 			}

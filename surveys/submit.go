@@ -160,7 +160,9 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 		SubmittedAt:   in.Now.UTC(),
 	}
 	if in.ClientIP != "" {
-		r.IPHash = s.hash("ip", in.ClientIP)
+		// Keyed by survey too, so two surveys' rows cannot be joined on
+		// the address; the quality flags compare within one survey only.
+		r.IPHash = s.hash("ip", fmt.Sprintf("%d:%s", p.Survey.ID, in.ClientIP))
 	}
 	var duration time.Duration
 	if st := in.Submission.StartedAt; st != nil && st.Before(in.Now) && in.Now.Sub(*st) < 30*24*time.Hour {
@@ -170,7 +172,9 @@ func (s *Service) newResponse(p *Published, in SubmitInput, key string, answers 
 		ms := duration.Milliseconds()
 		r.DurationMS = &ms
 	}
-	r.Flags = strings.Join(p.Compiled.Flags(answers, duration, s.quality.flagContext(p.Survey.ID, r.IPHash)), ",")
+	fc := s.quality.flagContext(p.Survey.ID, in.Now, in.ClientIP, in.DeviceID, p.Compiled.Def.Dedup == questionnaire.DedupPhone)
+	fc.Untimed = r.StartedAt == nil
+	r.Flags = strings.Join(p.Compiled.Flags(answers, duration, fc), ",")
 	r.Choices, r.Texts = questionnaire.EncodeAnswers(answers)
 	return r
 }

@@ -40,7 +40,7 @@ const demoSlug = "social-2022"
 
 // killSecret is the binary's MINYI_SECRET, the same across restarts so
 // that residents' cookies stay valid.
-const killSecret = "kill-test-secret-0123456789"
+const killSecret = "kill-test-secret-0123456789abcdefghij"
 
 var (
 	buildOnce sync.Once

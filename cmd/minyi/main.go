@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
@@ -41,6 +41,15 @@ type config struct {
 	SubmitRate int
 	SurveyRate int
 	PprofAddr  string
+	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies string
+	// SecretPrevious is the secret before a rotation, still accepted for
+	// verifying respondent cookies.
+	SecretPrevious string
+	// Traffic limits of results readers and live streams.
+	ResultsRate    int
+	LiveMaxStreams int
+	LiveMaxPerAddr int
 }
 
 func main() {
@@ -139,9 +148,10 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	fs.StringVar(&cfg.MySQLDSN, "mysql-dsn", env("MINYI_MYSQL_DSN", ""), "MySQL DSN, e.g. user:pass@tcp(host:3306)/minyi; empty = embedded SQLite (MINYI_MYSQL_DSN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("MINYI_DATA_DIR", "./minyi-data"), "where the SQLite file lives (MINYI_DATA_DIR)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db, redis+cluster://h1:p1,h2:p2,… or redis+sentinel://h1:p1,h2:p2/primary[/db]; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
-	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs; empty = generated once and kept in the database (MINYI_SECRET)")
+	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs, at least 32 bytes (openssl rand -hex 32); required with MySQL; empty with SQLite = generated once and kept in the database (MINYI_SECRET)")
+	fs.StringVar(&cfg.SecretPrevious, "secret-previous", env("MINYI_SECRET_PREVIOUS", ""), "the secret before a rotation: respondent cookies signed with it stay valid (MINYI_SECRET_PREVIOUS)")
 	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
-	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", "20"))
+	rateDef, err := strconv.Atoi(env("MINYI_SUBMIT_RATE", strconv.Itoa(handlers.DefaultSubmitRate)))
 	if err != nil || rateDef < 0 {
 		return cfg, fmt.Errorf("MINYI_SUBMIT_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SUBMIT_RATE"))
 	}
@@ -151,8 +161,27 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, fmt.Errorf("MINYI_SURVEY_RATE must be a whole number ≥ 0, got %q", getenv("MINYI_SURVEY_RATE"))
 	}
 	fs.IntVar(&cfg.SurveyRate, "survey-rate", surveyDef, "submissions per second allowed to one survey across all instances; 0 = no limit (MINYI_SURVEY_RATE)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("MINYI_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated; empty = the client is the direct peer (MINYI_TRUSTED_PROXIES)")
+	for _, n := range []struct {
+		to                   *int
+		env, flag, def, what string
+		least                int
+	}{
+		{&cfg.ResultsRate, "MINYI_RESULTS_RATE", "results-rate", "20", "results requests per second allowed from one client address (IPv6: its /64); 0 = no limit", 0},
+		{&cfg.LiveMaxStreams, "MINYI_LIVE_MAX_STREAMS", "live-max-streams", "1000", "live streams one instance holds open; one more gets 429", 1},
+		{&cfg.LiveMaxPerAddr, "MINYI_LIVE_MAX_PER_ADDR", "live-max-per-addr", "20", "live streams one client address (IPv6: its /64) holds open on an instance; one more gets 429", 1},
+	} {
+		def, err := strconv.Atoi(env(n.env, n.def))
+		if err != nil || def < n.least {
+			return cfg, fmt.Errorf("%s must be a whole number ≥ %d, got %q", n.env, n.least, getenv(n.env))
+		}
+		fs.IntVar(n.to, n.flag, def, n.what+" ("+n.env+")")
+	}
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("MINYI_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty = off (MINYI_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if _, err := handlers.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -184,10 +213,15 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		return err
 	}
 	defer store.Close()
+	previous, err := previousSecret(cfg, secret)
+	if err != nil {
+		return err
+	}
 
 	var claimer dedup.Claimer = dedup.NewMemory()
 	var broker live.Broker = live.NewMemory()
 	var limiter limit.Limiter = limit.NewMemory()
+	var codeFailures limit.Failures = limit.NewMemoryFailures()
 	redisKind := "none"
 	if cfg.RedisURL != "" {
 		rdb, rc, err := openRedis(ctx, cfg.RedisURL)
@@ -199,6 +233,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		claimer = dedup.NewRedis(rdb, "minyi:dedup:")
 		broker = live.NewRedis(rdb, "minyi:tally")
 		limiter = limit.NewRedis(rdb, "minyi:rate:")
+		codeFailures = limit.NewRedisFailures(rdb, "minyi:codefail:")
 	}
 
 	svc := surveys.NewService(store, claimer, broker, secret)
@@ -220,9 +255,12 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		}
 	}
 	hub := live.NewHub(svc.RenderLive)
+	proxies, _ := handlers.ParseTrustedProxies(cfg.TrustedProxies) // checked by parseFlags
 	app, err := handlers.New(handlers.Config{
-		Secret: secret, Database: store.Dialect, Dedup: claimer.Name(),
+		Secret: secret, SecretPrevious: previous, Database: store.Dialect, Dedup: claimer.Name(),
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
+		TrustedProxies: proxies, CodeFailures: codeFailures,
+		ResultsRate: cfg.ResultsRate, LiveMaxStreams: cfg.LiveMaxStreams, LiveMaxPerAddr: cfg.LiveMaxPerAddr,
 	}, svc, hub)
 	if err != nil {
 		return err
@@ -231,6 +269,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	workCtx, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
 	go svc.RunFanout(workCtx, hub)
+	go st.RunSessionPurge(workCtx, time.Hour)
 	tallierDone := make(chan struct{})
 	go func() { defer close(tallierDone); svc.RunTallier(workCtx) }()
 
@@ -257,8 +296,10 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()), slog.String("redis", redisKind))
 	printURLs(ln.Addr().String(), cfg.demo())
 	if firstPassword != "" {
-		fmt.Printf("  管理 staff:      %s/admin  user admin, password %s (shown once; change it after signing in)\n\n",
-			"http://"+displayAddr(ln.Addr().String()), firstPassword)
+		if err := showFirstPassword(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())), cfg.DataDir,
+			"http://"+displayAddr(ln.Addr().String()), firstPassword); err != nil {
+			return err
+		}
 	}
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -324,29 +365,6 @@ func openStore(cfg config) (*models.Store, error) {
 		return models.OpenMySQL(cfg.MySQLDSN)
 	}
 	return models.OpenSQLite(cfg.DataDir)
-}
-
-// loadSecret returns MINYI_SECRET, or the secret generated once and kept in
-// the database so that every instance signs and hashes alike.
-func loadSecret(cfg config, store *models.Store) ([]byte, error) {
-	if cfg.Secret != "" {
-		if len(cfg.Secret) < 16 {
-			return nil, errors.New("MINYI_SECRET must be at least 16 characters")
-		}
-		return []byte(cfg.Secret), nil
-	}
-	s, err := store.Setting("secret", func() (string, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return hex.EncodeToString(b), err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load the generated secret: %w", err)
-	}
-	slog.Warn("MINYI_SECRET is not set: using a secret generated into the database. " +
-		"Set it (and keep it out of the database) before a phone-mode survey: with both, " +
-		"a copy of the database would let someone recover numbers by trying every mobile number")
-	return []byte(s), nil
 }
 
 // displayAddr is a listening address as a browser on this machine reaches it.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -26,7 +27,7 @@ func TestParseConfig(t *testing.T) {
 		wantErr bool
 	}{
 		{"defaults", nil, nil, func(c config) bool {
-			return c.Addr == "127.0.0.1:8080" && c.DataDir == "./minyi-data" && c.MySQLDSN == "" && c.demo() && c.SubmitRate == 20
+			return c.Addr == "127.0.0.1:8080" && c.DataDir == "./minyi-data" && c.MySQLDSN == "" && c.demo() && c.SubmitRate == handlers.DefaultSubmitRate
 		}, false},
 		{"env", nil, map[string]string{"MINYI_ADDR": ":9000", "MINYI_MYSQL_DSN": "u@tcp(db)/m", "MINYI_REDIS_URL": "redis://r:6379/0"},
 			func(c config) bool { return c.Addr == ":9000" && c.MySQLDSN != "" && c.RedisURL != "" && !c.demo() }, false},
@@ -35,6 +36,10 @@ func TestParseConfig(t *testing.T) {
 		{"demo off on SQLite", nil, map[string]string{"MINYI_DEMO": "off"}, func(c config) bool { return !c.demo() }, false},
 		{"bad demo", nil, map[string]string{"MINYI_DEMO": "maybe"}, nil, true},
 		{"bad rate", nil, map[string]string{"MINYI_SUBMIT_RATE": "fast"}, nil, true},
+		{"traffic limits", []string{"--live-max-per-addr", "5"}, map[string]string{"MINYI_RESULTS_RATE": "0", "MINYI_LIVE_MAX_STREAMS": "300"},
+			func(c config) bool { return c.ResultsRate == 0 && c.LiveMaxStreams == 300 && c.LiveMaxPerAddr == 5 }, false},
+		{"traffic defaults", nil, nil, func(c config) bool { return c.ResultsRate == 20 && c.LiveMaxStreams == 1000 && c.LiveMaxPerAddr == 20 }, false},
+		{"no live streams", nil, map[string]string{"MINYI_LIVE_MAX_STREAMS": "0"}, nil, true},
 		{"stray argument", []string{"serve-please"}, nil, nil, true},
 	}
 	for _, tc := range cases {
@@ -101,7 +106,7 @@ func TestRunServesRestartsAndDrains(t *testing.T) {
 	configs := map[string]config{"sqlite": {Addr: "127.0.0.1:0", DataDir: t.TempDir()}}
 	if surveystest.Required() || surveystest.MySQLConfigured() {
 		surveystest.Redis(t)
-		configs["mysql+redis"] = config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "on",
+		configs["mysql+redis"] = config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "on", Secret: testSecret,
 			MySQLDSN: surveystest.MySQLDSN(t), RedisURL: os.Getenv(surveystest.EnvRedis)}
 	}
 	for name, cfg := range configs {

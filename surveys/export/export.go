@@ -127,7 +127,8 @@ func New(slug string, cur *questionnaire.Compiled, src Source) *Export {
 }
 
 // WriteCSV writes the responses as CSV, streaming: UTF-8 with a byte-order
-// mark so that Excel shows Chinese, one row per response. Nothing reaches w
+// mark so that Excel shows Chinese, one row per response, every cell that
+// a spreadsheet would read as a formula prefixed with ' (defuse). Nothing reaches w
 // before the first batch of responses has been read, so an early failure
 // leaves w untouched.
 func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
@@ -138,7 +139,7 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 	cw := csv.NewWriter(bw)
 	header := make([]string, len(e.cols))
 	for i, c := range e.cols {
-		header[i] = c.name
+		header[i] = defuse(c.name)
 	}
 	if err := cw.Write(header); err != nil {
 		return err
@@ -148,6 +149,9 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 	err := e.src.EachRow(ctx, func(r *Row) error {
 		if err := rows.fill(row, r); err != nil {
 			return err
+		}
+		for i := range row {
+			row[i] = defuse(row[i])
 		}
 		return cw.Write(row)
 	})

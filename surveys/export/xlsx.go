@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
@@ -237,9 +238,18 @@ func resultsNote(r *stats.Results) string {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	return fmt.Sprintf("全部样本，含质量标记的回答，未加权；%d份回答（其中%d份有标记），计分于 %s。"+
+	note := fmt.Sprintf("全部样本，含质量标记的回答，未加权；%d份回答（其中%d份有标记），计分于 %s。"+
 		" Whole sample, flagged responses included, unweighted; %d responses (%d flagged), scored at %s.",
 		r.Responses, r.Flagged, at.UTC().Format(time.RFC3339), r.Responses, r.Flagged, at.UTC().Format(time.RFC3339))
+	if r.Quality == nil {
+		return note
+	}
+	// The reasons, as the flags column names them.
+	reasons := make([]string, 0, len(questionnaire.FlagReasons))
+	for _, f := range questionnaire.FlagReasons {
+		reasons = append(reasons, fmt.Sprintf("%s %s: %d", f.Code, f.Label, r.Quality.Reasons[f.Code]))
+	}
+	return note + " 标记原因 flags: " + strings.Join(reasons, "; ") + "."
 }
 
 const notPublished = "调查尚未发布，没有结果。 The survey was never published: there are no results."
@@ -359,10 +369,18 @@ func writeAreaSheet(f *excelize.File, st xlsxStyles, r *stats.Results) error {
 	return s.flush()
 }
 
+// rankRange shows a rank range as "1–3", or "2" when it is one rank.
+func rankRange(rr []int) string {
+	if rr[0] == rr[1] {
+		return fmt.Sprint(rr[0])
+	}
+	return fmt.Sprintf("%d–%d", rr[0], rr[1])
+}
+
 // writeUnitSheet writes each evaluated unit's responses, composite index,
 // interval and rank, then each area's index.
 func writeUnitSheet(f *excelize.File, st xlsxStyles, r *stats.Results) error {
-	widths := []float64{10, 24, 10, 10, 12, 12, 8, 8}
+	widths := []float64{10, 24, 10, 10, 12, 12, 8, 8, 10}
 	if r != nil {
 		for range r.Areas {
 			widths = append(widths, 14)
@@ -384,12 +402,15 @@ func writeUnitSheet(f *excelize.File, st xlsxStyles, r *stats.Results) error {
 		}
 		return s.flush()
 	}
-	if err := s.note(resultsNote(r) + " 排名：置信区间重叠的单位并列；有效样本不足100的单位不排名。" +
-		" Rank: units whose intervals overlap share a rank; units with n < 100 are not ranked."); err != nil {
+	if err := s.note(resultsNote(r) + " 排名：按综合指数排序，与同名次各单位之差均不显著（|差| ≤ 1.96 倍差值标准误）的单位并列；" +
+		"可能名次从 1 + 显著高于它的单位数到单位总数减显著低于它的单位数；有效样本不足100的单位不排名。" +
+		" Rank: units listed by index share a rank unless their difference from a unit of that rank is significant" +
+		" (|difference| > 1.96 × its SE); possible ranks run from 1 + the units significantly above to the count less" +
+		" those significantly below; units with n < 100 are not ranked."); err != nil {
 		return err
 	}
 	titles := []string{"单位代码 code", "单位 unit", "回答数 responses", "综合指数 index", "95%置信下限 CI low",
-		"95%置信上限 CI high", "排名 rank", "并列 tied"}
+		"95%置信上限 CI high", "排名 rank", "并列 tied", "可能名次 possible ranks"}
 	for _, a := range r.Areas {
 		titles = append(titles, a.Name+" "+a.Code)
 	}
@@ -398,12 +419,15 @@ func writeUnitSheet(f *excelize.File, st xlsxStyles, r *stats.Results) error {
 	}
 	for _, u := range r.Units {
 		cells := []any{u.Code, u.Name, u.Responses, num(u.Overall.Index, st.index),
-			num(ciBound(u.Overall.CI95, 0), st.index), num(ciBound(u.Overall.CI95, 1), st.index), nil, nil}
+			num(ciBound(u.Overall.CI95, 0), st.index), num(ciBound(u.Overall.CI95, 1), st.index), nil, nil, nil}
 		if u.Rank != nil {
 			cells[6] = *u.Rank
 		}
 		if u.Tied {
 			cells[7] = "并列 tied"
+		}
+		if rr := u.RankRange; len(rr) == 2 {
+			cells[8] = rankRange(rr)
 		}
 		byCode := make(map[string]*float64, len(u.Areas))
 		for _, a := range u.Areas {

@@ -8,6 +8,8 @@ package limit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"sync"
@@ -23,6 +25,35 @@ type Limiter interface {
 	// error it returns the error and true: a broken limiter must not lock
 	// residents out.
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
+}
+
+// Counter is a Limiter that also reports how many requests key has had in
+// the current window (this one included). Memory and Redis are Counters.
+type Counter interface {
+	Limiter
+	Count(ctx context.Context, key string, window time.Duration) (int, error)
+}
+
+// maxKey is the longest key kept as it is; longer ones are hashed, so that
+// a caller keying on something a client sent cannot make the limiter hold
+// megabytes per key.
+const maxKey = 64
+
+// boundKey returns key, or a fixed-size digest of it when it is longer than
+// maxKey. A digest is longer than maxKey itself, so it never equals a key
+// kept as it is.
+func boundKey(key string) string {
+	if len(key) <= maxKey {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "#" + base64.RawURLEncoding.EncodeToString(sum[:]) + "#" + key[:21]
+}
+
+// WindowStart is when the window that t falls in began.
+func WindowStart(t time.Time, window time.Duration) time.Time {
+	secs := max(int64(window/time.Second), 1)
+	return time.Unix(windowOf(t, window)*secs, 0)
 }
 
 // windowOf numbers the window that t falls in.
@@ -49,7 +80,14 @@ type memoryCount struct {
 func NewMemory() *Memory { return &Memory{now: time.Now, counts: map[string]memoryCount{}} }
 
 // Allow implements Limiter.
-func (m *Memory) Allow(_ context.Context, key string, limit int, window time.Duration) (bool, error) {
+func (m *Memory) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error) {
+	n, err := m.Count(ctx, key, window)
+	return n <= limit, err
+}
+
+// Count implements Counter.
+func (m *Memory) Count(_ context.Context, key string, window time.Duration) (int, error) {
+	key = boundKey(key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
@@ -68,7 +106,7 @@ func (m *Memory) Allow(_ context.Context, key string, limit int, window time.Dur
 	}
 	c.n++
 	m.counts[key] = c
-	return c.n <= limit, nil
+	return c.n, nil
 }
 
 // Redis is the limiter shared by every instance.
@@ -91,13 +129,22 @@ return n`)
 
 // Allow implements Limiter with one round trip.
 func (r *Redis) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error) {
+	n, err := r.Count(ctx, key, window)
+	if err != nil {
+		return true, err
+	}
+	return n <= limit, nil
+}
+
+// Count implements Counter with one round trip; on an error it returns 0.
+func (r *Redis) Count(ctx context.Context, key string, window time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond) // a slow Redis lets requests through
 	defer cancel()
-	k := r.prefix + key + ":" + strconv.FormatInt(windowOf(r.now(), window), 10)
+	k := r.prefix + boundKey(key) + ":" + strconv.FormatInt(windowOf(r.now(), window), 10)
 	ttl := max(int64(2*window/time.Second), 2)
 	n, err := incr.Run(ctx, r.rdb, []string{k}, ttl).Int()
 	if err != nil {
-		return true, fmt.Errorf("limit: redis: %w", err)
+		return 0, fmt.Errorf("limit: redis: %w", err)
 	}
-	return n <= limit, nil
+	return n, nil
 }

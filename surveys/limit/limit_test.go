@@ -2,6 +2,8 @@ package limit
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,5 +117,44 @@ func TestLongerWindows(t *testing.T) {
 	now = now.Add(5 * time.Minute)
 	if ok, _ := m.Allow(context.Background(), "login", 5, 5*time.Minute); !ok {
 		t.Fatal("the next window should start a fresh count")
+	}
+}
+
+// TestLongKeysAreBounded keys counts on 1 MB values, as a caller keying on
+// what a client sent would: each is counted on its own, and neither the
+// process nor Redis keeps more than a short key per value.
+func TestLongKeysAreBounded(t *testing.T) {
+	ctx := context.Background()
+	for name, mk := range limiters(t) {
+		t.Run(name, func(t *testing.T) {
+			l := mk().(Counter)
+			big := strings.Repeat("a", 1<<20)
+			for i := range 3 {
+				k := "login-user:" + big + strconv.Itoa(i)
+				for want := 1; want <= 2; want++ {
+					if n, err := l.Count(ctx, k, time.Minute); err != nil || n != want {
+						t.Fatalf("key %d, request %d: count %d, %v", i, want, n, err)
+					}
+				}
+			}
+			switch l := l.(type) {
+			case *Memory:
+				for k := range l.counts {
+					if len(k) > 2*maxKey {
+						t.Fatalf("the memory limiter keeps a %d-byte key", len(k))
+					}
+				}
+			case *Redis:
+				keys, err := l.rdb.Keys(ctx, l.prefix+"*").Result()
+				if err != nil || len(keys) != 3 {
+					t.Fatalf("redis keys %d, %v; want 3", len(keys), err)
+				}
+				for _, k := range keys {
+					if len(k) > 2*maxKey+len(l.prefix) {
+						t.Fatalf("redis holds a %d-byte key", len(k))
+					}
+				}
+			}
+		})
 	}
 }

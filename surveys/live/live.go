@@ -167,7 +167,38 @@ func (r *Redis) follow(ctx context.Context, fn func(uint64)) {
 }
 
 // Renderer produces the event payload for a survey (the results JSON).
-type Renderer func(ctx context.Context, surveyID uint64) ([]byte, error)
+type Renderer func(ctx context.Context, surveyID uint64) (*Payload, error)
+
+// Payload is one event's body in each form the streams ask for (the
+// results with or without per-unit blocks, say). Each form is encoded once,
+// on first use, and the same bytes go to every stream that asks for it.
+type Payload struct {
+	encode func(form string) ([]byte, error)
+
+	mu    sync.Mutex
+	forms map[string][]byte
+}
+
+// NewPayload returns a payload whose forms encode makes.
+func NewPayload(encode func(form string) ([]byte, error)) *Payload {
+	return &Payload{encode: encode, forms: map[string][]byte{}}
+}
+
+// Bytes returns the payload in form, encoding it on the first call. The
+// bytes are shared: the caller never writes them.
+func (p *Payload) Bytes(form string) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock() // streams asking meanwhile wait for this encoding
+	if b, ok := p.forms[form]; ok {
+		return b, nil
+	}
+	b, err := p.encode(form)
+	if err != nil {
+		return nil, err
+	}
+	p.forms[form] = b
+	return b, nil
+}
 
 // Hub holds this instance's subscribers and pushes each survey's results to
 // them at most once per Interval after a change. A subscriber that does not
@@ -190,7 +221,7 @@ type topic struct {
 
 // Subscriber receives payloads on C (capacity 1, latest wins).
 type Subscriber struct {
-	C      chan []byte
+	C      chan *Payload
 	survey uint64
 }
 
@@ -201,7 +232,7 @@ func NewHub(render Renderer) *Hub {
 
 // Subscribe adds a subscriber to a survey's events.
 func (h *Hub) Subscribe(surveyID uint64) *Subscriber {
-	s := &Subscriber{C: make(chan []byte, 1), survey: surveyID}
+	s := &Subscriber{C: make(chan *Payload, 1), survey: surveyID}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.surveys[surveyID]
@@ -278,7 +309,7 @@ func (h *Hub) flush(surveyID uint64) {
 }
 
 // offer puts payload on c, replacing a payload the reader has not taken yet.
-func offer(c chan []byte, payload []byte) {
+func offer(c chan *Payload, payload *Payload) {
 	for {
 		select {
 		case c <- payload:

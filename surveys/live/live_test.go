@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,11 +15,12 @@ import (
 func TestHubCoalescesAndNeverBlocks(t *testing.T) {
 	var mu sync.Mutex
 	var renders []time.Time
-	hub := live.NewHub(func(_ context.Context, id uint64) ([]byte, error) {
+	hub := live.NewHub(func(_ context.Context, id uint64) (*live.Payload, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		renders = append(renders, time.Now())
-		return []byte(strconv.Itoa(len(renders))), nil
+		n := strconv.Itoa(len(renders))
+		return live.NewPayload(func(string) ([]byte, error) { return []byte(n), nil }), nil
 	})
 	hub.Interval = 200 * time.Millisecond
 	slow := hub.Subscribe(1) // never reads
@@ -49,12 +51,12 @@ func TestHubCoalescesAndNeverBlocks(t *testing.T) {
 	// only that one too (replaced, never queued), so nobody blocked.
 	var got string
 	for len(fast.C) > 0 {
-		got = string(<-fast.C)
+		got = body(t, <-fast.C, "")
 	}
 	if got != latest {
 		t.Fatalf("fast subscriber's last payload = %q, want %q", got, latest)
 	}
-	if len(slow.C) != 1 || string(<-slow.C) != latest {
+	if len(slow.C) != 1 || body(t, <-slow.C, "") != latest {
 		t.Fatal("the slow subscriber should hold just the latest payload")
 	}
 	if len(other.C) != 0 {
@@ -90,6 +92,45 @@ func TestRedisBrokerReachesOtherInstances(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		case <-deadline:
 			t.Fatal("instance B never heard instance A")
+		}
+	}
+}
+
+// body is a payload's bytes in form, as a string.
+func body(t *testing.T, p *live.Payload, form string) string {
+	t.Helper()
+	b, err := p.Bytes(form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestPayloadEncodesEachFormOnce: however many streams ask for a form at
+// once, it is encoded once and they all get the same bytes.
+func TestPayloadEncodesEachFormOnce(t *testing.T) {
+	var encodes atomic.Int32
+	p := live.NewPayload(func(form string) ([]byte, error) {
+		encodes.Add(1)
+		time.Sleep(20 * time.Millisecond)
+		return []byte("body " + form), nil
+	})
+	var wg sync.WaitGroup
+	got := make([][]byte, 50)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], _ = p.Bytes([]string{"a", "b"}[i%2])
+		}()
+	}
+	wg.Wait()
+	if n := encodes.Load(); n != 2 {
+		t.Fatalf("%d encodings for 50 streams asking for 2 forms, want 2", n)
+	}
+	for i, b := range got {
+		if want := "body " + []string{"a", "b"}[i%2]; string(b) != want || &b[0] != &got[i%2][0] {
+			t.Fatalf("stream %d got %q (shared: %t), want the shared %q", i, b, &b[0] == &got[i%2][0], want)
 		}
 	}
 }

@@ -94,6 +94,8 @@ func TestFlags(t *testing.T) {
 		{"median of too few", social, varied, 59 * time.Second, nil, questionnaire.FlagContext{Median: 2 * time.Minute, WithDuration: 29}},
 		{"unknown duration is never a speeder", social, varied, 0, nil, questionnaire.FlagContext{Median: 2 * time.Minute, WithDuration: 100}},
 		{"shared address", social, varied, 0, []string{questionnaire.FlagSharedAddress}, questionnaire.FlagContext{SharedAddress: true}},
+		{"no timing", social, varied, 0, []string{questionnaire.FlagNoTiming}, questionnaire.FlagContext{Untimed: true}},
+		{"no timing and straight-liner", social, areaAnswers(social, "5"), 0, []string{questionnaire.FlagStraightLiner, questionnaire.FlagNoTiming}, questionnaire.FlagContext{Untimed: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

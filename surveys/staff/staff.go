@@ -13,10 +13,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -38,14 +38,11 @@ var (
 // SessionTTL is how long a sign-in lasts.
 const SessionTTL = 12 * time.Hour
 
-// Sign-in throttling: attempts per window, per user name and per address.
-const (
-	loginWindow  = 5 * time.Minute
-	loginPerUser = 10
-	loginPerIP   = 30
-)
-
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-@]{2,64}$`)
+
+// ValidName reports whether name follows the user-name rule: 2-64 ASCII
+// letters, digits or _.-@.
+func ValidName(name string) bool { return namePattern.MatchString(name) }
 
 // Roles in order of rights.
 var roleRank = map[string]int{models.RoleViewer: 1, models.RoleDesigner: 2, models.RoleAdmin: 3}
@@ -98,32 +95,9 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// CheckPassword refuses passwords too short or too long to be safe with bcrypt.
-func CheckPassword(pw string) error {
-	switch n := utf8.RuneCountInString(pw); {
-	case n < 10:
-		return fmt.Errorf("%w: 密码至少10个字符 the password needs at least 10 characters", ErrInvalid)
-	case len(pw) > 72:
-		return fmt.Errorf("%w: 密码最多72字节 the password is longer than 72 bytes", ErrInvalid)
-	}
-	return nil
-}
-
-func (s *Service) hashPassword(pw string) (string, error) {
-	if err := CheckPassword(pw); err != nil {
-		return "", err
-	}
-	cost := s.Cost
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
-	return string(h), err
-}
-
 // CreateUser adds an account.
 func (s *Service) CreateUser(name, role, password string) (*models.User, error) {
-	if !namePattern.MatchString(name) {
+	if !ValidName(name) {
 		return nil, fmt.Errorf("%w: 用户名须为2-64位字母、数字或 _.-@ the name must be 2-64 letters, digits or _.-@", ErrInvalid)
 	}
 	if !ValidRole(role) {
@@ -161,30 +135,6 @@ func (s *Service) EnsureFirstAdmin() (string, error) {
 	return pw, nil
 }
 
-// Login checks a name and password and starts a session. Attempts are
-// throttled per name and per address, across instances when the limiter
-// is Redis-backed.
-func (s *Service) Login(ctx context.Context, name, password, ipKey string) (*Session, error) {
-	for _, k := range []struct {
-		key string
-		n   int
-	}{{"login-user:" + name, loginPerUser}, {"login-ip:" + ipKey, loginPerIP}} {
-		if ok, _ := s.Limiter.Allow(ctx, k.key, k.n, loginWindow); !ok {
-			return nil, ErrThrottled
-		}
-	}
-	u, err := s.Store.UserByName(name)
-	if err != nil || u.Disabled {
-		// Spend the same time as a real check, so names cannot be probed.
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
-		return nil, ErrBadLogin
-	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return nil, ErrBadLogin
-	}
-	return s.startSession(*u)
-}
-
 func (s *Service) startSession(u models.User) (*Session, error) {
 	token := randomToken()
 	sess := &models.Session{ID: hashToken(token), UserID: u.ID, CSRF: randomToken(),
@@ -213,25 +163,6 @@ func (s *Service) Authenticate(token string) (*Session, error) {
 
 // Logout ends a session.
 func (s *Service) Logout(sess *Session) error { return s.Store.DeleteSession(sess.ID) }
-
-// ChangePassword sets a new password after checking the old one, and ends
-// the user's other sessions.
-func (s *Service) ChangePassword(sess *Session, old, new string) error {
-	u, err := s.Store.UserByID(sess.User.ID)
-	if err != nil {
-		return err
-	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(old)) != nil {
-		return ErrBadLogin
-	}
-	if u.PasswordHash, err = s.hashPassword(new); err != nil {
-		return err
-	}
-	if err := s.Store.SaveUser(u); err != nil {
-		return err
-	}
-	return s.Store.DeleteUserSessions(u.ID, sess.ID)
-}
 
 // UserChange is an admin's change to an account; nil fields stay.
 type UserChange struct {
@@ -309,4 +240,28 @@ func (s *Service) Users() ([]models.User, error) { return s.Store.Users() }
 // older than the entry before (0 = from the newest).
 func (s *Service) AuditLog(before uint64, limit int) ([]models.AuditEntry, error) {
 	return s.Store.AuditLog(before, limit)
+}
+
+// PurgeSessions deletes the sessions that have ended and returns how many.
+func (s *Service) PurgeSessions() (int64, error) {
+	return s.Store.DeleteExpiredSessions(time.Now().UTC())
+}
+
+// RunSessionPurge deletes ended sessions every interval until ctx ends, so
+// that the table holds live sessions only.
+func (s *Service) RunSessionPurge(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.PurgeSessions(); err != nil {
+			slog.Warn("purge ended staff sessions", slog.Any("error", err))
+		} else if n > 0 {
+			slog.Info("purged ended staff sessions", slog.Int64("sessions", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package stats_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/minyi-survey/minyi/surveys/stats"
@@ -87,7 +88,7 @@ func TestCompare(t *testing.T) {
 }
 
 // TestCompareScored compares two scored surveys: the previous year is the
-// hand responses (overall 73.33, SE 5.812), this year everyone answers 5
+// hand responses (overall 73.33, SE 3.668), this year everyone answers 5
 // (index 100, SE 0: no spread).
 func TestCompareScored(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
@@ -97,12 +98,44 @@ func TestCompareScored(t *testing.T) {
 		response("", false, "q1", "5", "q2", "5", "q3", "5"),
 	}), "", false)
 	got := stats.Compare(&cur, &prev)
-	// Δ = 100 − 73.33 = 26.67; SE_Δ = √(0² + 5.812²) = 5.812
-	assertEqualJSON(t, "overall", got.Overall, stats.ComparedFigure{Index: num(73.33), SE: num(5.812), Delta: num(26.67), DeltaSE: num(5.812)})
+	// Δ = 100 − 73.33 = 26.67; SE_Δ = √(0² + 3.668²) = 3.668
+	assertEqualJSON(t, "overall", got.Overall, stats.ComparedFigure{Index: num(73.33), SE: num(3.668), Delta: num(26.67), DeltaSE: num(3.668)})
 	// a2: 100 − 80 = 20, SE_Δ = 8.165
 	assertEqualJSON(t, "a2", got.Areas[1], stats.ComparedArea{Code: "a2", Name: "平安建设",
 		ComparedFigure: stats.ComparedFigure{Index: num(80), SE: num(8.165), Delta: num(20), DeltaSE: num(8.165)}})
 	if got.Survey != "test-2024" || got.Year != 2024 {
 		t.Errorf("survey %q year %d, want test-2024 2024", got.Survey, got.Year)
+	}
+}
+
+// TestCompareUsesUnroundedFigures: a2 is 66.6667 this year (shown 66.67)
+// and 33.3333 last year (shown 33.33): Δ is 33.33, not the 33.34 of the
+// rounded figures; and SE_Δ comes from the unrounded SEs the same way.
+func TestCompareUsesUnroundedFigures(t *testing.T) {
+	c := mustCompile(t, scoringDefinition())
+	score := func(levels ...string) stats.Results {
+		var rs []stats.Accepted
+		for _, l := range levels {
+			rs = append(rs, response("", false, "q1", "dk", "q2", "dk", "q3", l))
+		}
+		return stats.Score(c, countAll(c, rs), "", false)
+	}
+	cur, prev := score("5", "5", "1"), score("5", "1", "1")
+	if *cur.Areas[1].Index != 66.67 || *prev.Areas[1].Index != 33.33 {
+		t.Fatalf("a2 %v and %v, want 66.67 and 33.33", *cur.Areas[1].Index, *prev.Areas[1].Index)
+	}
+	got := stats.Compare(&cur, &prev).Areas[1]
+	// SE of both = s/√3 with s = 57.735: 33.333; SE_Δ = √2 × 33.3333 = 47.140
+	// (the rounded SEs 33.333 would give 47.140 too; the index shows the rounding).
+	if got.Delta == nil || *got.Delta != 33.33 || got.DeltaSE == nil || *got.DeltaSE != 47.14 {
+		t.Errorf("a2 comparison %s, want Δ 33.33 (from 66.6667 − 33.3333) and SE_Δ 47.14", toJSON(got))
+	}
+	// A body decoded from JSON has only the rounded figures.
+	var decoded stats.Results
+	if err := json.Unmarshal([]byte(toJSON(prev)), &decoded); err != nil {
+		t.Fatal(err)
+	}
+	if d := stats.Compare(&cur, &decoded).Areas[1].Delta; d == nil || *d != 33.34 {
+		t.Errorf("against a decoded body: Δ %v, want 33.34 (66.6667 − 33.33)", toJSON(d))
 	}
 }

@@ -40,6 +40,9 @@ type Counter struct {
 	c          *questionnaire.Compiled
 	slotKeys   []string                  // counter slot → tally key
 	optionSlot map[string]map[string]int // question → option → slot
+	scored     map[string]int            // scored item → its place among them
+	pairBase   int                       // slot of the pair (0, 0); (j, k) is pairBase + j·m + k
+	answered   []scoredAnswer            // reused per response
 	scopes     map[scope][]TallyValue
 	extra      map[string]int64 // whole-sample counters with open-ended keys
 	deltas     []slotDelta      // reused per response
@@ -47,6 +50,12 @@ type Counter struct {
 }
 
 type scope struct{ unit, dim string }
+
+// scoredAnswer is a respondent's score on one scored item, in thousandths.
+type scoredAnswer struct {
+	item  int
+	milli int64
+}
 
 type slotDelta struct {
 	slot int
@@ -92,6 +101,22 @@ func (k *Counter) numberSlots() {
 		}
 		k.optionSlot[q.Code] = m
 	}
+	// Item pairs: every ordered pair of scored items (the diagonal is
+	// never counted, so it is never stored).
+	k.scored = map[string]int{}
+	var items []string
+	for _, q := range c.Questions {
+		if q.Kind == questionnaire.KindSatisfaction && q.Area >= 0 {
+			k.scored[q.Code] = len(items)
+			items = append(items, q.Code)
+		}
+	}
+	k.pairBase = len(k.slotKeys)
+	for _, j := range items {
+		for _, l := range items {
+			k.slotKeys = append(k.slotKeys, PairKey(j, l))
+		}
+	}
 }
 
 // Add counts one accepted response.
@@ -102,6 +127,7 @@ func (k *Counter) Add(r Accepted) {
 		k.deltas = append(k.deltas, slotDelta{slotFlagged, TallyValue{N: 1}})
 	}
 	k.dims = append(k.dims[:0], "")
+	k.answered = k.answered[:0]
 	var demo [3]string // town, age, gender
 	areaSum := make([]float64, len(c.Def.Areas))
 	areaW := make([]float64, len(c.Def.Areas))
@@ -120,6 +146,7 @@ func (k *Counter) Add(r Accepted) {
 				w := q.WeightOrDefault()
 				areaSum[q.Area] += w * l.Score
 				areaW[q.Area] += w
+				k.answered = append(k.answered, scoredAnswer{k.scored[q.Code], milli(l.Score)})
 			}
 		}
 		switch q.Role {
@@ -147,7 +174,19 @@ func (k *Counter) Add(r Accepted) {
 		m := milli(oSum / oW)
 		k.deltas = append(k.deltas, slotDelta{slotOverall, TallyValue{N: 1, Sum: m, SumSq: m * m}})
 	}
+	m := len(k.scored)
+	for _, x := range k.answered {
+		for _, y := range k.answered {
+			if x.item != y.item {
+				k.deltas = append(k.deltas, slotDelta{k.pairBase + x.item*m + y.item, TallyValue{N: 1, Sum: x.milli, SumSq: x.milli * y.milli}})
+			}
+		}
+	}
 	if r.Flagged {
+		// The flagged twins: of the whole sample and of each breakdown cell.
+		for _, d := range k.dims[1:] {
+			k.dims = append(k.dims, FlaggedCellDim(d))
+		}
 		k.dims = append(k.dims, DimFlagged)
 	}
 	unitDims := len(k.dims) // the joint cells are for the whole sample only

@@ -34,3 +34,9 @@ func (t Tallies) Dims(unit, role string) []string {
 	}
 	return out
 }
+
+// TIntervalF is tInterval for a fractional n (n_eff).
+func TIntervalF(mean, sd, n float64) []float64 { return tInterval(mean, sd, n) }
+
+// LinearInterval is linearInterval: center ± t(0.975, n_eff − 1)·se.
+func LinearInterval(center, se, neff float64) []float64 { return linearInterval(center, &se, neff) }

@@ -21,10 +21,16 @@ func spread(center float64, s wstat, unit float64) ([]float64, *float64) {
 // tInterval is the 95% interval mean ± t(0.975, n−1)·s/√n, clamped to
 // 0-100, for a possibly fractional n (n_eff); nil unless n > 1.
 func tInterval(mean, sd, n float64) []float64 {
-	if !(n > 1) {
+	if !(n > 1) || math.IsNaN(mean) || math.IsNaN(sd) {
 		return nil
 	}
-	h := t975f(n-1) * sd / math.Sqrt(n)
+	h := 0.0 // identical answers: no spread, whatever the quantile
+	if sd > 0 {
+		h = t975f(n-1) * sd / math.Sqrt(n)
+	}
+	if math.IsNaN(h) {
+		h = math.Inf(1) // n_eff − 1 so near 0 that t has no finite quantile
+	}
 	return []float64{math.Max(0, mean-h), math.Min(100, mean+h)}
 }
 

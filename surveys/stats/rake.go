@@ -110,7 +110,9 @@ type RakeCell struct {
 // (rounded to 6 decimals) is the largest |weighted share − target share|
 // of the final, trimmed weights; Trimmed counts the respondents whose
 // weight the last pass trimmed; NEff is (Σw)²/Σw² over the respondents.
-// Cells with N ≤ 0 get weight 0. Nothing is ever NaN or infinite.
+// The weights returned have mean 1 over the respondents; when one of them
+// then lies outside the bounds, Converged is false. Cells with N ≤ 0 get
+// weight 0. Nothing is ever NaN or infinite.
 func Rake(vars []string, cells []RakeCell, m Margins) ([]float64, WeightingReport) {
 	rep := WeightingReport{Variables: slices.Clone(vars), Bounds: [2]float64{TrimLow, TrimHigh}}
 	if rep.Variables == nil {
@@ -178,7 +180,11 @@ func Rake(vars []string, cells []RakeCell, m Margins) ([]float64, WeightingRepor
 		settled = moved <= rakeTolerance
 	}
 
-	rep.Converged = matchable && raked && settled
+	// The bounds must hold of the weights used: renormalise the last
+	// trimmed weights to mean 1 (shares, indexes and n_eff do not change)
+	// and check them again.
+	inBounds := renormalise(cells, w, respondents)
+	rep.Converged = matchable && raked && settled && inBounds
 	rep.MaxError = *round(ptr(rakeError(rv, cells, w, false)), 6)
 	var sw, sw2 float64
 	for i, c := range cells {
@@ -192,6 +198,33 @@ func Rake(vars []string, cells []RakeCell, m Margins) ([]float64, WeightingRepor
 		rep.NEff = *round(ptr(sw*sw/sw2), 1)
 	}
 	return w, rep
+}
+
+// renormalise scales the weights of the cells with respondents to mean 1
+// and reports whether every one lies in [TrimLow, TrimHigh] (to within the
+// raking tolerance).
+func renormalise(cells []RakeCell, w []float64, respondents float64) bool {
+	var sum float64
+	for i, c := range cells {
+		if c.N > 0 {
+			sum += float64(c.N) * w[i]
+		}
+	}
+	if !(sum > 0) || !(respondents > 0) {
+		return true
+	}
+	mean := sum / respondents
+	ok := true
+	for i, c := range cells {
+		if c.N <= 0 {
+			continue
+		}
+		w[i] /= mean
+		if w[i] < TrimLow-rakeTolerance || w[i] > TrimHigh+rakeTolerance {
+			ok = false
+		}
+	}
+	return ok
 }
 
 // rakeVar is one raked variable: its levels' target shares and each

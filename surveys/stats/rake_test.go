@@ -3,6 +3,7 @@ package stats_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -122,11 +123,14 @@ func TestRake(t *testing.T) {
 		// m 2, f 98 → 50/50 needs m at 25 × the mean. Trimmed to 5 and
 		// re-raked it returns to 25 every pass: the passes run out. Final
 		// weights m 5, f 50/98; m's share 10/60 misses 1/2 by 1/3.
-		// n_eff = 60² / (2×25 + 98×(50/98)²) = 3600/75.51 = 47.68.
+		// n_eff = 60² / (2×25 + 98×(50/98)²) = 3600/75.51 = 47.68. Their
+		// mean is 60/100 = 0.6, so m is 8.33 × the mean, outside the bounds:
+		// the weights returned are renormalised to mean 1 (5/0.6 and
+		// (50/98)/0.6; shares and n_eff stay) and Converged says false.
 		{"trimming cannot meet the margins", []string{"gender"},
 			cells(lv("m"), 2, lv("f"), 98),
 			stats.Margins{"gender": half},
-			[]float64{5, 50.0 / 98}, 1e-9,
+			[]float64{5 / 0.6, 50.0 / 98 / 0.6}, 1e-9,
 			stats.WeightingReport{Iterations: 100, Converged: false, MaxError: 0.333333, Trimmed: 2, NEff: 47.7}},
 		// x has a target but no respondents: m and f are raked to 50/50 of
 		// themselves; shares m 0.5 and f 0.5 against 0.25, x 0 against 0.5.
@@ -450,8 +454,12 @@ func TestScoreWeightedUnitWeights(t *testing.T) {
 //	→ [0.1765, 0.8235]
 //
 // q2, q3 and the overall question are unanswered; a1 is q1 alone, and the
-// overall index is a1 (a2 has no data); their spread comes from the same
-// respondent scores.
+// overall index is a1 (a2 has no data). Their SE is the linearized SE of
+// the weighted mean with the weights fixed, n/(n−1)·Σw²(x − I)²/(Σw)²:
+//
+//	m: 2.25 × (32.5² + 7.5²) = 2503.125; f: 0.5625 × 2 × (12.5² + 37.5²) = 1757.8125
+//	V = 6/5 × 4260.9375/36 = 142.031, SE = 11.918 (the item's s_w/√n_eff is 12.423)
+//	h = 2.6942 × 11.918 = 32.110 → [35.39, 99.61]
 func TestScoreWeightedByHand(t *testing.T) {
 	c := mustCompile(t, weightDefinition())
 	rs := []stats.Accepted{
@@ -471,11 +479,11 @@ func TestScoreWeightedByHand(t *testing.T) {
 	}
 	assertEqualJSON(t, "weighting", got.Weighting, &stats.WeightingReport{Variables: []string{"gender"},
 		Iterations: 1, Converged: true, Bounds: [2]float64{0.2, 5}, NEff: 5.3})
-	assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(67.5), N: 6, CI95: []float64{34.03, 100},
-		SE: num(12.423), NEff: num(5.3), Low: true})
+	assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(67.5), N: 6, CI95: []float64{35.39, 99.61},
+		SE: num(11.918), NEff: num(5.3), Low: true})
 	assertEqualJSON(t, "a1", got.Areas[0], stats.AreaResult{Code: "a1", Name: "环境保护", ItemResult: stats.ItemResult{
 		Index: num(67.5), Rate: num(0.5), DissatisfiedRate: num(0.25), DontKnowRate: num(0), N: 6,
-		CI95: []float64{34.03, 100}, SE: num(12.423), NEff: num(5.3), Low: true}})
+		CI95: []float64{35.39, 99.61}, SE: num(11.918), NEff: num(5.3), Low: true}})
 	assertEqualJSON(t, "a2", got.Areas[1], stats.AreaResult{Code: "a2", Name: "平安建设", ItemResult: stats.ItemResult{
 		NEff: num(0), Low: true}})
 	assertEqualJSON(t, "overall question", got.OverallQuestion, &stats.ItemResult{NEff: num(0), Low: true})
@@ -545,5 +553,44 @@ func TestScoreWeightedWithoutCells(t *testing.T) {
 	}
 	if got.Overall.Index != nil || got.Weighting.Converged || got.Weighting.NEff != 0 {
 		t.Errorf("overall %s weighting %s, want no index, unconverged", toJSON(got.Overall), toJSON(got.Weighting))
+	}
+}
+
+// TestRakeWeightsMeetTheirBounds: over random cells and margins, the
+// weights Rake returns have mean 1 over the respondents, and when it says
+// Converged they lie in [TrimLow, TrimHigh] × that mean.
+func TestRakeWeightsMeetTheirBounds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for trial := range 2000 {
+		m := stats.Margins{"town": {}, "gender": {}}
+		towns, genders := 2+rng.IntN(6), 2
+		for i := range towns {
+			m["town"][fmt.Sprint("t", i)] = 0.1 + rng.Float64()*rng.Float64()*50
+		}
+		for i := range genders {
+			m["gender"][fmt.Sprint("g", i)] = 0.2 + rng.Float64()
+		}
+		var cells []stats.RakeCell
+		var respondents float64
+		for i := range towns {
+			for g := range genders {
+				n := int64(rng.IntN(40))
+				cells = append(cells, stats.RakeCell{Levels: []string{fmt.Sprint("t", i), fmt.Sprint("g", g)}, N: n})
+				respondents += float64(n)
+			}
+		}
+		w, rep := stats.Rake([]string{"town", "gender"}, cells, m)
+		var sum float64
+		for i, c := range cells {
+			sum += float64(c.N) * w[i]
+		}
+		if respondents > 0 && math.Abs(sum/respondents-1) > 1e-9 {
+			t.Fatalf("trial %d: mean weight %v, want 1", trial, sum/respondents)
+		}
+		for i, c := range cells {
+			if rep.Converged && c.N > 0 && (w[i] < stats.TrimLow-1e-6 || w[i] > stats.TrimHigh+1e-6) {
+				t.Fatalf("trial %d: converged, but a weight is %v × the mean, outside [%v, %v]", trial, w[i], stats.TrimLow, stats.TrimHigh)
+			}
+		}
 	}
 }

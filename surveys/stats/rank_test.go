@@ -1,65 +1,85 @@
 package stats_test
 
 import (
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
-// unit is a unit whose overall index is idx with interval [lo, hi] on n respondents.
-func unit(code string, idx, lo, hi float64, n int64) stats.UnitResults {
-	return stats.UnitResults{Code: code, Overall: stats.Summary{Index: num(idx), N: n, CI95: []float64{lo, hi}}}
+// unit is a unit whose overall index is idx with standard error se on n
+// respondents (its interval idx ± 1.96·se).
+func unit(code string, idx, se float64, n int64) stats.UnitResults {
+	return stats.UnitResults{Code: code, Overall: stats.Summary{Index: num(idx), N: n, SE: num(se),
+		CI95: []float64{idx - 1.96*se, idx + 1.96*se}}}
 }
 
 func TestRankUnits(t *testing.T) {
 	type want struct {
-		rank int // 0: unranked
-		tied bool
+		rank       int // 0: unranked
+		tied       bool
+		best, wrst int
 	}
 	tests := []struct {
 		name  string
 		units []stats.UnitResults
 		want  []want
 	}{
-		// A and B overlap: nobody's lower bound is above 87 or 86 → both 1.
-		// C: A (83) and B (82) have lower bounds above 80 → 1 + 2 = 3.
-		{"overlap shares a rank", []stats.UnitResults{
-			unit("A", 85, 83, 87, 400), unit("B", 84, 82, 86, 400), unit("C", 78, 76, 80, 400),
-		}, []want{{1, true}, {1, true}, {3, false}}},
+		// The case that inverted under the old rule (1 + #intervals wholly
+		// above): Z 75.00 [74.62, 75.38], Y 67.00 [57.62, 76.38] on 100,
+		// X 70.00 [69.56, 70.44]. By index Z, X, Y. X differs from Z
+		// (5 > 1.96·√(0.194² + 0.224²) = 0.58): a new group at 2. Y does not
+		// differ from X (3 < 1.96·√(0.224² + 4.786²) = 9.39): it joins at 2.
+		// Ranges: Z is above X only → [1, 2]; X is below Z → [2, 3]; Y
+		// differs from nobody (8 < 1.96·√(0.194² + 4.786²) = 9.39) → [1, 3].
+		{"Z Y X never inverts", []stats.UnitResults{
+			unit("Z", 75, 0.38/1.96, 400), unit("Y", 67, 9.38/1.96, 100), unit("X", 70, 0.44/1.96, 400),
+		}, []want{{1, false, 1, 2}, {2, true, 1, 3}, {2, true, 2, 3}}},
+		// A and B do not differ (1 < 1.96·√2 = 2.77): both 1; C differs from
+		// both: 3 = 1 + the two listed before it.
+		{"close units share a rank", []stats.UnitResults{
+			unit("A", 85, 1, 400), unit("B", 84, 1, 400), unit("C", 78, 1, 400),
+		}, []want{{1, true, 1, 2}, {1, true, 1, 2}, {3, false, 3, 3}}},
 		// Listed order is kept; ranks do not depend on it.
 		{"order kept", []stats.UnitResults{
-			unit("C", 78, 76, 80, 400), unit("A", 85, 83, 87, 400), unit("B", 84, 82, 86, 400),
-		}, []want{{3, false}, {1, true}, {1, true}}},
-		// A [80,90] B [75,85] C [70,80]: no lower bound is above 90 or 85, and for C
-		// A's 80 is not strictly above C's 80 → all 1, tied.
-		{"touching bounds overlap", []stats.UnitResults{
-			unit("A", 85, 80, 90, 200), unit("B", 80, 75, 85, 200), unit("C", 75, 70, 80, 200),
-		}, []want{{1, true}, {1, true}, {1, true}}},
-		// Strictly separated: 1, 2, 3, no ties.
+			unit("C", 78, 1, 400), unit("A", 85, 1, 400), unit("B", 84, 1, 400),
+		}, []want{{3, false, 3, 3}, {1, true, 1, 2}, {1, true, 1, 2}}},
+		// A chain: B is close to A and C to B, but C differs from A, a
+		// member of the group, so C starts a group of its own. Overlap is
+		// not transitive.
+		{"chain breaks at the first member", []stats.UnitResults{
+			unit("A", 85, 1.5, 200), unit("B", 82, 1.5, 200), unit("C", 79, 1.5, 200),
+		}, []want{{1, true, 1, 2}, {1, true, 1, 3}, {3, false, 2, 3}}},
+		// C does not differ from A (3 < 1.96·√(5² + 0.1²)) but does from B
+		// (1 > 1.96·√(0.1² + 0.1²) = 0.28), a member of the group with a
+		// small SE: C is below B for sure, so it cannot share B's rank 1.
+		{"a precise member splits the group", []stats.UnitResults{
+			unit("A", 85, 5, 200), unit("B", 83, 0.1, 5000), unit("C", 82, 0.1, 5000),
+		}, []want{{1, true, 1, 3}, {1, true, 1, 2}, {3, false, 2, 3}}},
 		{"separated", []stats.UnitResults{
-			unit("A", 90, 88, 92, 500), unit("B", 80, 78, 82, 500), unit("C", 70, 68, 72, 500),
-		}, []want{{1, false}, {2, false}, {3, false}}},
+			unit("A", 90, 1, 500), unit("B", 80, 1, 500), unit("C", 70, 1, 500),
+		}, []want{{1, false, 1, 1}, {2, false, 2, 2}, {3, false, 3, 3}}},
 		// B has n = 99 < 100: unranked, and it does not push C down.
-		// C: only A's 83 is above 80 → 2.
 		{"small unit unranked", []stats.UnitResults{
-			unit("A", 85, 83, 87, 100), unit("B", 95, 93, 97, 99), unit("C", 78, 76, 80, 100),
-		}, []want{{1, false}, {0, false}, {2, false}}},
+			unit("A", 85, 1, 100), unit("B", 95, 1, 99), unit("C", 78, 1, 100),
+		}, []want{{1, false, 1, 1}, {0, false, 0, 0}, {2, false, 2, 2}}},
 		{"all identical", []stats.UnitResults{
-			unit("A", 80, 78, 82, 300), unit("B", 80, 78, 82, 300), unit("C", 80, 78, 82, 300),
-		}, []want{{1, true}, {1, true}, {1, true}}},
-		{"single unit", []stats.UnitResults{unit("A", 80, 78, 82, 300)}, []want{{1, false}}},
+			unit("A", 80, 1, 300), unit("B", 80, 1, 300), unit("C", 80, 1, 300),
+		}, []want{{1, true, 1, 3}, {1, true, 1, 3}, {1, true, 1, 3}}},
+		{"single unit", []stats.UnitResults{unit("A", 80, 1, 300)}, []want{{1, false, 1, 1}}},
 		{"no index", []stats.UnitResults{
-			{Code: "A", Overall: stats.Summary{N: 0}}, unit("B", 80, 78, 82, 300),
-		}, []want{{0, false}, {1, false}}},
+			{Code: "A", Overall: stats.Summary{N: 0}}, unit("B", 80, 1, 300),
+		}, []want{{0, false, 0, 0}, {1, false, 1, 1}}},
 		// Weighted: n_eff 99.6 < 100 is unranked though n = 150; n_eff 100 is ranked.
 		{"n_eff decides when weighted", []stats.UnitResults{
-			{Code: "A", Overall: stats.Summary{Index: num(85), N: 150, NEff: num(99.6), CI95: []float64{83, 87}}},
-			{Code: "B", Overall: stats.Summary{Index: num(70), N: 150, NEff: num(100), CI95: []float64{68, 72}}},
-		}, []want{{0, false}, {1, false}}},
-		// Two ties at different ranks: A, B overlap at 1; C, D overlap below both at 3.
+			{Code: "A", Overall: stats.Summary{Index: num(85), N: 150, NEff: num(99.6), SE: num(1), CI95: []float64{83, 87}}},
+			{Code: "B", Overall: stats.Summary{Index: num(70), N: 150, NEff: num(100), SE: num(1), CI95: []float64{68, 72}}},
+		}, []want{{0, false, 0, 0}, {1, false, 1, 1}}},
 		{"two groups", []stats.UnitResults{
-			unit("A", 90, 88, 92, 500), unit("B", 89, 87, 91, 500), unit("C", 70, 68, 72, 500), unit("D", 71, 69, 73, 500),
-		}, []want{{1, true}, {1, true}, {3, true}, {3, true}}},
+			unit("A", 90, 1, 500), unit("B", 89, 1, 500), unit("C", 70, 1, 500), unit("D", 71, 1, 500),
+		}, []want{{1, true, 1, 2}, {1, true, 1, 2}, {3, true, 3, 4}, {3, true, 3, 4}}},
 		{"no units", nil, nil},
 	}
 	for _, tt := range tests {
@@ -70,11 +90,47 @@ func TestRankUnits(t *testing.T) {
 				if u.Rank != nil {
 					got.rank = *u.Rank
 				}
+				if u.RankRange != nil {
+					got.best, got.wrst = u.RankRange[0], u.RankRange[1]
+				}
 				if got != tt.want[i] {
-					t.Errorf("%s: rank %d tied %v, want %d %v", u.Code, got.rank, got.tied, tt.want[i].rank, tt.want[i].tied)
+					t.Errorf("%s: rank %d tied %v range [%d, %d], want %d %v [%d, %d]", u.Code,
+						got.rank, got.tied, got.best, got.wrst, tt.want[i].rank, tt.want[i].tied, tt.want[i].best, tt.want[i].wrst)
 				}
 			}
 		})
+	}
+}
+
+// TestRankNeverInverts: over random sets of units, a unit never ranks
+// better than a unit with a higher index, its rank lies in its range, and
+// no unit of a rank differs from another of that rank.
+func TestRankNeverInverts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := range 5000 {
+		k := 1 + rng.IntN(12)
+		units := make([]stats.UnitResults, k)
+		for i := range units {
+			idx := math.Round((60+rng.Float64()*30)*100) / 100
+			se := math.Round(rng.Float64()*rng.Float64()*6*1000) / 1000
+			units[i] = unit(fmt.Sprint(i), idx, se, int64(100+rng.IntN(900)))
+		}
+		stats.RankUnits(units)
+		for i, a := range units {
+			lo, hi := a.RankRange[0], a.RankRange[1]
+			if *a.Rank < lo || *a.Rank > hi || lo < 1 || hi > k {
+				t.Fatalf("trial %d: %s rank %d outside its range %v of %d", trial, a.Code, *a.Rank, a.RankRange, k)
+			}
+			for j, b := range units {
+				if i != j && *a.Rank == *b.Rank && math.Abs(*a.Overall.Index-*b.Overall.Index) > 1.96*math.Hypot(*a.Overall.SE, *b.Overall.SE) {
+					t.Fatalf("trial %d: %s and %s share rank %d but differ", trial, a.Code, b.Code, *a.Rank)
+				}
+				if i != j && *a.Overall.Index < *b.Overall.Index && *a.Rank < *b.Rank {
+					t.Fatalf("trial %d: %s (%.2f) ranks %d, better than %s (%.2f) at %d",
+						trial, a.Code, *a.Overall.Index, *a.Rank, b.Code, *b.Overall.Index, *b.Rank)
+				}
+			}
+		}
 	}
 }
 

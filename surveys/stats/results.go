@@ -82,7 +82,8 @@ type WeightingReport struct {
 }
 
 // Breakdown is the results per answer of a demographic question (town,
-// age band or gender), whole sample, flagged responses included.
+// age band or gender), whole sample, flagged responses in or out as the
+// body's IncludesFlagged says.
 type Breakdown struct {
 	By    string          `json:"by"`
 	Cells []BreakdownCell `json:"cells"`
@@ -107,6 +108,15 @@ type Summary struct {
 	SE    *float64  `json:"se"`
 	NEff  *float64  `json:"n_eff,omitempty"`
 	Low   bool      `json:"low_sample"`
+
+	exact exact // Index and SE before rounding, for comparisons
+}
+
+// exact holds an index and its SE unrounded, so that comparisons (Δ and
+// SE_Δ) are computed from them and rounded once. Bodies decoded from JSON
+// lack them, and comparisons then use the rounded figures.
+type exact struct {
+	index, se *float64
 }
 
 // ItemResult holds the figures of one satisfaction item or area. SE is the
@@ -122,6 +132,8 @@ type ItemResult struct {
 	SE               *float64  `json:"se"`
 	NEff             *float64  `json:"n_eff,omitempty"`
 	Low              bool      `json:"low_sample"`
+
+	exact exact // Index and SE before rounding, for comparisons
 }
 
 // AreaResult is one area's figures.
@@ -132,7 +144,9 @@ type AreaResult struct {
 }
 
 // UnitResults are the figures of one evaluated unit. Rank is nil when the
-// unit is unranked (see RankUnits); Tied says another unit shares its rank.
+// unit is unranked (see RankUnits); Tied says another unit shares its rank;
+// RankRange is [best, worst]: the ranks the unit could hold given which
+// units differ from it significantly.
 type UnitResults struct {
 	Code      string       `json:"code"`
 	Name      string       `json:"name"`
@@ -141,4 +155,5 @@ type UnitResults struct {
 	Areas     []AreaResult `json:"areas"`
 	Rank      *int         `json:"rank"`
 	Tied      bool         `json:"tied,omitempty"`
+	RankRange []int        `json:"rank_range"`
 }

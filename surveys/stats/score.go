@@ -13,16 +13,18 @@ const LowSample = 30
 type scorer struct{ *questionnaire.Compiled }
 
 // ScoreBreakdown scores every answer of the question with role (town, age
-// or gender) of the version c from its breakdown cells in t; nil when the
-// survey has no such question.
-func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string) *Breakdown {
+// or gender) of the version c from its breakdown cells in t, less each
+// cell's flagged responses with excludeFlagged; nil when the survey has no
+// such question.
+func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string, excludeFlagged bool) *Breakdown {
 	q := c.BreakdownQuestion(role)
 	if q == nil {
 		return nil
 	}
 	b := &Breakdown{By: role}
+	groups := t.scopes()
 	for _, o := range q.Options {
-		scope := unweighted(t.Scope("", DimKey(role, o.Code)))
+		scope := unweighted(groups.cellFor("", DimKey(role, o.Code), excludeFlagged))
 		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope.get(KeyResponses).N}
 		cell.Overall, cell.Areas = scorer{c}.scoreAreas(scope, false)
 		b.Cells = append(b.Cells, cell)
@@ -30,12 +32,13 @@ func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string) *Breakdow
 	return b
 }
 
-// BreakdownDims lists the tally cells a breakdown by role reads.
+// BreakdownDims lists the tally cells a breakdown by role reads: each
+// answer's cell and its flagged twin.
 func BreakdownDims(c *questionnaire.Compiled, role string) []string {
 	var dims []string
 	if q := c.BreakdownQuestion(role); q != nil {
 		for _, o := range q.Options {
-			dims = append(dims, DimKey(role, o.Code))
+			dims = append(dims, DimKey(role, o.Code), FlaggedCellDim(DimKey(role, o.Code)))
 		}
 	}
 	return dims
@@ -52,10 +55,11 @@ func Score(c *questionnaire.Compiled, t Tallies, unit string, excludeFlagged boo
 
 func (c scorer) score(t Tallies, unit string, excludeFlagged bool) Results {
 	r := c.header(t, unit, excludeFlagged)
-	c.scoreInto(&r, unweighted(t.scopeFor(unit, excludeFlagged)), false)
+	groups := t.scopes()
+	c.scoreInto(&r, unweighted(groups.scopeFor(unit, excludeFlagged)), false)
 	if unit == "" {
 		for _, u := range c.Def.Units {
-			us := unweighted(t.scopeFor(u.Code, excludeFlagged))
+			us := unweighted(groups.scopeFor(u.Code, excludeFlagged))
 			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us.get(KeyResponses).N}
 			ur.Overall, ur.Areas = c.scoreAreas(us, false)
 			r.Units = append(r.Units, ur)
@@ -88,7 +92,7 @@ func (c scorer) scoreInto(r *Results, scope counters, weighted bool) {
 	r.Responses = scope.get(KeyResponses).N
 	r.Overall, r.Areas = c.scoreAreas(scope, weighted)
 	if q := c.OverallQuestion(); q != nil {
-		item := c.scoreItem(scope, q, weighted)
+		item, _ := c.scoreItem(scope, q, weighted)
 		roundItem(&item)
 		r.OverallQuestion = &item
 	}
@@ -100,6 +104,8 @@ func (c scorer) scoreInto(r *Results, scope counters, weighted bool) {
 type wstat struct {
 	N                 int64
 	W, W2, Sum, SumSq float64
+	// Sum2 = Σw²·x and SumSq2 = Σw²·x², for the linearized variances.
+	Sum2, SumSq2 float64
 }
 
 // counters is one scope's counters, keyed like Tallies.Scope.
@@ -118,7 +124,8 @@ type unweighted map[string]TallyValue
 func (s unweighted) get(key string) wstat {
 	v := s[key]
 	n := float64(v.N)
-	return wstat{N: v.N, W: n, W2: n, Sum: float64(v.Sum), SumSq: float64(v.SumSq)}
+	sum, sumSq := float64(v.Sum), float64(v.SumSq)
+	return wstat{N: v.N, W: n, W2: n, Sum: sum, SumSq: sumSq, Sum2: sum, SumSq2: sumSq}
 }
 
 // add adds a plain counter whose respondents all weigh w.
@@ -129,6 +136,8 @@ func (s *wstat) add(v TallyValue, w float64) {
 	s.W2 += w * w * n
 	s.Sum += w * float64(v.Sum)
 	s.SumSq += w * float64(v.SumSq)
+	s.Sum2 += w * w * float64(v.Sum)
+	s.SumSq2 += w * w * float64(v.SumSq)
 }
 
 // neff is Kish's effective sample size (Σw)²/Σw²; n when unweighted.
@@ -158,19 +167,42 @@ func (s wstat) sd(unit float64) (float64, bool) {
 func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult) {
 	areas := make([]AreaResult, len(c.Def.Areas))
 	var oSum, oW float64
+	var all []moments       // every scored item, for the overall index
+	areaOf := []int{}       // all[i]'s area
+	areaCoef := []float64{} // all[i]'s λ/Σλ within its area, 0 without an index
+	haveIndex := make([]bool, len(c.Def.Areas))
 	for i, a := range c.Def.Areas {
 		var items []ItemResult
 		var weights []float64
+		first := len(all)
 		for _, q := range a.Questions {
-			items = append(items, c.scoreItem(scope, c.Question(q.Code), weighted))
+			item, m := c.scoreItem(scope, c.Question(q.Code), weighted)
+			items = append(items, item)
 			weights = append(weights, q.WeightOrDefault())
+			all = append(all, m)
+			areaOf = append(areaOf, i)
 		}
 		ar := AreaResult{Code: a.Code, Name: a.Name}
 		ar.Index = weightedMean(items, weights, func(r ItemResult) *float64 { return r.Index })
 		ar.Rate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.Rate })
 		ar.DissatisfiedRate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.DissatisfiedRate })
 		ar.DontKnowRate = weightedMean(items, weights, func(r ItemResult) *float64 { return r.DontKnowRate })
-		// The interval and SE come from the respondents' area scores.
+		// The area index is Σ λ_j I_j / Σ λ_j over the items with an index:
+		// its SE is that estimator's (linearSE).
+		var lw float64
+		for j, it := range items {
+			if it.Index != nil {
+				lw += weights[j]
+			}
+		}
+		for j, it := range items {
+			cf := 0.0
+			if it.Index != nil {
+				cf = weights[j] / lw
+			}
+			all[first+j].coef = cf
+			areaCoef = append(areaCoef, cf)
+		}
 		stats := scope.get(AreaKey(a.Code))
 		ar.N = stats.N
 		ar.Low = stats.neff() < LowSample
@@ -178,7 +210,9 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 			ar.NEff = ptr(stats.neff())
 		}
 		if ar.Index != nil {
-			ar.CI95, ar.SE = spread(*ar.Index, stats, 1000)
+			haveIndex[i] = true
+			ar.SE = linearSE(scope, all[first:], stats.N)
+			ar.CI95 = linearInterval(*ar.Index, ar.SE, stats.neff())
 			oSum += a.WeightOrDefault() * *ar.Index
 			oW += a.WeightOrDefault()
 			if len(items) == 1 {
@@ -195,7 +229,16 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 	}
 	if oW > 0 {
 		idx := oSum / oW
-		o.CI95, o.SE = spread(idx, stats, 1000)
+		// O = Σ ω_a A_a / Σ ω_a: item j's coefficient is ω_a/Σω · λ_j/Σλ_a.
+		for j := range all {
+			all[j].coef = 0
+			if a := areaOf[j]; haveIndex[a] {
+				all[j].coef = c.Def.Areas[a].WeightOrDefault() / oW * areaCoef[j]
+			}
+		}
+		o.SE = linearSE(scope, all, stats.N)
+		o.CI95 = linearInterval(idx, o.SE, stats.neff())
+		o.exact = exact{ptr(idx), clone(o.SE)}
 		o.Index = round(&idx, 2)
 	}
 	roundPair(o.CI95, 2)
@@ -205,7 +248,7 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 
 // scoreItem computes one satisfaction question's figures from its option
 // counts, unrounded: areas average items before anything is rounded.
-func (c scorer) scoreItem(scope counters, q *questionnaire.CompiledQuestion, weighted bool) ItemResult {
+func (c scorer) scoreItem(scope counters, q *questionnaire.CompiledQuestion, weighted bool) (ItemResult, moments) {
 	var r ItemResult
 	var valid wstat // the non-"don't know" answers, x = the level's score
 	var dk, sat, dis float64
@@ -216,6 +259,8 @@ func (c scorer) scoreItem(scope counters, q *questionnaire.CompiledQuestion, wei
 		valid.W2 += k.W2
 		valid.Sum += k.W * l.Score
 		valid.SumSq += k.W * l.Score * l.Score
+		valid.Sum2 += k.W2 * l.Score
+		valid.SumSq2 += k.W2 * l.Score * l.Score
 		switch l.Class {
 		case questionnaire.ClassSatisfied:
 			sat += k.W
@@ -243,7 +288,11 @@ func (c scorer) scoreItem(scope counters, q *questionnaire.CompiledQuestion, wei
 		r.RateCI95 = wilson(sat/valid.W, n)
 		r.CI95, r.SE = spread(mean, valid, 1)
 	}
-	return r
+	m := moments{code: q.Code, w: valid.W, w2: valid.W2, s2: valid.Sum2, ss2: valid.SumSq2, ok: r.Index != nil}
+	if m.ok {
+		m.index = *r.Index
+	}
+	return r, m
 }
 
 func weightedMean(items []ItemResult, w []float64, f func(ItemResult) *float64) *float64 {
@@ -261,6 +310,7 @@ func weightedMean(items []ItemResult, w []float64, f func(ItemResult) *float64) 
 }
 
 func roundItem(r *ItemResult) {
+	r.exact = exact{clone(r.Index), clone(r.SE)}
 	r.Index = round(r.Index, 2)
 	r.Rate = round(r.Rate, 4)
 	r.DissatisfiedRate = round(r.DissatisfiedRate, 4)

@@ -91,22 +91,25 @@ func num(v float64) *float64 { return &v }
 //
 //	index = (2×70 + 60)/3 = 200/3 = 66.67
 //	rate = (2×0.5 + 0.5)/3 = 0.5; dissatisfied = (2×0 + 0.5)/3 = 0.1667; dk = (2×0.2 + 0.2)/3 = 0.2
-//	respondent area scores: R1 (2×80+80)/3 = 80, R2 60 (q2 dk), R3 (2×60+30)/3 = 50,
-//	R4 100 (q1 dk), R5 (2×80+30)/3 = 63.333 → n = 5
-//	mean 70.667, Σ(x-mean)² = 87.11+113.78+427.11+860.44+53.78 = 1542.22
-//	s² = 1542.22/4 = 385.56, s = 19.636, s/√5 = 8.781
-//	h = 2.7764 × 8.781 = 24.38 → centred on the index: [42.29, 91.05]
+//	n = 5 respondents with an answer in a1. The SE is the linearized SE of
+//	(2/3)·I1 + (1/3)·I2, each over its own answers (n1 = n2 = 4): with
+//	u_i = (2/3)(x_i1 − 70)/4 + (1/3)(x_i2 − 60)/4 over the items i answered,
+//	R1 1.6667 + 1.6667 = 3.3333, R2 −1.6667, R3 −1.6667 − 2.5 = −4.1667,
+//	R4 3.3333, R5 1.6667 − 2.5 = −0.8333; Σu² = 43.056,
+//	V = 5/4 × 43.056 = 53.819, SE = 7.336
+//	h = 2.7764 × 7.336 = 20.37 → centred on the index: [46.30, 87.04]
 //
 // area a2 = q3: index 80, n = 4 (R3 knows nothing of a2), interval as q3 [54.02, 100],
 // rate interval Wilson(3,4).
 //
-// overall index = (66.667 + 80)/2 = 73.33 (equal area weights)
+// overall index = (66.667 + 80)/2 = 73.33 (equal area weights), i.e.
+// (1/3)·I1 + (1/6)·I2 + (1/2)·I3; n = 5 respondents with a composite score.
 //
-//	respondent composites (mean of their area scores): R1 (80+80)/2 = 80, R2 (60+100)/2 = 80,
-//	R3 50 (a1 only), R4 (100+60)/2 = 80, R5 (63.333+80)/2 = 71.667 → n = 5
-//	mean 72.333, Σ(x-mean)² = 3×7.667² + 22.333² + 0.667² = 176.33+498.78+0.44 = 675.56
-//	s² = 168.89, s = 12.996, s/√5 = 5.812
-//	h = 2.7764 × 5.812 = 16.14 → [57.20, 89.47]
+//	u_i = (1/3)(x_i1 − 70)/4 + (1/6)(x_i2 − 60)/4 + (1/2)(x_i3 − 80)/4:
+//	R1 0.8333 + 0.8333 + 0 = 1.6667, R2 −0.8333 + 2.5 = 1.6667,
+//	R3 −0.8333 − 1.25 = −2.0833, R4 1.6667 − 2.5 = −0.8333,
+//	R5 0.8333 − 1.25 + 0 = −0.4167; Σu² = 10.764, V = 5/4 × 10.764 = 13.455
+//	SE = 3.668, h = 2.7764 × 3.668 = 10.18 → [63.15, 83.52]
 func TestScoreByHand(t *testing.T) {
 	c := mustCompile(t, scoringDefinition())
 	got := stats.Score(c, countAll(c, handResponses()), "", false)
@@ -115,13 +118,13 @@ func TestScoreByHand(t *testing.T) {
 		t.Errorf("header = survey %q responses %d flagged %d includes %v sample %q, want test-2024 5 1 true opt-in",
 			got.Survey, got.Responses, got.Flagged, got.IncludesFlagged, got.Sample)
 	}
-	wantOverall := stats.Summary{Index: num(73.33), N: 5, CI95: []float64{57.20, 89.47}, SE: num(5.812), Low: true}
+	wantOverall := stats.Summary{Index: num(73.33), N: 5, CI95: []float64{63.15, 83.52}, SE: num(3.668), Low: true}
 	assertEqualJSON(t, "overall", got.Overall, wantOverall)
 
 	wantAreas := []stats.AreaResult{
 		{Code: "a1", Name: "环境保护", ItemResult: stats.ItemResult{
 			Index: num(66.67), Rate: num(0.5), DissatisfiedRate: num(0.1667), DontKnowRate: num(0.2),
-			N: 5, CI95: []float64{42.29, 91.05}, SE: num(8.781), Low: true}},
+			N: 5, CI95: []float64{46.30, 87.04}, SE: num(7.336), Low: true}},
 		{Code: "a2", Name: "平安建设", ItemResult: stats.ItemResult{
 			Index: num(80), Rate: num(0.75), DissatisfiedRate: num(0), DontKnowRate: num(0.2),
 			N: 4, CI95: []float64{54.02, 100}, RateCI95: []float64{0.3006, 0.9544}, SE: num(8.165), Low: true}},
@@ -173,14 +176,17 @@ func TestScoreItemsByHand(t *testing.T) {
 //	q1 80,60,80 → 73.333; q2 80,30 (R2 dk) → 55, dk = 1/3 = 0.3333; q3 80,100,80 → 86.667
 //	a1 = (2×73.333 + 55)/3 = 67.22; rate (2×2/3 + 1/2)/3 = 0.6111; dissatisfied (0 + 0.5)/3 = 0.1667
 //	dk (2×0 + 1/3)/3 = 0.1111
-//	  area scores 80, 60, 63.333: mean 67.778, Σ(x-mean)² = 149.38+60.49+19.75 = 229.63
-//	  s² = 114.81, s = 10.715, s/√3 = 6.186, h = 4.3027 × 6.186 = 26.62 → [40.60, 93.84]
+//	  u_i = (2/3)(x_i1 − 73.333)/3 + (1/3)(x_i2 − 55)/2: R1 1.4815 + 4.1667 = 5.6481,
+//	  R2 −2.9630, R5 1.4815 − 4.1667 = −2.6852; Σu² = 47.891, V = 3/2 × 47.891 = 71.837,
+//	  SE = 8.476, h = 4.3027 × 8.476 = 36.47 → [30.75, 103.69] clamped to [30.75, 100]
 //	a2 = q3 = 86.67, rate 3/3 = 1, s² = (6.667²+13.333²+6.667²)/2 = 133.33, s = 11.547,
 //	  s/√3 = 6.667, h = 4.3027 × 6.667 = 28.68 → [57.98, 115.35] clamped to [57.98, 100];
 //	  Wilson(3,3) = [0.4385, 1]
 //	overall = (67.222 + 86.667)/2 = 76.94
-//	  composites 80, 80, (63.333+80)/2 = 71.667: mean 77.222, Σ(x-mean)² = 7.72+7.72+30.86 = 46.30
-//	  s² = 23.15, s = 4.811, s/√3 = 2.778, h = 4.3027 × 2.778 = 11.95 → [64.99, 88.90]
+//	  u_i = (1/3)(x_i1 − 73.333)/3 + (1/6)(x_i2 − 55)/2 + (1/2)(x_i3 − 86.667)/3:
+//	  R1 0.7407 + 2.0833 − 1.1111 = 1.7130, R2 −1.4815 + 2.2222 = 0.7407,
+//	  R5 0.7407 − 2.0833 − 1.1111 = −2.4537; Σu² = 9.504, V = 3/2 × 9.504 = 14.256,
+//	  SE = 3.776, h = 4.3027 × 3.776 = 16.25 → [60.70, 93.19]
 //
 // Unit u2 (R3, R4*): responses 2, flagged 1.
 //
@@ -197,11 +203,11 @@ func TestScoreUnitsByHand(t *testing.T) {
 		if got.Unit != "u1" || got.Responses != 3 || got.Flagged != 0 || got.Units != nil {
 			t.Errorf("unit %q responses %d flagged %d units %v, want u1 3 0 none", got.Unit, got.Responses, got.Flagged, got.Units)
 		}
-		assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(76.94), N: 3, CI95: []float64{64.99, 88.90}, SE: num(2.778), Low: true})
+		assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(76.94), N: 3, CI95: []float64{60.70, 93.19}, SE: num(3.776), Low: true})
 		assertEqualJSON(t, "areas", got.Areas, []stats.AreaResult{
 			{Code: "a1", Name: "环境保护", ItemResult: stats.ItemResult{
 				Index: num(67.22), Rate: num(0.6111), DissatisfiedRate: num(0.1667), DontKnowRate: num(0.1111),
-				N: 3, CI95: []float64{40.60, 93.84}, SE: num(6.186), Low: true}},
+				N: 3, CI95: []float64{30.75, 100}, SE: num(8.476), Low: true}},
 			{Code: "a2", Name: "平安建设", ItemResult: stats.ItemResult{
 				Index: num(86.67), Rate: num(1), DissatisfiedRate: num(0), DontKnowRate: num(0),
 				// Centred on the unrounded index: 86.667 − 28.684 = 57.982 → 57.98
@@ -499,10 +505,11 @@ func TestCountUnitScope(t *testing.T) {
 }
 
 // assertEqualJSON compares got and want by value and prints both as JSON.
+// assertEqualJSON compares what a body publishes: the JSON of got and want.
 func assertEqualJSON(t *testing.T, what string, got, want any) {
 	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s\n got %s\nwant %s", what, toJSON(got), toJSON(want))
+	if g, w := toJSON(got), toJSON(want); g != w {
+		t.Errorf("%s\n got %s\nwant %s", what, g, w)
 	}
 }
 
@@ -577,7 +584,7 @@ func TestScoreBreakdownEqualsFilteredSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := handResponses()
-	b := stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleTown)
+	b := stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleTown, false)
 	if b == nil || b.By != questionnaire.RoleTown || len(b.Cells) == 0 {
 		t.Fatalf("breakdown: %+v", b)
 	}
@@ -597,7 +604,7 @@ func TestScoreBreakdownEqualsFilteredSample(t *testing.T) {
 			t.Fatalf("town %s:\n got %s\nwant %s", cell.Code, g, w)
 		}
 	}
-	if stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleAge) != nil {
+	if stats.ScoreBreakdown(c, countAll(c, all), questionnaire.RoleAge, false) != nil {
 		t.Fatal("a breakdown by a question the survey lacks")
 	}
 }

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,13 @@ const DimFlagged = "flagged"
 
 // OptionKey is the counter of one option of one question.
 func OptionKey(question, option string) string { return "opt:" + question + ":" + option }
+
+// PairKey is the counter of the respondents who answered both scored items
+// j and k (satisfaction items of areas) at a level: N = n_jk, Sum = Σx_j
+// and SumSq = Σx_j·x_k over them, in thousandths of a point (SumSq in
+// millionths). PairKey(k, j) holds Σx_k. The area and overall intervals
+// are computed from these (linearization).
+func PairKey(j, k string) string { return "pair:" + j + ":" + k }
 
 // AreaKey holds N, Sum and SumSq of respondents' scores in one area.
 func AreaKey(area string) string { return "area:" + area }
@@ -85,14 +93,52 @@ func (t Tallies) Scope(unit, dim string) map[string]TallyValue {
 	return out
 }
 
+// FlaggedCellDim names the twin of a breakdown cell (DimKey) that holds the
+// counters of its flagged responses only, e.g. "flagged|town:t01".
+func FlaggedCellDim(dim string) string { return DimFlagged + "|" + dim }
+
+// scopes holds the counters grouped by unit and breakdown cell.
+type scopes map[[2]string]map[string]TallyValue
+
+// scopes groups the counters by unit and breakdown cell in one pass, so
+// that scoring a thousand units reads the counters once, not once a unit.
+func (t Tallies) scopes() scopes {
+	out := scopes{}
+	for id, v := range t {
+		k := [2]string{id.Unit, id.Dim}
+		m := out[k]
+		if m == nil {
+			m = map[string]TallyValue{}
+			out[k] = m
+		}
+		m[id.Key] = v
+	}
+	return out
+}
+
 // scopeFor returns the counters results are scored from: the whole sample,
-// or the whole sample less its flagged responses.
-func (t Tallies) scopeFor(unit string, excludeFlagged bool) map[string]TallyValue {
-	all := t.Scope(unit, "")
+// or the whole sample less its flagged responses. The map returned may be
+// the group itself, so it is read, never written.
+func (s scopes) scopeFor(unit string, excludeFlagged bool) map[string]TallyValue {
+	return s.cellFor(unit, "", excludeFlagged)
+}
+
+// cellFor returns the counters of one unit and breakdown cell ("" for the
+// whole sample), less the cell's flagged responses with excludeFlagged.
+func (s scopes) cellFor(unit, dim string, excludeFlagged bool) map[string]TallyValue {
+	all := s[[2]string{unit, dim}]
+	if all == nil {
+		all = map[string]TallyValue{}
+	}
 	if !excludeFlagged {
 		return all
 	}
-	for k, f := range t.Scope(unit, DimFlagged) {
+	twin := DimFlagged
+	if dim != "" {
+		twin = FlaggedCellDim(dim)
+	}
+	all = maps.Clone(all)
+	for k, f := range s[[2]string{unit, twin}] {
 		v := all[k]
 		v.N -= f.N
 		v.Sum -= f.Sum
@@ -125,8 +171,8 @@ func (t Tallies) Timeline() []HourCount {
 // and the staff decisions.
 func (t Tallies) Quality() *Quality {
 	q := &Quality{Reasons: map[string]int64{}}
-	for _, f := range []string{questionnaire.FlagSpeeder, questionnaire.FlagStraightLiner, questionnaire.FlagSharedAddress} {
-		q.Reasons[f] = 0
+	for _, f := range questionnaire.FlagReasons {
+		q.Reasons[f.Code] = 0
 	}
 	for id, v := range t {
 		if id.Unit != "" || id.Dim != "" {

@@ -276,7 +276,7 @@ func TestCountTimelineAndQuality(t *testing.T) {
 	}
 	q := tl.Quality()
 	wantQ := &stats.Quality{Flagged: 2, ReviewedValid: 1, ReviewedInvalid: 1, Reasons: map[string]int64{
-		questionnaire.FlagSpeeder: 2, questionnaire.FlagStraightLiner: 1, questionnaire.FlagSharedAddress: 0}}
+		questionnaire.FlagSpeeder: 2, questionnaire.FlagStraightLiner: 1, questionnaire.FlagSharedAddress: 0, questionnaire.FlagNoTiming: 0, questionnaire.FlagManyPhones: 0}}
 	if !reflect.DeepEqual(q, wantQ) {
 		t.Errorf("quality = %+v, want %+v", q, wantQ)
 	}

@@ -188,9 +188,14 @@ func randomHex(n int) string {
 // MySQLConfigured reports whether a test MySQL is configured.
 func MySQLConfigured() bool { return os.Getenv(EnvMySQL) != "" }
 
-// RandomSubmission makes a complete, valid submission for c with random answers.
+// RandomSubmission makes a complete, valid submission for c with random
+// answers, started five minutes ago as the page would say (a submission
+// without started_at is flagged "no timing").
 func RandomSubmission(rng *mrand.Rand, c *questionnaire.Compiled) *questionnaire.Submission {
-	return c.RandomSubmission(rng)
+	sub := c.RandomSubmission(rng)
+	started := time.Now().Add(-5 * time.Minute).UTC()
+	sub.StartedAt = &started
+	return sub
 }
 
 // RedisConfigured reports whether a test Redis is configured.

@@ -1,8 +1,21 @@
 /* The sign-in page. */
 
+// safeNext is next when the browser itself reads it as a path on this
+// site, else /admin. Browsers drop tabs and line breaks inside a URL and
+// take a backslash for a slash, so '/\t/evil.example' means
+// '//evil.example', another host: anything with those, a space, a scheme
+// or a host is refused, and what is left must resolve to this origin.
 function safeNext(next) {
-  if (!next || next.charAt(0) !== '/' || next.charAt(1) === '/' || next.charAt(1) === '\\') return '/admin';
-  return next;
+  var home = '/admin';
+  if (!next || next.charAt(0) !== '/' || next.charAt(1) === '/' || /[\s\\\u0000-\u001f\u007f]/.test(next)) return home;
+  var u;
+  try {
+    u = new URL(next, location.href);
+  } catch (e) {
+    return home;
+  }
+  if (u.origin !== location.origin || u.pathname.charAt(0) !== '/' || u.pathname.charAt(1) === '/') return home;
+  return u.pathname + u.search + u.hash;
 }
 
 function initLogin() {

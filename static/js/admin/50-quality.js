@@ -3,7 +3,9 @@
 var FLAGS = {
   speeder: ['答题过快', 'Too fast'],
   straight_liner: ['答案雷同', 'Same answer everywhere'],
-  shared_address: ['同一网络地址多次', 'Many from one address']
+  shared_address: ['同一网络地址多次', 'Many from one address'],
+  no_timing: ['无作答时间', 'No timing'],
+  many_phones: ['同一来源填写多个号码', 'Many numbers from one source']
 };
 var REVIEWS = {
   valid: ['有效', 'Valid', '计入结果 counted'],

@@ -1,4 +1,4 @@
-/* User administration (admins only): roles, disabling, new users, password resets. */
+/* User administration (admins only): roles, disabling, new users, password resets, clearing sign-in lockouts. */
 
 function initUsers() {
   var rows = byId('user-rows');
@@ -51,8 +51,12 @@ function initUsers() {
       toggle.type = 'button';
       var reset = bi('button', 'btn small', '重置密码', 'Reset password');
       reset.type = 'button';
+      var unlock = bi('button', 'btn small', '解除登录锁定', 'Clear sign-in lockout');
+      unlock.type = 'button';
+      unlock.title = '登录尝试过多被锁定时，让该用户可以立即重新登录 lets this user sign in again at once after too many attempts';
       act.appendChild(toggle);
       act.appendChild(reset);
+      act.appendChild(unlock);
       var resetForm = make('form', 'reset-form');
       resetForm.hidden = true;
       var pw = make('input');
@@ -88,6 +92,15 @@ function initUsers() {
           toggle.disabled = true;
           patch(u, { disabled: dis }, rowMsg, dis ? u.name + ' 已停用 disabled' : u.name + ' 已启用 enabled');
         });
+      });
+      unlock.addEventListener('click', function () {
+        unlock.disabled = true;
+        showMsg(rowMsg, '');
+        api('POST', '/api/v1/admin/users/' + u.id + '/unlock').then(function () {
+          toast(u.name + ' 的登录锁定已解除 sign-in lockout cleared');
+        }, function (e) {
+          if (!e.redirecting) showMsg(rowMsg, errText(e), 'error');
+        }).then(function () { unlock.disabled = false; });
       });
       reset.addEventListener('click', function () {
         resetForm.hidden = !resetForm.hidden;

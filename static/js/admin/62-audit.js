@@ -3,6 +3,7 @@
 var ACTIONS = {
   login: ['登录', 'sign-in'],
   'login.failed': ['登录失败', 'failed sign-in'],
+  'login.throttled': ['登录尝试过多被拒', 'sign-ins throttled'],
   logout: ['退出', 'sign-out'],
   password: ['修改密码', 'password changed'],
   'survey.create': ['新建问卷', 'survey created'],
@@ -14,6 +15,7 @@ var ACTIONS = {
   'tokens.create': ['生成邀请码', 'invitations issued'],
   'user.create': ['新建用户', 'user created'],
   'user.update': ['修改用户', 'user changed'],
+  'user.unlock': ['解除登录锁定', 'sign-in lockout cleared'],
   'response.review': ['审核回答', 'response reviewed'],
   'share.create': ['新建分享链接', 'share link made'],
   'share.revoke': ['撤销分享链接', 'share link revoked'],
@@ -29,7 +31,7 @@ function initAudit() {
 
   function row(e) {
     var tr = make('tr');
-    if (e.action === 'login.failed') tr.className = 'warn-row';
+    if (e.action === 'login.failed' || e.action === 'login.throttled') tr.className = 'warn-row';
     tr.appendChild(make('td', 'small nowrap', fmtTime(e.at)));
     tr.appendChild(make('td', 'mono', e.user_name || DASH));
     var a = ACTIONS[e.action];

@@ -36,7 +36,9 @@ const T = {
   reasons: {
     speeder: ['作答过快', 'Answered too fast'],
     straight_liner: ['所有题同一选项', 'Same level on every item'],
-    shared_address: ['同一网络地址多份', 'Many from one address']
+    shared_address: ['同一网络地址多份', 'Many from one address'],
+    no_timing: ['无作答时间', 'No timing'],
+    many_phones: ['同一来源填写多个号码', 'Many numbers from one source']
   },
   weighting: ['加权：按{v}迭代调整（raking）{i}次，{c}；与目标分布最大相差{e}；{t}人权重被截尾（{lo}–{hi}倍平均权重）；有效样本 n_eff {n}。分组结果未加权。',
     'Weighted: raked to {v} in {i} iterations, {c}; largest gap to the targets {e}; {t} weights trimmed to {lo}–{hi}× the mean; effective n {n}. Group results are unweighted.'],

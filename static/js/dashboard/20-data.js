@@ -8,8 +8,9 @@ function withParams(base, params) {
   return u.pathname + u.search;
 }
 
+// mainURL asks for the per-unit blocks too (units=1): the ranking shows them.
 function mainURL() {
-  return withParams(RESULTS, { flagged: flagged === 'exclude' ? 'exclude' : null, weighted: weighted ? '1' : null });
+  return withParams(RESULTS, { units: '1', flagged: flagged === 'exclude' ? 'exclude' : null, weighted: weighted ? '1' : null });
 }
 
 function isDefaultView() { return flagged === 'include' && !weighted; }

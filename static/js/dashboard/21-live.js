@@ -7,7 +7,7 @@ function connect() {
     setInterval(resyncAll, 10000);
     return;
   }
-  source = new EventSource(LIVE, { withCredentials: false });
+  source = new EventSource(withParams(LIVE, { units: '1' }), { withCredentials: false }); // the ranking needs the units
   source.addEventListener('open', function () {
     retryDelay = RETRY_MIN;
     setConn('live');

@@ -33,6 +33,8 @@ function renderUnits(units, wt) {
       rank.appendChild(s);
     }
     row.appendChild(rank);
+    const rr = u.rank_range;
+    row.appendChild(make('td', 'fig rank-range', rr && rr.length === 2 ? (rr[0] === rr[1] ? String(rr[0]) : rr[0] + '–' + rr[1]) : '—'));
     const name = make('th', 'name');
     name.scope = 'row';
     name.appendChild(make('span', 'unit-name', u.name || u.code));
