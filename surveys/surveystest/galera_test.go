@@ -17,7 +17,8 @@ func TestGalera(t *testing.T) {
 	t.Logf("3 nodes synced after %v", time.Since(began).Round(time.Millisecond))
 	dsns := g.CreateDatabase("minyi_g")
 	open := func(i int) *sql.DB {
-		db, err := sql.Open("mysql", dsns[i])
+		// wsrep_sync_wait: a read sees what other nodes committed before it.
+		db, err := sql.Open("mysql", dsns[i]+"?wsrep_sync_wait=1")
 		if err != nil {
 			t.Fatal(err)
 		}
