@@ -41,7 +41,7 @@ type Counter struct {
 	slotKeys   []string                  // counter slot → tally key
 	optionSlot map[string]map[string]int // question → option → slot
 	scored     map[string]int            // scored item → its place among them
-	pairBase   int                       // slot of the pair (0, 0); (j, k) is pairBase + j·m + k
+	pairSlot   []int                     // (j, k) → slot of PairKey(j, k) at j·m + k; −1 when not kept
 	answered   []scoredAnswer            // reused per response
 	scopes     map[scope][]TallyValue
 	extra      map[string]int64 // whole-sample counters with open-ended keys
@@ -101,20 +101,27 @@ func (k *Counter) numberSlots() {
 		}
 		k.optionSlot[q.Code] = m
 	}
-	// Item pairs: every ordered pair of scored items (the diagonal is
-	// never counted, so it is never stored).
+	// Item pairs: every ordered pair of scored items of one area, and of
+	// different areas too unless the definition has more scored items than
+	// maxCrossPairItems (the diagonal is never counted, so never stored).
 	k.scored = map[string]int{}
-	var items []string
+	var items []*questionnaire.CompiledQuestion
 	for _, q := range c.Questions {
 		if q.Kind == questionnaire.KindSatisfaction && q.Area >= 0 {
 			k.scored[q.Code] = len(items)
-			items = append(items, q.Code)
+			items = append(items, q)
 		}
 	}
-	k.pairBase = len(k.slotKeys)
-	for _, j := range items {
-		for _, l := range items {
-			k.slotKeys = append(k.slotKeys, PairKey(j, l))
+	cross := keepsCrossPairs(c)
+	m := len(items)
+	k.pairSlot = make([]int, m*m)
+	for j, qj := range items {
+		for l, ql := range items {
+			k.pairSlot[j*m+l] = -1
+			if j != l && (cross || qj.Area == ql.Area) {
+				k.pairSlot[j*m+l] = len(k.slotKeys)
+				k.slotKeys = append(k.slotKeys, PairKey(qj.Code, ql.Code))
+			}
 		}
 	}
 }
@@ -177,8 +184,8 @@ func (k *Counter) Add(r Accepted) {
 	m := len(k.scored)
 	for _, x := range k.answered {
 		for _, y := range k.answered {
-			if x.item != y.item {
-				k.deltas = append(k.deltas, slotDelta{k.pairBase + x.item*m + y.item, TallyValue{N: 1, Sum: x.milli, SumSq: x.milli * y.milli}})
+			if slot := k.pairSlot[x.item*m+y.item]; slot >= 0 {
+				k.deltas = append(k.deltas, slotDelta{slot, TallyValue{N: 1, Sum: x.milli, SumSq: x.milli * y.milli}})
 			}
 		}
 	}

@@ -179,6 +179,7 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 		first := len(all)
 		for _, q := range a.Questions {
 			item, m := c.scoreItem(scope, c.Question(q.Code), weighted)
+			m.area = i
 			items = append(items, item)
 			weights = append(weights, q.WeightOrDefault())
 			all = append(all, m)
@@ -213,7 +214,7 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 		}
 		if ar.Index != nil {
 			haveIndex[i] = true
-			ar.SE = linearSE(scope, all[first:], stats.N)
+			ar.SE = linearSE(scope, all[first:], stats.N, true)
 			ar.CI95 = linearInterval(*ar.Index, ar.SE, stats.neff())
 			oSum += a.WeightOrDefault() * *ar.Index
 			oW += a.WeightOrDefault()
@@ -238,7 +239,7 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 				all[j].coef = c.Def.Areas[a].WeightOrDefault() / oW * areaCoef[j]
 			}
 		}
-		o.SE = linearSE(scope, all, stats.N)
+		o.SE = linearSE(scope, all, stats.N, keepsCrossPairs(c.Compiled))
 		o.CI95 = linearInterval(idx, o.SE, stats.neff())
 		o.exact = exact{ptr(idx), clone(o.SE)}
 		o.Index = round(&idx, 2)
