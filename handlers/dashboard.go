@@ -14,6 +14,9 @@ type DashboardPage struct {
 	Results     string // URL of the results endpoint (with the share key)
 	Live        string // URL of the live endpoint (with the share key)
 	Survey      string // URL of /s/{slug}
+	// LowSample and RankMinN are the survey's thresholds (greyed cells,
+	// ranked units), stated in the page's fixed texts.
+	LowSample, RankMinN float64
 }
 
 // GetDashboardPage handles GET /d/:slug[?key=SHAREKEY], the live results
@@ -37,5 +40,8 @@ func (a *App) GetDashboardPage(c echo.Context) error {
 		Results: "/api/v1/surveys/" + slug + "/results" + query,
 		Live:    "/api/v1/surveys/" + slug + "/live" + query,
 		Survey:  "/s/" + slug,
+
+		LowSample: p.Compiled.Def.LowSample(),
+		RankMinN:  p.Compiled.Def.RankMinN(),
 	})
 }
