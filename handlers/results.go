@@ -28,7 +28,7 @@ func (a *App) GetResults(c echo.Context) error {
 			"flagged": "须为 include 或 exclude must be include or exclude",
 		}}
 	}
-	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude}
+	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude, Category: c.QueryParam("category")}
 	switch c.QueryParam("weighted") {
 	case "", "0", "false":
 	case "1", "true":

@@ -24,6 +24,8 @@ type ResultsQuery struct {
 	By             string
 	ExcludeFlagged bool
 	Weighted       bool
+	// Category limits the body to one category of a campaign's units.
+	Category string
 	// alone leaves the previous year's comparison out: a survey scored as
 	// another's previous year is not compared further back (nor in a cycle).
 	alone bool
@@ -37,6 +39,9 @@ func (q ResultsQuery) check() error {
 	if q.Weighted && (q.Unit != "" || q.By != "") {
 		fields["weighted"] = "加权结果针对全部样本，不能与 unit 或 by 同用 weighted results are for the whole sample, not with unit or by"
 	}
+	if q.Category != "" && (q.Unit != "" || q.By != "" || q.Weighted) {
+		fields["category"] = "类别结果不能与 unit、by 或 weighted 同用 category is not used with unit, by or weighted"
+	}
 	if len(fields) > 0 {
 		return &questionnaire.InvalidError{Fields: fields}
 	}
@@ -45,7 +50,7 @@ func (q ResultsQuery) check() error {
 
 // key names the query in the results cache.
 func (q ResultsQuery) key() string {
-	return fmt.Sprintf("%s/%t/%s/%t/%t", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone)
+	return fmt.Sprintf("%s/%t/%s/%t/%t/%s", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone, q.Category)
 }
 
 // Results scores the results q asks for of a published survey from its
@@ -136,6 +141,11 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 		if r, err = stats.ScoreWeighted(p.Compiled, t, margins, q.ExcludeFlagged); err != nil {
 			return nil, err
 		}
+	} else if q.Category != "" {
+		var ok bool
+		if r, ok = stats.ScoreCategory(p.Compiled, t, q.Category, q.ExcludeFlagged); !ok {
+			return nil, &questionnaire.InvalidError{Fields: map[string]string{"category": "本调查没有这个类别 this survey has no such category"}}
+		}
 	} else {
 		r = stats.Score(p.Compiled, t, q.Unit, q.ExcludeFlagged)
 	}
@@ -149,6 +159,9 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 	}
 	if prev := p.Compiled.Def.Previous; prev != "" && q.Unit == "" && !q.alone {
 		r.Previous = s.compareWith(prev, q, &r)
+		if len(r.Notices) > 0 {
+			s.markRepeatNotices(prev, q, &r)
+		}
 	}
 	return &r, nil
 }
@@ -167,4 +180,13 @@ func (s *Service) compareWith(slug string, q ResultsQuery, r *stats.Results) *st
 		return nil
 	}
 	return stats.Compare(r, prev)
+}
+
+// markRepeatNotices marks the units of r's notices that were in the bottom
+// of their category in the previous year's survey too.
+func (s *Service) markRepeatNotices(slug string, q ResultsQuery, r *stats.Results) {
+	prev, err := s.Results(slug, ResultsQuery{ExcludeFlagged: q.ExcludeFlagged, alone: true})
+	if err == nil {
+		stats.MarkRepeatNotices(r, prev)
+	}
 }
