@@ -157,3 +157,65 @@ func TestUnitSeesItsCategory(t *testing.T) {
 		t.Error("city skipping its required a1 questions was accepted")
 	}
 }
+
+// TestCampaignTemplate checks the built-in campaign: the seed city on the
+// 13 areas with the seed report's summaries, three fictional counties and
+// four agencies on the 6-area list, each with its own summaries, 300 each.
+func TestCampaignTemplate(t *testing.T) {
+	data, err := questionnaire.Builtin("campaign-2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := questionnaire.CompileJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	social, err := questionnaire.Builtin("social-2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := questionnaire.CompileJSON(social)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAgency := []string{"作风建设", "履职尽责", "能力建设", "为民办实事", "依法行政", "廉洁自律"}
+	count := map[string]int{}
+	for _, u := range c.Def.Units {
+		count[u.Category]++
+		if u.Target != 300 {
+			t.Errorf("%s: target %d, want 300", u.Code, u.Target)
+		}
+		d := c.ForUnit(u.Code)
+		var names []string
+		for _, a := range d.Areas {
+			names = append(names, a.Name)
+			if u.Summaries[a.Code] == "" || a.Summary != u.Summaries[a.Code] || strings.Contains(a.Summary, "*") {
+				t.Errorf("%s %s: summary %q, want the unit's own", u.Code, a.Code, a.Summary)
+			}
+		}
+		switch u.Category {
+		case "agency":
+			if !slices.Equal(names, wantAgency) {
+				t.Errorf("%s areas %v, want %v", u.Code, names, wantAgency)
+			}
+		case "city":
+			if len(names) != 13 {
+				t.Errorf("%s has %d areas, want 13", u.Code, len(names))
+			}
+		}
+	}
+	if count["city"] != 4 || count["agency"] != 4 {
+		t.Errorf("units per category %v, want 4 cities and counties, 4 agencies", count)
+	}
+	city := c.ForUnit("seed-city")
+	for i, a := range seed.Def.Areas {
+		if city.Areas[i].Name != a.Name || city.Areas[i].Summary != a.Summary {
+			t.Errorf("seed city area %d = %s %q, want social-2022's %s", i, city.Areas[i].Name, city.Areas[i].Summary, a.Name)
+		}
+	}
+	for _, u := range c.Def.Units[1:] {
+		if !strings.Contains(u.Name, "虚构") {
+			t.Errorf("%s %q is not marked fictional", u.Code, u.Name)
+		}
+	}
+}

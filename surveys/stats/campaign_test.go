@@ -48,7 +48,9 @@ func campaignTallies(t *testing.T, c *questionnaire.Compiled) stats.Tallies {
 		}
 	}
 	town := func(i int) string { return []string{"t1", "t2"}[i%2] }
-	add("c1", 120, func(i int) map[string]string { return map[string]string{"q1": "5", "q2": "3", "q3": "4", "town": town(i)} })
+	add("c1", 120, func(i int) map[string]string {
+		return map[string]string{"q1": "5", "q2": "3", "q3": "4", "town": town(i)}
+	})
 	add("c2", 110, func(i int) map[string]string { return map[string]string{"q1": "4", "q2": "4", "q3": "3", "town": "t2"} })
 	add("g1", 100, func(int) map[string]string { return map[string]string{"q3": "5"} })
 	add("g2", 100, func(i int) map[string]string { return map[string]string{"q3": []string{"5", "1"}[i%2]} })
