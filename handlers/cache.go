@@ -57,6 +57,7 @@ func (bc *bodyCache) serve(c echo.Context, key, contentType string, render func(
 // precompressed lists the routes whose handlers compress for themselves.
 var precompressed = map[string]bool{
 	"/s/:slug":              true,
+	"/s/:slug/u/:unit":      true,
 	"/api/v1/surveys/:slug": true,
 	"/static/:hash/:name":   true,
 }

@@ -44,6 +44,7 @@ func (a *App) routeTable() []route {
 		r(get, "/healthz", anyone, a.GetHealth),
 		r(get, "/static/:hash/:name", anyone, a.GetAsset),
 		r(get, "/s/:slug", anyone, a.GetSurveyPage),
+		r(get, "/s/:slug/u/:unit", anyone, a.GetUnitSurveyPage),
 		r(get, "/d/:slug", anyone, a.GetDashboardPage),
 		r(get, "/api/v1/surveys/:slug", anyone, a.GetSurvey),
 		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),

@@ -100,3 +100,18 @@ func (c *Compiled) Directory() *Definition {
 	}
 	return &d
 }
+
+// IsCampaign reports whether the survey's units differ in what their
+// residents see (categories or their own summaries): residents then reach
+// a unit's own page and never answer for one picked in a shared form.
+func (c *Compiled) IsCampaign() bool {
+	if len(c.Def.Categories) > 0 {
+		return true
+	}
+	for _, u := range c.Def.Units {
+		if len(u.Summaries) > 0 {
+			return true
+		}
+	}
+	return false
+}
