@@ -193,3 +193,70 @@ func TestCampaignTokenLinksCarryTheirUnit(t *testing.T) {
 		t.Errorf("the link's page: %d, want the unit's page", page.Status)
 	}
 }
+
+// TestCampaignDashboardPages: the campaign dashboard, a unit's dashboard
+// page reading that unit's body with its rank in the category, and a
+// unit's breakdowns on its areas.
+func TestCampaignDashboardPages(t *testing.T) {
+	for name, in := range instances(t, handlers.Config{}) {
+		t.Run(name, func(t *testing.T) {
+			seedCampaign(t, in)
+			if r := get(t, http.DefaultClient, in.URL+"/d/"+campaign); r.Status != 200 || !strings.Contains(string(r.Raw), `id="progress-panel"`) {
+				t.Fatalf("campaign dashboard: %d", r.Status)
+			}
+			page := get(t, http.DefaultClient, in.URL+"/d/"+campaign+"/u/dept-edu")
+			body := string(page.Raw)
+			if page.Status != 200 || !strings.Contains(body, `data-unit="dept-edu"`) || !strings.Contains(body, "results?unit=dept-edu") {
+				t.Fatalf("unit dashboard: %d", page.Status)
+			}
+			if r := get(t, http.DefaultClient, in.URL+"/d/"+campaign+"/u/nope"); r.Status != 404 {
+				t.Errorf("unknown unit dashboard: %d, want 404", r.Status)
+			}
+			res := &http.Client{Timeout: 10 * time.Second}
+			for i := range 3 {
+				jar, _ := cookiejar.New(nil)
+				res.Jar = jar
+				get(t, res, in.URL+"/s/"+campaign+"/u/dept-edu")
+				if r := post(t, res, in.URL+"/api/v1/surveys/"+campaign+"/responses", "application/json", agencyAnswers("dept-edu", map[string]string{"gender": []string{"m", "f", "f"}[i]})); r.Status != 201 {
+					t.Fatalf("answer: %d %s", r.Status, r.Raw)
+				}
+			}
+			if err := in.Svc.RunTallyPass(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			r := get(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+campaign+"/results?unit=dept-edu&by=gender")
+			var unit struct {
+				Areas   []json.RawMessage
+				Ranking struct {
+					Category  string
+					Of        int
+					Completed int64
+					Target    int
+				}
+				Breakdown struct {
+					Cells []struct {
+						Code      string
+						Responses int64
+						Areas     []json.RawMessage
+					}
+				}
+			}
+			if err := json.Unmarshal(r.Raw, &unit); err != nil || r.Status != 200 {
+				t.Fatalf("unit results: %d %v %s", r.Status, err, r.Raw)
+			}
+			if len(unit.Areas) != 6 || unit.Ranking.Category != "agency" || unit.Ranking.Completed != 3 || unit.Ranking.Target != 300 {
+				t.Errorf("unit body: %d areas, ranking %+v; want 6 areas, 3 of 300 in agency", len(unit.Areas), unit.Ranking)
+			}
+			cells := map[string]int64{}
+			for _, c := range unit.Breakdown.Cells {
+				cells[c.Code] = c.Responses
+				if len(c.Areas) != 6 {
+					t.Errorf("gender %s cell has %d areas, want 6", c.Code, len(c.Areas))
+				}
+			}
+			if cells["m"] != 1 || cells["f"] != 2 {
+				t.Errorf("unit by gender = %v, want m 1, f 2", cells)
+			}
+		})
+	}
+}

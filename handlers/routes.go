@@ -46,6 +46,7 @@ func (a *App) routeTable() []route {
 		r(get, "/s/:slug", anyone, a.GetSurveyPage),
 		r(get, "/s/:slug/u/:unit", anyone, a.GetUnitSurveyPage),
 		r(get, "/d/:slug", anyone, a.GetDashboardPage),
+		r(get, "/d/:slug/u/:unit", anyone, a.GetUnitDashboardPage),
 		r(get, "/api/v1/surveys/:slug", anyone, a.GetSurvey),
 		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),
 		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults),

@@ -33,9 +33,6 @@ type ResultsQuery struct {
 
 func (q ResultsQuery) check() error {
 	fields := map[string]string{}
-	if q.By != "" && q.Unit != "" {
-		fields["by"] = "分组结果针对全部样本，不能与 unit 同用 breakdowns are for the whole sample, not with unit"
-	}
 	if q.Weighted && (q.Unit != "" || q.By != "") {
 		fields["weighted"] = "加权结果针对全部样本，不能与 unit 或 by 同用 weighted results are for the whole sample, not with unit or by"
 	}
@@ -150,7 +147,13 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 		r = stats.Score(p.Compiled, t, q.Unit, q.ExcludeFlagged)
 	}
 	if q.By != "" {
-		r.Breakdown = stats.ScoreBreakdown(p.Compiled, t, q.By, q.ExcludeFlagged)
+		r.Breakdown = stats.ScoreUnitBreakdown(p.Compiled, t, q.Unit, q.By, q.ExcludeFlagged)
+	}
+	if q.Unit != "" && !q.alone {
+		// Where the unit stands in its category, from the (cached) body of all units.
+		if all, err := s.Results(p.Survey.Slug, ResultsQuery{ExcludeFlagged: q.ExcludeFlagged}); err == nil {
+			r.Ranking = stats.RankingOf(p.Compiled, all, q.Unit)
+		}
 	}
 	r.AsOf = time.Now().UTC().Truncate(time.Second)
 	if q.Unit == "" {

@@ -245,3 +245,68 @@ func ScoreCategory(c *questionnaire.Compiled, t Tallies, category string, exclud
 	r.Notices = notices
 	return r, true
 }
+
+// UnitRanking is where one unit stands in its category, for the body of
+// that unit: its rank, rank range and ties among the Of ranked units of
+// its category, and its sample against its plan.
+type UnitRanking struct {
+	Category     string   `json:"category,omitempty"`
+	CategoryName string   `json:"category_name,omitempty"`
+	Rank         *int     `json:"rank"`
+	Tied         bool     `json:"tied,omitempty"`
+	RankRange    []int    `json:"rank_range"`
+	Of           int      `json:"of"`
+	Target       int      `json:"target,omitempty"`
+	Completed    int64    `json:"completed"`
+	Progress     *float64 `json:"progress"`
+	Notice       []string `json:"notice,omitempty"` // the reasons a notice names it
+}
+
+// RankingOf is the ranking of unit in all, the body of every unit; nil
+// when all does not hold the unit.
+func RankingOf(c *questionnaire.Compiled, all *Results, unit string) *UnitRanking {
+	for _, u := range all.Units {
+		if u.Code != unit {
+			continue
+		}
+		r := &UnitRanking{Category: u.Category, Rank: u.Rank, Tied: u.Tied, RankRange: u.RankRange,
+			Target: u.Target, Completed: u.Completed, Progress: u.Progress}
+		if cat := c.Category(u.Category); cat != nil {
+			r.CategoryName = cat.Name
+		}
+		for _, o := range all.Units {
+			if o.Category == u.Category && o.Rank != nil {
+				r.Of++
+			}
+		}
+		for _, n := range all.Notices {
+			for _, nu := range n.Units {
+				if nu.Code == unit {
+					r.Notice = nu.Reasons
+				}
+			}
+		}
+		return r
+	}
+	return nil
+}
+
+// ScoreUnitBreakdown is ScoreBreakdown for the respondents of one unit
+// ("" for all), on the unit's areas.
+func ScoreUnitBreakdown(c *questionnaire.Compiled, t Tallies, unit, role string, excludeFlagged bool) *Breakdown {
+	if unit == "" {
+		return ScoreBreakdown(c, t, role, excludeFlagged)
+	}
+	q := c.BreakdownQuestion(role)
+	if q == nil {
+		return nil
+	}
+	b := &Breakdown{By: role}
+	for _, o := range q.Options {
+		scope := unweighted(t.cellFor(unit, DimKey(role, o.Code), excludeFlagged))
+		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope.get(KeyResponses).N}
+		cell.Overall, cell.Areas = scorer{c}.scoreAreasOf(scope, false, unit)
+		b.Cells = append(b.Cells, cell)
+	}
+	return b
+}

@@ -133,12 +133,23 @@ func TestCampaignResults(t *testing.T) {
 		}
 	})
 	t.Run("one unit", func(t *testing.T) {
-		r := stats.Score(c, tallies, "g1", false)
-		if len(r.Areas) != 1 || r.Areas[0].Code != "a2" || !near(r.Overall.Index, 100) {
-			t.Errorf("g1 body: areas %+v overall %v, want a2 only, 100", r.Areas, r.Overall.Index)
+		g1 := stats.Score(c, tallies, "g1", false)
+		if len(g1.Areas) != 1 || g1.Areas[0].Code != "a2" || !near(g1.Overall.Index, 100) {
+			t.Errorf("g1 body: areas %+v overall %v, want a2 only, 100", g1.Areas, g1.Overall.Index)
 		}
 		if r := stats.Score(c, tallies, "c1", false); len(r.Quotas) != 1 || r.Quotas[0].Filled != 60 {
 			t.Errorf("c1 body quotas %+v, want t1 60", r.Quotas)
+		}
+		b := stats.ScoreUnitBreakdown(c, tallies, "c1", "town", false)
+		if b == nil || len(b.Cells) != 2 || b.Cells[0].Responses != 60 || b.Cells[1].Responses != 60 || len(b.Cells[0].Areas) != 2 || !near(b.Cells[0].Overall.Index, 83.33) {
+			t.Errorf("c1 by town = %+v, want 60 and 60 respondents at 83.33", b)
+		}
+		if b := stats.ScoreUnitBreakdown(c, tallies, "g1", "town", false); b == nil || len(b.Cells[0].Areas) != 1 {
+			t.Errorf("g1 by town = %+v, want a2 only", b)
+		}
+		rk := stats.RankingOf(c, &r, "g2")
+		if rk == nil || rk.Category != "agency" || rk.CategoryName != "省直单位" || *rk.Rank != 2 || rk.Of != 2 || rk.Completed != 100 || len(rk.Notice) != 2 {
+			t.Errorf("g2 ranking = %+v, want 2 of 2 agencies, named", rk)
 		}
 	})
 	t.Run("bottom again", func(t *testing.T) {

@@ -35,6 +35,8 @@ type Results struct {
 	Quotas []QuotaProgress `json:"quotas,omitempty"`
 	// Notices name, per category, the units at the bottom (通报).
 	Notices []Notice `json:"notices,omitempty"`
+	// Ranking is, in a body for one unit, where it stands in its category.
+	Ranking *UnitRanking `json:"ranking,omitempty"`
 }
 
 // HourCount is the number of responses submitted in one hour.
