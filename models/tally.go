@@ -160,10 +160,24 @@ func (s *Store) Tallies(surveyID uint64) ([]Tally, error) {
 
 // TalliesOfCells returns a survey's stored counters of some breakdown cells
 // ("" for the whole sample), for every unit.
+// Rows are scanned by hand: a campaign of 60 units reads some 35,000
+// counters per scoring, and GORM's reflection took most of the time.
 func (s *Store) TalliesOfCells(surveyID uint64, dims ...string) ([]Tally, error) {
+	rows, err := s.R.Model(&Tally{}).Select("unit, dim, metric, n, score_sum, score_sq").
+		Where("survey_id = ? AND dim IN ?", surveyID, dims).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var ts []Tally
-	err := s.R.Where("survey_id = ? AND dim IN ?", surveyID, dims).Find(&ts).Error
-	return ts, err
+	for rows.Next() {
+		t := Tally{SurveyID: surveyID}
+		if err := rows.Scan(&t.Unit, &t.Dim, &t.Metric, &t.N, &t.ScoreSum, &t.ScoreSq); err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
 }
 
 // DefaultJointGrace is how long the joint backfill waits after weighting

@@ -310,3 +310,34 @@ func ScoreUnitBreakdown(c *questionnaire.Compiled, t Tallies, unit, role string,
 	}
 	return b
 }
+
+// wholeSampleByUnit holds the whole-sample cell ("") and its flagged twin
+// of every unit, split out of the tallies in one pass: Tallies.Scope reads
+// every counter, and a campaign of 60 units would read them 60 times.
+func (t Tallies) wholeSampleByUnit() unitCells {
+	out := unitCells{}
+	for id, v := range t {
+		if id.Dim != "" && id.Dim != DimFlagged {
+			continue
+		}
+		sub := out[id.Unit]
+		if sub == nil {
+			sub = Tallies{}
+			out[id.Unit] = sub
+		}
+		sub[id] = v
+	}
+	return out
+}
+
+// unitCells are each unit's whole-sample counters, keyed like Tallies.
+type unitCells map[string]Tallies
+
+// scopeFor is Tallies.scopeFor over the unit's own counters.
+func (u unitCells) scopeFor(unit string, excludeFlagged bool) map[string]TallyValue {
+	t := u[unit]
+	if t == nil {
+		return map[string]TallyValue{}
+	}
+	return t.scopeFor(unit, excludeFlagged)
+}

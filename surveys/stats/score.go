@@ -56,8 +56,9 @@ func (c scorer) score(t Tallies, unit string, excludeFlagged bool) Results {
 	r := c.header(t, unit, excludeFlagged)
 	c.scoreIntoOf(&r, unweighted(t.scopeFor(unit, excludeFlagged)), false, unit)
 	if unit == "" {
+		byUnit := t.wholeSampleByUnit() // one pass over t, not one per unit
 		for _, u := range c.Def.Units {
-			us := unweighted(t.scopeFor(u.Code, excludeFlagged))
+			us := unweighted(byUnit.scopeFor(u.Code, excludeFlagged))
 			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us.get(KeyResponses).N}
 			ur.Overall, ur.Areas = c.scoreAreasOf(us, false, u.Code)
 			r.Units = append(r.Units, ur)
