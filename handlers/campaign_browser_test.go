@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -97,4 +99,79 @@ func TestBrowserCampaignUnitOnAPhone(t *testing.T) {
 	dashWait(t, ctx, "the agency's progress rises", `document.querySelector('`+row+`').getAttribute('data-completed') === '1'`, 20*time.Second)
 	dashShot(t, ctx, "campaign-dashboard.png", true)
 	dashCSP(t, ctx)
+}
+
+// TestBrowserDesignerCampaign edits the built-in campaign in the designer:
+// the categories with their areas, units pasted as CSV keeping their
+// summaries, a unit's summary typed in its own block, the search and the
+// count of units still missing a summary; the saved draft holds it all.
+func TestBrowserDesignerCampaign(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	uiUser(t, in, "camp", "designer")
+	c, csrf := uiSignIn(t, in, "camp")
+	d := &staffClient{t: t, base: in.URL, c: c, csrf: csrf}
+	data, _ := questionnaire.Builtin(campaign)
+	var def questionnaire.Definition
+	if err := json.Unmarshal(data, &def); err != nil {
+		t.Fatal(err)
+	}
+	def.Slug = "campaign-2023"
+	id := publishDefinition(t, d, def)
+	ui := &designerUI{t: t, ctx: ctx, in: in, id: id, api: d}
+	watchConsole(t, ctx, true)
+	ui.step("sign in",
+		chromedp.EmulateViewport(1366, 900),
+		chromedp.Navigate(fmt.Sprintf("%s/admin/surveys/%d", in.URL, id)),
+		chromedp.WaitVisible(chromedp.CSS(`#login-name`)),
+		chromedp.SendKeys(chromedp.CSS(`#login-name`), "camp"),
+		chromedp.SendKeys(chromedp.CSS(`#login-password`), uiPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#area-0 summary`)),
+	)
+	ui.wait("the categories", "sec-categories", `document.querySelectorAll('#categories-list .cat-item').length === 2
+  && document.querySelectorAll('#categories-list .cat-item')[1].querySelectorAll('input.cat-area:checked').length === 6`)
+	ui.wait("every unit's summaries are there", "sec-summaries", `document.querySelectorAll('#summ-units details.summ-unit').length === 8
+  && document.getElementById('summ-missing').getAttribute('data-missing') === '0'`)
+
+	// A new agency pasted as a CSV line: it keeps the others' summaries and misses its own.
+	ui.step("paste a unit", center(`#units-text`), run(`(function () { var ta = document.getElementById('units-text');
+  ta.value = ta.value + '\ndept-new,省示例新设局（虚构）,agency,200';
+  ta.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`))
+	ui.wait("one unit missing its summaries", "sec-summaries", `document.querySelectorAll('#summ-units details.summ-unit').length === 9
+  && document.getElementById('summ-missing').getAttribute('data-missing') === '1'
+  && document.querySelector('#summ-u-8 .item-meta').textContent.indexOf('0 / 6') === 0`)
+	ui.step("search", center(`#summ-search`), chromedp.SendKeys(chromedp.CSS(`#summ-search`), "新设"))
+	ui.wait("the search finds it alone", "sec-summaries", `Array.from(document.querySelectorAll('#summ-units details.summ-unit')).filter(function (d) { return !d.hidden; }).map(function (d) { return d.id; }).join() === 'summ-u-8'`)
+	ui.step("open its block", chromedp.Click(chromedp.CSS(`#summ-u-8 summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#summ-u-8 textarea[data-path="units[8].summaries.g01"]`)))
+	if n := ui.eval(`String(document.querySelectorAll('#summ-u-8 textarea').length)`); n != "6" {
+		t.Fatalf("the agency's block has %s fields, want its 6 areas", n)
+	}
+	for i := 1; i <= 6; i++ {
+		ui.step("type a summary", chromedp.SendKeys(chromedp.CSS(fmt.Sprintf(`#summ-u-8 textarea[data-path="units[8].summaries.g%02d"]`, i)), fmt.Sprintf("本局第%d项工作概述。", i)))
+	}
+	ui.wait("nothing missing", "sec-summaries", `document.getElementById('summ-missing').getAttribute('data-missing') === '0'`)
+	ui.step("save", chromedp.Click(chromedp.CSS(`#save`)))
+	ui.wait("saved", "sec-summaries", `document.getElementById('save-state').textContent.indexOf('draft saved') >= 0`)
+	det, _ := d.detail(id)
+	if det.DraftDefinition == nil || len(det.DraftDefinition.Units) != 9 {
+		t.Fatalf("saved draft: %+v", det.DraftDefinition)
+	}
+	u := det.DraftDefinition.Units[8]
+	if u.Code != "dept-new" || u.Category != "agency" || u.Target != 200 || u.Summaries["g03"] != "本局第3项工作概述。" || len(u.Summaries) != 6 {
+		t.Errorf("the new unit saved as %+v", u)
+	}
+	if s := det.DraftDefinition.Units[4].Summaries["g01"]; s != def.Units[4].Summaries["g01"] {
+		t.Errorf("an existing unit's summary changed to %q", s)
+	}
+	uiFullShot(t, ctx, "designer-campaign.png")
+}
+
+// run evaluates a page expression as a step.
+func run(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](expr)(ctx, tg)
+		return err
+	})
 }
