@@ -163,16 +163,25 @@ func (s *Store) Tallies(surveyID uint64) ([]Tally, error) {
 // Rows are scanned by hand: a campaign of 60 units reads some 35,000
 // counters per scoring, and GORM's reflection took most of the time.
 func (s *Store) TalliesOfCells(surveyID uint64, dims ...string) ([]Tally, error) {
-	rows, err := s.R.Model(&Tally{}).Select("unit, dim, metric, n, score_sum, score_sq").
-		Where("survey_id = ? AND dim IN ?", surveyID, dims).Rows()
+	return s.scanTallies(s.R.Model(&Tally{}).Where("survey_id = ? AND dim IN ?", surveyID, dims))
+}
+
+// TalliesOfUnitCells is TalliesOfCells for one unit's counters only: the
+// body of one unit of a campaign reads its few hundred, not every unit's.
+func (s *Store) TalliesOfUnitCells(surveyID uint64, unit string, dims ...string) ([]Tally, error) {
+	return s.scanTallies(s.R.Model(&Tally{}).Where("survey_id = ? AND unit = ? AND dim IN ?", surveyID, unit, dims))
+}
+
+func (s *Store) scanTallies(q *gorm.DB) ([]Tally, error) {
+	rows, err := q.Select("survey_id, unit, dim, metric, n, score_sum, score_sq").Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var ts []Tally
 	for rows.Next() {
-		t := Tally{SurveyID: surveyID}
-		if err := rows.Scan(&t.Unit, &t.Dim, &t.Metric, &t.N, &t.ScoreSum, &t.ScoreSq); err != nil {
+		var t Tally
+		if err := rows.Scan(&t.SurveyID, &t.Unit, &t.Dim, &t.Metric, &t.N, &t.ScoreSum, &t.ScoreSq); err != nil {
 			return nil, err
 		}
 		ts = append(ts, t)

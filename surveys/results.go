@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
@@ -123,7 +124,13 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 			return nil, &questionnaire.InvalidError{Fields: map[string]string{"weighted": "人口边际与当前问卷不符，请在设计页更新 the population margins no longer fit the published questionnaire; update them on the designer page"}}
 		}
 	}
-	rows, err := s.store.TalliesOfCells(p.Survey.ID, dims...)
+	var rows []models.Tally
+	var err error
+	if q.Unit != "" {
+		rows, err = s.store.TalliesOfUnitCells(p.Survey.ID, q.Unit, dims...)
+	} else {
+		rows, err = s.store.TalliesOfCells(p.Survey.ID, dims...)
+	}
 	if err != nil {
 		return nil, storeErr(fmt.Errorf("read tallies: %w", err))
 	}
