@@ -107,7 +107,7 @@ func (a *App) GetUsersPage(c echo.Context) error { return a.adminPage(c, "admin-
 // GetAuditPage handles GET /admin/audit.
 func (a *App) GetAuditPage(c echo.Context) error { return a.adminPage(c, "admin-audit.html", 0) }
 
-// GetPreviewPage handles GET /admin/surveys/:id/preview[?version=published]:
+// GetPreviewPage handles GET /admin/surveys/:id/preview[?version=published][&unit=CODE]:
 // the respondent page exactly as residents see it, for the draft (or the
 // published version), with submitting turned off.
 func (a *App) GetPreviewPage(c echo.Context) error {
@@ -119,11 +119,18 @@ func (a *App) GetPreviewPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	err = a.templates.ExecuteTemplate(&b, "survey.html", SurveyPage{
+	page := SurveyPage{
 		Def: comp.Def, Slug: def.Slug, State: "preview", Endpoint: "",
 		Scale: comp.ScaleOptions(), Total: comp.QuestionCount(),
-	})
+	}
+	// ?unit= previews the page of one unit, as its residents see it.
+	if u := comp.Unit(c.QueryParam("unit")); u != nil {
+		page.Def = comp.ForUnit(u.Code)
+		page.Unit = &page.Def.Units[0]
+		page.Total = page.Def.QuestionCount()
+	}
+	var b bytes.Buffer
+	err = a.templates.ExecuteTemplate(&b, "survey.html", page)
 	if err != nil {
 		return err
 	}

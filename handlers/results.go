@@ -31,7 +31,7 @@ func (a *App) GetResults(c echo.Context) error {
 			"flagged": "须为 include 或 exclude must be include or exclude",
 		}}
 	}
-	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude}
+	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude, Category: c.QueryParam("category")}
 	if q.Weighted, err = flagParam(c, "weighted"); err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (a *App) GetResults(c echo.Context) error {
 
 // resultsKey names a query's results among the encoded bodies.
 func resultsKey(slug string, q surveys.ResultsQuery) string {
-	return fmt.Sprintf("%s|%s|%s|%t|%t", slug, q.Unit, q.By, q.ExcludeFlagged, q.Weighted)
+	return fmt.Sprintf("%s|%s|%s|%s|%t|%t", slug, q.Unit, q.By, q.Category, q.ExcludeFlagged, q.Weighted)
 }
 
 // flagParam reads an on/off query parameter: 1/true, or 0/false/absent.

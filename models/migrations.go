@@ -118,6 +118,13 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{12, "tallies by cell: results read a campaign's units' whole-sample counters without scanning their breakdown cells", func(tx *gorm.DB) error {
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasIndex(&Tally{}, "idx_tally_dim") {
+			return m.CreateIndex(&Tally{}, "idx_tally_dim")
+		}
+		return nil
+	}},
 }
 
 // recountTallies drops every counter and marks every response untallied,

@@ -150,9 +150,9 @@ type Response struct {
 // stats.Tallies for the keys. It can always be rebuilt from Response rows.
 type Tally struct {
 	ID       uint64 `gorm:"primaryKey"`
-	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1"`
+	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1;index:idx_tally_dim,priority:1"`
 	Unit     string `gorm:"size:64;uniqueIndex:idx_tally_id,priority:2"`
-	Dim      string `gorm:"size:200;uniqueIndex:idx_tally_id,priority:3"`
+	Dim      string `gorm:"size:200;uniqueIndex:idx_tally_id,priority:3;index:idx_tally_dim,priority:2"`
 	Metric   string `gorm:"size:160;uniqueIndex:idx_tally_id,priority:4"`
 	N        int64
 	ScoreSum int64

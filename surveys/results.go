@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
@@ -24,6 +25,8 @@ type ResultsQuery struct {
 	By             string
 	ExcludeFlagged bool
 	Weighted       bool
+	// Category limits the body to one category of a campaign's units.
+	Category string
 	// alone leaves the previous year's comparison out: a survey scored as
 	// another's previous year is not compared further back (nor in a cycle).
 	alone bool
@@ -31,11 +34,11 @@ type ResultsQuery struct {
 
 func (q ResultsQuery) check() error {
 	fields := map[string]string{}
-	if q.By != "" && q.Unit != "" {
-		fields["by"] = "分组结果针对全部样本，不能与 unit 同用 breakdowns are for the whole sample, not with unit"
-	}
 	if q.Weighted && (q.Unit != "" || q.By != "") {
 		fields["weighted"] = "加权结果针对全部样本，不能与 unit 或 by 同用 weighted results are for the whole sample, not with unit or by"
+	}
+	if q.Category != "" && (q.Unit != "" || q.By != "" || q.Weighted) {
+		fields["category"] = "类别结果不能与 unit、by 或 weighted 同用 category is not used with unit, by or weighted"
 	}
 	if len(fields) > 0 {
 		return &questionnaire.InvalidError{Fields: fields}
@@ -45,7 +48,7 @@ func (q ResultsQuery) check() error {
 
 // key names the query in the results cache.
 func (q ResultsQuery) key() string {
-	return fmt.Sprintf("%s/%t/%s/%t/%t", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone)
+	return fmt.Sprintf("%s/%t/%s/%t/%t/%s", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone, q.Category)
 }
 
 // Results scores the results q asks for of a published survey from its
@@ -149,7 +152,13 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 			return nil, &questionnaire.InvalidError{Fields: map[string]string{"weighted": "人口边际与当前问卷不符，请在设计页更新 the population margins no longer fit the published questionnaire; update them on the designer page"}}
 		}
 	}
-	rows, err := s.store.TalliesOfCells(p.Survey.ID, dims...)
+	var rows []models.Tally
+	var err error
+	if q.Unit != "" {
+		rows, err = s.store.TalliesOfUnitCells(p.Survey.ID, q.Unit, dims...)
+	} else {
+		rows, err = s.store.TalliesOfCells(p.Survey.ID, dims...)
+	}
 	if err != nil {
 		return nil, storeErr(fmt.Errorf("read tallies: %w", err))
 	}
@@ -164,11 +173,22 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 		if r, err = stats.ScoreWeighted(p.Compiled, t, margins, q.ExcludeFlagged); err != nil {
 			return nil, err
 		}
+	} else if q.Category != "" {
+		var ok bool
+		if r, ok = stats.ScoreCategory(p.Compiled, t, q.Category, q.ExcludeFlagged); !ok {
+			return nil, &questionnaire.InvalidError{Fields: map[string]string{"category": "本调查没有这个类别 this survey has no such category"}}
+		}
 	} else {
 		r = stats.Score(p.Compiled, t, q.Unit, q.ExcludeFlagged)
 	}
 	if q.By != "" {
-		r.Breakdown = stats.ScoreBreakdown(p.Compiled, t, q.By, q.ExcludeFlagged)
+		r.Breakdown = stats.ScoreUnitBreakdown(p.Compiled, t, q.Unit, q.By, q.ExcludeFlagged)
+	}
+	if q.Unit != "" && !q.alone {
+		// Where the unit stands in its category, from the (cached) body of all units.
+		if all, err := s.Results(p.Survey.Slug, ResultsQuery{ExcludeFlagged: q.ExcludeFlagged}); err == nil {
+			r.Ranking = stats.RankingOf(p.Compiled, all, q.Unit)
+		}
 	}
 	r.AsOf = time.Now().UTC().Truncate(time.Second)
 	if q.Unit == "" {
@@ -177,6 +197,9 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 	}
 	if prev := p.Compiled.Def.Previous; prev != "" && q.Unit == "" && !q.alone {
 		r.Previous = s.compareWith(prev, q, &r)
+		if len(r.Notices) > 0 {
+			s.markRepeatNotices(prev, q, &r)
+		}
 	}
 	return &r, nil
 }
@@ -195,4 +218,13 @@ func (s *Service) compareWith(slug string, q ResultsQuery, r *stats.Results) *st
 		return nil
 	}
 	return stats.Compare(r, prev)
+}
+
+// markRepeatNotices marks the units of r's notices that were in the bottom
+// of their category in the previous year's survey too.
+func (s *Service) markRepeatNotices(slug string, q ResultsQuery, r *stats.Results) {
+	prev, err := s.Results(slug, ResultsQuery{ExcludeFlagged: q.ExcludeFlagged, alone: true})
+	if err == nil {
+		stats.MarkRepeatNotices(r, prev)
+	}
 }

@@ -191,6 +191,7 @@ func (d *Definition) Validate() error {
 			c.add(qp+".role", "未知角色 unknown role %q", q.Role)
 		}
 	}
+	d.validateCampaign(c)
 	if len(c.problems) > 0 {
 		return &DefinitionError{Problems: c.problems}
 	}

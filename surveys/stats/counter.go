@@ -47,6 +47,14 @@ type Counter struct {
 	extra      map[string]int64 // whole-sample counters with open-ended keys
 	deltas     []slotDelta      // reused per response
 	dims       []string
+	quotas     map[string][]quotaCell // unit ("" without units) → its quota cells
+	quota      map[TallyID]int64      // quota counters, per unit
+}
+
+// quotaCell is a quota cell with its counter's key.
+type quotaCell struct {
+	q   questionnaire.Quota
+	key string
 }
 
 type scope struct{ unit, dim string }
@@ -72,8 +80,18 @@ const (
 
 // NewCounter returns an empty counter for the version c.
 func NewCounter(c *questionnaire.Compiled) *Counter {
-	k := &Counter{c: c, scopes: map[scope][]TallyValue{}, extra: map[string]int64{}}
+	k := &Counter{c: c, scopes: map[scope][]TallyValue{}, extra: map[string]int64{}, quota: map[TallyID]int64{}}
 	k.numberSlots()
+	k.quotas = map[string][]quotaCell{}
+	add := func(unit string, qs []questionnaire.Quota) {
+		for _, q := range qs {
+			k.quotas[unit] = append(k.quotas[unit], quotaCell{q, QuotaKey(q)})
+		}
+	}
+	add("", c.Def.Quotas)
+	for _, u := range c.Def.Units {
+		add(u.Code, u.Quotas)
+	}
 	return k
 }
 
@@ -219,6 +237,14 @@ func (k *Counter) Add(r Accepted) {
 		if r.Review != "" {
 			k.extra[ReviewKey(r.Review)]++
 		}
+		if cells := k.quotas[r.Unit]; len(cells) > 0 {
+			answers := map[string]string{questionnaire.RoleTown: demo[0], questionnaire.RoleAge: demo[1], questionnaire.RoleGender: demo[2]}
+			for _, cell := range cells {
+				if cell.q.Matches(answers) {
+					k.quota[TallyID{Unit: r.Unit, Key: cell.key}]++
+				}
+			}
+		}
 	}
 
 	for _, u := range []string{"", r.Unit} {
@@ -261,6 +287,11 @@ func (k *Counter) AddTo(t Tallies) {
 	for key, n := range k.extra {
 		if n != 0 {
 			t.Add(TallyID{"", "", key}, TallyValue{N: n})
+		}
+	}
+	for id, n := range k.quota {
+		if n != 0 {
+			t.Add(id, TallyValue{N: n})
 		}
 	}
 }

@@ -30,6 +30,15 @@ type Results struct {
 	Weighting *WeightingReport `json:"weighting,omitempty"`
 	// Limits are the survey's thresholds the figures were marked with.
 	Limits Limits `json:"limits"`
+	// Category is the category a body is limited to (?category=).
+	Category string `json:"category,omitempty"`
+	// Quotas is the quota progress of a body for one unit, or of a survey
+	// without units.
+	Quotas []QuotaProgress `json:"quotas,omitempty"`
+	// Notices name, per category, the units at the bottom (通报).
+	Notices []Notice `json:"notices,omitempty"`
+	// Ranking is, in a body for one unit, where it stands in its category.
+	Ranking *UnitRanking `json:"ranking,omitempty"`
 }
 
 // Limits are the greyed-cell n (low_sample marks n_eff under it) and the
@@ -165,4 +174,12 @@ type UnitResults struct {
 	Rank      *int         `json:"rank"`
 	Tied      bool         `json:"tied,omitempty"`
 	RankRange []int        `json:"rank_range"`
+	// Campaign fields: the unit's category (ranks are within it), its
+	// planned sample, its completed interviews (the responses of the
+	// body's set), completed/target (nil without a target) and quotas.
+	Category  string          `json:"category,omitempty"`
+	Target    int             `json:"target,omitempty"`
+	Completed int64           `json:"completed"`
+	Progress  *float64        `json:"progress"`
+	Quotas    []QuotaProgress `json:"quotas,omitempty"`
 }

@@ -27,6 +27,7 @@ const RESULTS = pageData.results;
 const LIVE = pageData.live;
 const TITLE = pageData.title || '';
 const TITLE_EN = pageData.titleEn || '';
+const UNIT = pageData.unit || ''; // a unit's page: the results are that unit's
 const RETRY_MIN = 3000; // ms, after a failed fetch or a closed stream
 const RETRY_MAX = 60000;
 const BY_EVERY = 10000; // ms between breakdown fetches while events arrive

@@ -46,6 +46,7 @@ function render(res, again) {
   renderAreaChart(res.areas || []);
   renderTimeline(res.timeline || [], asOf);
   renderQuality(res.quality, res.flagged);
+  renderCampaign(res);
   renderUnits(res.units, wt);
   renderWeighting(res.weighting);
   byId('by-unweighted').hidden = !wt;
