@@ -39,6 +39,8 @@ func (a *App) GetResults(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A category's body is its units' ranking: it carries them unasked.
+	view.Units = view.Units || q.Category != ""
 	r, err := a.svc.Results(p.Survey.Slug, q)
 	if err != nil {
 		return err
