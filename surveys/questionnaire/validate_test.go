@@ -191,7 +191,9 @@ func TestValidDefinitions(t *testing.T) {
 		{"report k at the bounds, internal", func(d *questionnaire.Definition) {
 			d.Report = &questionnaire.ReportOptions{SuppressK: questionnaire.MinSuppressK, Internal: true, Issuer: "琼海市统计局"}
 		}},
-		{"report k 1000", func(d *questionnaire.Definition) { d.Report = &questionnaire.ReportOptions{SuppressK: questionnaire.MaxSuppressK} }},
+		{"report k 1000", func(d *questionnaire.Definition) {
+			d.Report = &questionnaire.ReportOptions{SuppressK: questionnaire.MaxSuppressK}
+		}},
 		{"scores at the bounds", func(d *questionnaire.Definition) { d.Scale.Levels[0].Score, d.Scale.Levels[4].Score = 100, 0 }},
 		{"name of 200 characters", func(d *questionnaire.Definition) { d.Areas[0].Name = strings.Repeat("满", 200) }},
 		{"text limit at the maximum", func(d *questionnaire.Definition) { d.Extra[3].MaxLength = questionnaire.MaxTextLimit }},
