@@ -49,6 +49,7 @@ func (a *App) routeTable() []route {
 		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),
 		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults, a.resultsRateLimit),
 		r(get, "/api/v1/surveys/:slug/live", anyone, a.GetLive),
+		r(get, "/r/:slug", anyone, a.GetReportPage, a.resultsRateLimit),
 
 		// Staff pages.
 		r(get, "/admin/login", anyone, a.GetLoginPage),
@@ -88,6 +89,9 @@ func (a *App) routeTable() []route {
 		r(del, "/api/v1/admin/surveys/:id/shares/:sid", designer, a.DeleteShareLink),
 		r(get, "/api/v1/admin/surveys/:id/weighting", viewer, a.GetWeighting),
 		r(put, "/api/v1/admin/surveys/:id/weighting", designer, a.PutWeighting),
+		// The published report.
+		r(get, "/api/v1/admin/surveys/:id/report.pdf", viewer, a.GetReportPDF),
+		r(get, "/api/v1/admin/surveys/:id/report.docx", designer, a.GetReportDOCX),
 		// Users and the audit log.
 		r(get, "/api/v1/admin/users", admin, a.GetUsers),
 		r(post, "/api/v1/admin/users", admin, a.PostUser),
