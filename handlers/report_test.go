@@ -1,0 +1,201 @@
+package handlers_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minyi-survey/minyi/handlers"
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/stats"
+)
+
+// reportDefinition is smallDefinition with a third town (潭门, for a cell
+// under k), a comment question and a suppression threshold of 3.
+func reportDefinition(slug, results string, internal bool) questionnaire.Definition {
+	def := smallDefinition(slug, 2023, results, "")
+	def.Extra[0].Options = append(def.Extra[0].Options, questionnaire.Option{Code: "t3", Label: "t3组"})
+	def.Extra = append(def.Extra, questionnaire.Question{Code: "comment", Kind: questionnaire.KindText, Text: "意见？", Role: questionnaire.RoleComment})
+	def.Report = &questionnaire.ReportOptions{SuppressK: 3, Internal: internal, Issuer: "测试市统计局"}
+	return def
+}
+
+// answerReportSurvey gives the twelve responses of TestResultsByHand
+// (pattern 1 a speeder, so flagged), each with a comment, and two more
+// from town t3.
+func answerReportSurvey(t *testing.T, in *instance, slug string) {
+	t.Helper()
+	for range 3 {
+		for i, p := range patterns {
+			answers := map[string]any{"comment": "希望多建停车位"}
+			for k, v := range p["answers"].(map[string]any) {
+				answers[k] = v
+			}
+			body := map[string]any{"unit": p["unit"], "answers": answers}
+			if i == 1 {
+				body["started_at"] = time.Now().Add(-time.Second).UTC().Format(time.RFC3339Nano)
+			}
+			answerAs(t, in, slug, body)
+		}
+	}
+	for range 2 {
+		answerAs(t, in, slug, map[string]any{"unit": "u2", "answers": map[string]any{"a1": "5", "a2": "5", "town": "t3", "age": "y", "gender": "m"}})
+	}
+	waitCounted(t, in, slug, 14)
+}
+
+var (
+	tagPattern   = regexp.MustCompile(`<[^>]*>`)
+	spacePattern = regexp.MustCompile(`\s+`)
+)
+
+// rowsText normalises table rows: cells joined by one space, marks of
+// withheld cells (—a) dropped.
+func rowsText(rows []string) []string {
+	var out []string
+	for _, r := range rows {
+		r = strings.TrimSpace(spacePattern.ReplaceAllString(r, " "))
+		r = strings.ReplaceAll(r, "—a", "—")
+		r = strings.ReplaceAll(r, "— a", "—")
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// htmlRows are the table rows and text of a report page.
+func htmlRows(page []byte) []string {
+	s := strings.ReplaceAll(string(page), "</td>", " </td>")
+	s = strings.ReplaceAll(s, "</th>", " </th>")
+	var rows []string
+	for _, r := range strings.Split(s, "</tr>") {
+		rows = append(rows, tagPattern.ReplaceAllString(r, " "))
+	}
+	return rowsText(rows)
+}
+
+// docxRows are the table rows and paragraphs of a DOCX's document.xml.
+func docxRows(t *testing.T, b []byte) []string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("docx: %v", err)
+	}
+	f, err := zr.Open("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	x, _ := io.ReadAll(f)
+	s := docxRowPattern.ReplaceAllStringFunc(string(x), func(row string) string {
+		row = strings.ReplaceAll(row, "</w:p>", " </w:p>")
+		return tagPattern.ReplaceAllString(row, "") + "\n"
+	})
+	s = strings.ReplaceAll(s, "</w:p>", "\n")
+	return rowsText(strings.Split(tagPattern.ReplaceAllString(s, ""), "\n"))
+}
+
+var docxRowPattern = regexp.MustCompile(`(?s)<w:tr[ >].*?</w:tr>`)
+
+// pdfRows are the lines of a PDF as pdftotext -layout reads them (skipped
+// when it is not installed, failed under MINYI_TEST_REQUIRE=1).
+func pdfRows(t *testing.T, b []byte) []string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("MINYI_TEST_REQUIRE") == "1" {
+			t.Fatal("pdftotext is required (Debian: poppler-utils)")
+		}
+		t.Skip("pdftotext not installed (Debian: poppler-utils)")
+	}
+	p := filepath.Join(t.TempDir(), "report.pdf")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-layout", p, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return rowsText(strings.Split(string(out), "\n"))
+}
+
+// expectedRows are the report's rows for results body res: each area's
+// row, each unit's and the town breakdown's withheld cell.
+func expectedRows(res *stats.Results) []string {
+	pct := func(v *float64) string { return fmt.Sprintf("%.2f%%", *v*100) }
+	var want []string
+	for _, a := range res.Areas {
+		want = append(want, fmt.Sprintf("%s %.2f %.2f–%.2f %s %s %s %d", a.Name, *a.Index, a.CI95[0], a.CI95[1],
+			pct(a.Rate), pct(a.DissatisfiedRate), pct(a.DontKnowRate), a.N))
+	}
+	for _, u := range res.Units {
+		want = append(want, fmt.Sprintf("未排名 %s %.2f %.2f–%.2f %d", u.Name, *u.Overall.Index, u.Overall.CI95[0], u.Overall.CI95[1], u.Responses))
+	}
+	return append(want, "t3组 — — —")
+}
+
+func hasRow(rows []string, want string) bool {
+	for _, r := range rows {
+		if strings.Contains(r, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestReportFiguresMatchResults: every figure of the report — HTML, PDF
+// and DOCX — is the /results body's for the same flagged choice, the town
+// under k and its complement show "—" in all three, and the report states
+// when it was scored and from how many responses.
+func TestReportFiguresMatchResults(t *testing.T) {
+	for name, in := range instances(t, handlers.Config{}) {
+		t.Run(name, func(t *testing.T) {
+			d := signIn(t, in, models.RoleDesigner)
+			id := publishDefinition(t, d, reportDefinition("town-2023", questionnaire.ResultsStaff, false))
+			answerReportSurvey(t, in, "town-2023")
+			for _, flagged := range []string{"include", "exclude"} {
+				t.Run(flagged, func(t *testing.T) {
+					var res stats.Results
+					r := d.do(http.MethodGet, "/api/v1/surveys/town-2023/results?units=1&flagged="+flagged, nil)
+					if r.Status != 200 || json.Unmarshal(r.Raw, &res) != nil {
+						t.Fatalf("results: %d %s", r.Status, r.Raw)
+					}
+					page := d.do(http.MethodGet, "/r/town-2023?flagged="+flagged, nil)
+					pdf := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/report.pdf?flagged=%s", id, flagged), nil)
+					docx := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/report.docx?flagged=%s", id, flagged), nil)
+					for _, r := range []reply{page, pdf, docx} {
+						if r.Status != 200 {
+							t.Fatalf("report: %d %s", r.Status, r.Raw)
+						}
+					}
+					formats := map[string][]string{"html": htmlRows(page.Raw), "docx": docxRows(t, docx.Raw), "pdf": pdfRows(t, pdf.Raw)}
+					want := expectedRows(&res)
+					want = append(want, fmt.Sprintf("%.2f", *res.Overall.Index), fmt.Sprintf("%d 份有效答卷", res.Responses))
+					for format, rows := range formats {
+						for _, w := range want {
+							if !hasRow(rows, w) {
+								t.Errorf("%s: no %q in\n%s", format, w, strings.Join(rows, "\n"))
+							}
+						}
+						// 潭门 (2) is withheld, and so is one of the other towns, else 14 − t1 − t2 gives it away.
+						if hasRow(rows, "t1组 — — —") == hasRow(rows, "t2组 — — —") {
+							t.Errorf("%s: want exactly one complementary town withheld", format)
+						}
+					}
+				})
+			}
+		})
+	}
+}
