@@ -199,3 +199,77 @@ func TestReportFiguresMatchResults(t *testing.T) {
 		})
 	}
 }
+
+// TestReportAccess: /r/ is public when the results are, for staff or a
+// share key otherwise, and not found when the report is internal only;
+// the PDF is for viewers and up, the DOCX for designers; the internal
+// report carries 内部资料; the same inputs give the same bytes; ?lang=en
+// writes the same report in English.
+func TestReportAccess(t *testing.T) {
+	for name, in := range instances(t, handlers.Config{}) {
+		t.Run(name, func(t *testing.T) {
+			d := signIn(t, in, models.RoleDesigner)
+			v := signIn(t, in, models.RoleViewer)
+			staffID := publishDefinition(t, d, reportDefinition("staff-2023", questionnaire.ResultsStaff, false))
+			internalID := publishDefinition(t, d, reportDefinition("inner-2023", questionnaire.ResultsPublic, true))
+			answerReportSurvey(t, in, "staff-2023")
+			anon := &http.Client{Timeout: 10 * time.Second}
+			share := d.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/shares", staffID), map[string]any{"label": "领导"})
+			key, _ := share.Body["key"].(string)
+			if share.Status != http.StatusCreated || key == "" {
+				t.Fatalf("share: %d %s", share.Status, share.Raw)
+			}
+			pdfURL := func(id uint64, q string) string { return fmt.Sprintf("/api/v1/admin/surveys/%d/report.pdf%s", id, q) }
+			docxURL := func(id uint64) string { return fmt.Sprintf("/api/v1/admin/surveys/%d/report.docx", id) }
+			cases := []struct {
+				name string
+				got  reply
+				want int
+			}{
+				{"public report, anonymous", get(t, anon, in.URL+"/r/"+slug), 200},
+				{"staff-only report, anonymous", get(t, anon, in.URL+"/r/staff-2023"), 403},
+				{"staff-only report, share key", get(t, anon, in.URL+"/r/staff-2023?key="+key), 200},
+				{"staff-only report, wrong key", get(t, anon, in.URL+"/r/staff-2023?key=x"+key[1:]), 403},
+				{"staff-only report, viewer", v.do(http.MethodGet, "/r/staff-2023", nil), 200},
+				{"internal report, anonymous", get(t, anon, in.URL+"/r/inner-2023"), 404},
+				{"internal report, designer", d.do(http.MethodGet, "/r/inner-2023", nil), 404},
+				{"unknown language", d.do(http.MethodGet, "/r/staff-2023?lang=fr", nil), 422},
+				{"pdf, anonymous", get(t, anon, in.URL+pdfURL(staffID, "")), 401},
+				{"pdf, viewer", v.do(http.MethodGet, pdfURL(staffID, ""), nil), 200},
+				{"docx, viewer", v.do(http.MethodGet, docxURL(staffID), nil), 403},
+				{"docx, designer", d.do(http.MethodGet, docxURL(staffID), nil), 200},
+			}
+			for _, c := range cases {
+				if c.got.Status != c.want {
+					t.Errorf("%s: %d, want %d (%.200s)", c.name, c.got.Status, c.want, c.got.Raw)
+				}
+			}
+
+			// Internal only: every format says so.
+			inner := pdfRows(t, d.do(http.MethodGet, pdfURL(internalID, ""), nil).Raw)
+			innerDocx := docxRows(t, d.do(http.MethodGet, docxURL(internalID), nil).Raw)
+			if !hasRow(inner, "内部资料") || !hasRow(innerDocx, "内部资料") {
+				t.Errorf("internal report without 内部资料: pdf %t, docx %t", hasRow(inner, "内部资料"), hasRow(innerDocx, "内部资料"))
+			}
+			if hasRow(pdfRows(t, v.do(http.MethodGet, pdfURL(staffID, ""), nil).Raw), "内部资料") {
+				t.Error("a public report is marked 内部资料")
+			}
+
+			// Same inputs, same bytes.
+			for _, u := range []string{pdfURL(staffID, "?lang=en"), docxURL(staffID)} {
+				a, b := d.do(http.MethodGet, u, nil), d.do(http.MethodGet, u, nil)
+				if a.Status != 200 || !bytes.Equal(a.Raw, b.Raw) {
+					t.Errorf("%s: %d, %d bytes then %d: not the same", u, a.Status, len(a.Raw), len(b.Raw))
+				}
+			}
+
+			// English: the same figures in English.
+			en := htmlRows(d.do(http.MethodGet, "/r/staff-2023?lang=en", nil).Raw)
+			for _, w := range []string{"1. Overview", "Overall index", "14 responses", "Table 1 Satisfaction by area", "t3组 — — —"} {
+				if !hasRow(en, w) {
+					t.Errorf("english: no %q in\n%s", w, strings.Join(en, "\n"))
+				}
+			}
+		})
+	}
+}
