@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
@@ -88,37 +89,89 @@ func (s *Service) ReportOf(ctx context.Context, p *Published, q ReportQuery) (*r
 	} else {
 		m.OpenLink = true
 	}
-	if err := s.walkForReport(ctx, p, q.ExcludeFlagged, &in); err != nil {
+	f, err := s.reportFacts.get(p, q.ExcludeFlagged, func() (*reportFacts, error) {
+		return s.readReportFacts(ctx, p, q.ExcludeFlagged, in.K)
+	})
+	if err != nil {
 		return nil, err
 	}
+	m.Modes, m.First, m.Last, in.Writers, in.Terms = f.modes, f.first, f.last, f.writers, f.terms
 	return report.Build(in)
 }
 
-// walkForReport reads the responses once for what the tallies do not hold:
-// responses per channel, the first and last submission and the answers to
-// the comment question, leaving flagged responses out when the results do.
-func (s *Service) walkForReport(ctx context.Context, p *Published, excludeFlagged bool, in *report.Input) error {
+// reportFacts are what a report needs beyond the tallies: responses per
+// channel, the fieldwork dates and the comment terms.
+type reportFacts struct {
+	read        time.Time
+	modes       []report.Mode
+	first, last time.Time
+	writers     int
+	terms       []report.Term
+}
+
+// reportFactsMaxAge is how long a survey's report facts are reused: the
+// comment terms of 10⁶ responses take seconds to find, too long for every
+// view of a public page of an open survey. A closed survey's never change.
+const reportFactsMaxAge = 2 * time.Minute
+
+// reportFactsCache keeps each survey version's report facts per flagged
+// choice. One reader finds them at a time; the others wait and reuse them.
+type reportFactsCache struct {
+	mu sync.Mutex
+	m  map[string]*reportFacts
+}
+
+func (c *reportFactsCache) get(p *Published, excludeFlagged bool, read func() (*reportFacts, error)) (*reportFacts, error) {
+	key := fmt.Sprintf("%d/%d/%t", p.Survey.ID, p.Version, excludeFlagged)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f := c.m[key]; f != nil && time.Since(f.read) < reportFactsMaxAge {
+		return f, nil
+	}
+	f, err := read()
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = map[string]*reportFacts{}
+	}
+	for k, old := range c.m { // drop what has aged out
+		if time.Since(old.read) >= reportFactsMaxAge {
+			delete(c.m, k)
+		}
+	}
+	c.m[key] = f
+	return f, nil
+}
+
+// readReportFacts reads the channels and fieldwork dates by query, and the
+// answers to the comment question in one walk of the responses with text
+// answers, leaving flagged responses out when the results do.
+func (s *Service) readReportFacts(ctx context.Context, p *Published, excludeFlagged bool, k int) (*reportFacts, error) {
+	f := &reportFacts{read: time.Now()}
+	channels, err := s.store.ResponseChannels(p.Survey.ID, excludeFlagged)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	for _, c := range channels {
+		f.modes = append(f.modes, report.Mode{Channel: c.Channel, Responses: c.Responses})
+	}
+	if f.first, f.last, err = s.store.Fieldwork(p.Survey.ID); err != nil {
+		return nil, storeErr(err)
+	}
 	comment := ""
 	for _, q := range p.Compiled.Def.Extra {
 		if q.Role == questionnaire.RoleComment && q.Kind == questionnaire.KindText {
 			comment = q.Code
 		}
 	}
-	modes := map[string]int64{}
-	m := &in.Methods
+	if comment == "" {
+		return f, nil
+	}
+	var comments []report.Comment
 	texts := map[string]string{}
-	err := s.store.EachExportRow(ctx, p.Survey.ID, models.ExportBatch, func(r *models.ExportRow) error {
-		if excludeFlagged && (&models.Response{Flags: r.Flags, Review: r.Review}).Flagged() {
-			return nil
-		}
-		modes[r.Channel]++
-		if m.First.IsZero() || r.SubmittedAt.Before(m.First) {
-			m.First = r.SubmittedAt
-		}
-		if r.SubmittedAt.After(m.Last) {
-			m.Last = r.SubmittedAt
-		}
-		if comment == "" || r.Texts == "" || !strings.Contains(r.Texts, comment) {
+	err = s.store.EachTexts(ctx, p.Survey.ID, models.ExportBatch, func(r *models.Response) error {
+		if excludeFlagged && r.Flagged() || !strings.Contains(r.Texts, comment) {
 			return nil
 		}
 		clear(texts)
@@ -126,26 +179,18 @@ func (s *Service) walkForReport(ctx context.Context, p *Published, excludeFlagge
 			return fmt.Errorf("surveys: response %s: stored texts: %w", r.PublicID, err)
 		}
 		if t := texts[comment]; t != "" {
-			in.Comments = append(in.Comments, report.Comment{Writer: r.PublicID, Text: t})
+			comments = append(comments, report.Comment{Writer: r.PublicID, Text: t})
 		}
 		return nil
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return err
+			return nil, err
 		}
-		return storeErr(err)
+		return nil, storeErr(err)
 	}
-	for ch, n := range modes {
-		m.Modes = append(m.Modes, report.Mode{Channel: ch, Responses: n})
-	}
-	slices.SortFunc(m.Modes, func(a, b report.Mode) int {
-		if a.Responses != b.Responses {
-			return int(b.Responses - a.Responses)
-		}
-		return strings.Compare(a.Channel, b.Channel)
-	})
-	return nil
+	f.writers, f.terms = report.Said(comments, k)
+	return f, nil
 }
 
 // legalMarks are the questionnaire's legal marks as report lines.

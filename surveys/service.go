@@ -50,6 +50,8 @@ type Service struct {
 	versions *versionCache
 	results  *resultsCache
 	quality  *qualityStats
+
+	reportFacts reportFactsCache
 }
 
 // Published is a survey with its published version, compiled.

@@ -27,11 +27,11 @@ type Input struct {
 	// Profiles are the breakdowns by town, age band and sex (those the
 	// survey asks), scored with the same flagged choice, unweighted.
 	Profiles []*stats.Breakdown
-	// Comments are the comment question's answers, one per writer.
-	Comments []Comment
-	// TermLimit caps the terms listed (0 = 20).
-	TermLimit int
-	Methods   MethodFacts
+	// Writers is how many respondents wrote a comment; Terms the terms
+	// at least K of them used (Said gives both).
+	Writers int
+	Terms   []Term
+	Methods MethodFacts
 }
 
 // MethodFacts are the facts of the methods box.

@@ -179,23 +179,28 @@ func share(n, total int64) string {
 	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(total))
 }
 
+// TermLimit is how many comment terms a report lists.
+const TermLimit = 20
+
+// Said counts the writers of the comments (non-blank, distinct) and finds
+// the terms at least k of them used (Terms), at most TermLimit.
+func Said(comments []Comment, k int) (writers int, terms []Term) {
+	seen := map[string]bool{}
+	for _, c := range comments {
+		if strings.TrimSpace(c.Text) != "" && !seen[c.Writer] {
+			seen[c.Writer] = true
+		}
+	}
+	return len(seen), Terms(comments, k, TermLimit)
+}
+
 // said is "what residents said": how many wrote, and the terms at least K
 // of them used (Terms), never a comment.
 func (b *builder) said() Section {
-	writers := map[string]bool{}
-	for _, c := range b.in.Comments {
-		if strings.TrimSpace(c.Text) != "" {
-			writers[c.Writer] = true
-		}
-	}
-	limit := b.in.TermLimit
-	if limit == 0 {
-		limit = 20
-	}
-	terms := Terms(b.in.Comments, b.in.K, limit)
+	writers, terms := b.in.Writers, b.in.Terms
 	blocks := []Block{&Paragraph{Text: b.w.pick(
-		fmt.Sprintf("共有 %d 位受访者留言。下表列出至少 %d 位受访者提到的词语及提及人数，不列出任何一条留言。", len(writers), b.in.K),
-		fmt.Sprintf("%d respondents left a comment. The table lists the terms at least %d of them used and how many did; no comment is shown.", len(writers), b.in.K))}}
+		fmt.Sprintf("共有 %d 位受访者留言。下表列出至少 %d 位受访者提到的词语及提及人数，不列出任何一条留言。", writers, b.in.K),
+		fmt.Sprintf("%d respondents left a comment. The table lists the terms at least %d of them used and how many did; no comment is shown.", writers, b.in.K))}}
 	if len(terms) == 0 {
 		blocks = append(blocks, &Paragraph{Text: b.w.pick("没有达到上述人数的词语。", "No term was used by that many."), Small: true})
 	} else {

@@ -48,8 +48,9 @@ func buildInput(lang Lang) Input {
 	for i := range 9 {
 		comments = append(comments, Comment{Writer: string(rune('A' + i)), Text: "垃圾分类"})
 	}
+	writers, terms := Said(comments, 10)
 	return Input{Lang: lang, Title: "2023年度测试", Year: 2023, Issuer: "示例市统计局", K: 10, Results: r,
-		Profiles: []*stats.Breakdown{town}, Comments: comments,
+		Profiles: []*stats.Breakdown{town}, Writers: writers, Terms: terms,
 		Methods: MethodFacts{Modes: []Mode{{"web", 240}, {"phone", 10}}, OpenLink: true,
 			First: time.Date(2023, 11, 1, 1, 0, 0, 0, time.UTC), Last: time.Date(2023, 11, 30, 9, 0, 0, 0, time.UTC),
 			Levels: []string{"满意", "不满意"}, Scores: []float64{100, 0}}}
