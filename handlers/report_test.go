@@ -184,7 +184,7 @@ func TestReportFiguresMatchResults(t *testing.T) {
 					want := expectedRows(&res)
 					want = append(want, fmt.Sprintf("%.2f", *res.Overall.Index), fmt.Sprintf("%d 份有效答卷", res.Responses),
 						fmt.Sprintf("网络问卷 100.0%%（%d）", res.Responses), // every response came by the web
-						fmt.Sprintf("共有 %d 位受访者留言", res.Responses-2)) // all but the two from t3 wrote
+						fmt.Sprintf("共有 %d 位受访者留言", res.Responses-2))   // all but the two from t3 wrote
 					for format, rows := range formats {
 						for _, w := range want {
 							if !hasRow(rows, w) {
