@@ -226,6 +226,12 @@ func (b *builder) areas() Section {
 		}
 		chart.Bars = append(chart.Bars, bar)
 	}
+	if r.Previous == nil { // no last year to compare with: no Δ column
+		t.Head[0], t.Align, t.Widths = t.Head[0][:7], t.Align[:7], t.Widths[:7]
+		for i := range t.Rows {
+			t.Rows[i] = t.Rows[i][:7]
+		}
+	}
 	if withheld {
 		t.Notes = append(t.Notes, Note{"a", SuppressionNote(b.in.Lang, b.in.K)})
 	}

@@ -167,3 +167,19 @@ func TestBuildSameBytes(t *testing.T) {
 		t.Fatal("a later stamp did not show")
 	}
 }
+
+// TestBuildWithoutPreviousYear: no comparison, no Δ column.
+func TestBuildWithoutPreviousYear(t *testing.T) {
+	in := buildInput(ZH)
+	in.Results.Previous = nil
+	d, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(shown(rowOf(d, "作风建设")), " "); got != "作风建设 81.25 79.25–83.25 66.67% 12.50% 5.00% 240" {
+		t.Errorf("area row %q", got)
+	}
+	if s := d.Sections[0].Blocks[0].(*Paragraph).Text; strings.Contains(s, "上年") {
+		t.Errorf("summary mentions last year: %q", s)
+	}
+}
