@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -132,13 +133,22 @@ func pdfRows(t *testing.T, b []byte) []string {
 }
 
 // expectedRows are the report's rows for results body res: each area's
-// row, each unit's and the town breakdown's withheld cell.
-func expectedRows(res *stats.Results) []string {
+// row (with its Δ on last year, * when |Δ| > 1.96 SE_Δ), each unit's and
+// the town breakdown's withheld cell.
+func expectedRows(t *testing.T, res *stats.Results) []string {
 	pct := func(v *float64) string { return fmt.Sprintf("%.2f%%", *v*100) }
 	var want []string
-	for _, a := range res.Areas {
-		want = append(want, fmt.Sprintf("%s %.2f %.2f–%.2f %s %s %s %d", a.Name, *a.Index, a.CI95[0], a.CI95[1],
-			pct(a.Rate), pct(a.DissatisfiedRate), pct(a.DontKnowRate), a.N))
+	if res.Previous == nil || len(res.Previous.Areas) != len(res.Areas) {
+		t.Fatalf("results without last year: %+v", res.Previous)
+	}
+	for i, a := range res.Areas {
+		p := res.Previous.Areas[i]
+		delta := fmt.Sprintf("%+.2f", *p.Delta)
+		if p.DeltaSE != nil && *p.DeltaSE > 0 && math.Abs(*p.Delta) > 1.96**p.DeltaSE {
+			delta += "*"
+		}
+		want = append(want, fmt.Sprintf("%s %.2f %.2f–%.2f %s %s %s %d %s", a.Name, *a.Index, a.CI95[0], a.CI95[1],
+			pct(a.Rate), pct(a.DissatisfiedRate), pct(a.DontKnowRate), a.N, delta))
 	}
 	for _, u := range res.Units {
 		want = append(want, fmt.Sprintf("未排名 %s %.2f %.2f–%.2f %d", u.Name, *u.Overall.Index, u.Overall.CI95[0], u.Overall.CI95[1], u.Responses))
@@ -163,7 +173,14 @@ func TestReportFiguresMatchResults(t *testing.T) {
 	for name, in := range instances(t, handlers.Config{}) {
 		t.Run(name, func(t *testing.T) {
 			d := signIn(t, in, models.RoleDesigner)
-			id := publishDefinition(t, d, reportDefinition("town-2023", questionnaire.ResultsStaff, false))
+			publishDefinition(t, d, smallDefinition("town-2022", 2022, questionnaire.ResultsPublic, ""))
+			def := reportDefinition("town-2023", questionnaire.ResultsStaff, false)
+			def.Previous = "town-2022"
+			id := publishDefinition(t, d, def)
+			// Last year: a1 100 and 60, a2 80 and 80.
+			answerAs(t, in, "town-2022", map[string]any{"unit": "u1", "answers": map[string]any{"a1": "5", "a2": "4"}})
+			answerAs(t, in, "town-2022", map[string]any{"unit": "u2", "answers": map[string]any{"a1": "3", "a2": "4"}})
+			waitCounted(t, in, "town-2022", 2)
 			answerReportSurvey(t, in, "town-2023")
 			for _, flagged := range []string{"include", "exclude"} {
 				t.Run(flagged, func(t *testing.T) {
@@ -181,7 +198,7 @@ func TestReportFiguresMatchResults(t *testing.T) {
 						}
 					}
 					formats := map[string][]string{"html": htmlRows(page.Raw), "docx": docxRows(t, docx.Raw), "pdf": pdfRows(t, pdf.Raw)}
-					want := expectedRows(&res)
+					want := expectedRows(t, &res)
 					want = append(want, fmt.Sprintf("%.2f", *res.Overall.Index), fmt.Sprintf("%d 份有效答卷", res.Responses),
 						fmt.Sprintf("网络问卷 100.0%%（%d）", res.Responses), // every response came by the web
 						fmt.Sprintf("共有 %d 位受访者留言", res.Responses-2))   // all but the two from t3 wrote
