@@ -134,21 +134,25 @@ func pdfRows(t *testing.T, b []byte) []string {
 
 // expectedRows are the report's rows for results body res: each area's
 // row (with its Δ on last year, * when |Δ| > 1.96 SE_Δ), each unit's and
-// the town breakdown's withheld cell.
-func expectedRows(t *testing.T, res *stats.Results) []string {
+// the town breakdown's withheld cell. Without a comparison (last year
+// is not weighted) there is no Δ column.
+func expectedRows(t *testing.T, res *stats.Results, previous bool) []string {
 	pct := func(v *float64) string { return fmt.Sprintf("%.2f%%", *v*100) }
 	var want []string
-	if res.Previous == nil || len(res.Previous.Areas) != len(res.Areas) {
+	if previous && (res.Previous == nil || len(res.Previous.Areas) != len(res.Areas)) {
 		t.Fatalf("results without last year: %+v", res.Previous)
 	}
 	for i, a := range res.Areas {
-		p := res.Previous.Areas[i]
-		delta := fmt.Sprintf("%+.2f", *p.Delta)
-		if p.DeltaSE != nil && *p.DeltaSE > 0 && math.Abs(*p.Delta) > 1.96**p.DeltaSE {
-			delta += "*"
+		delta := ""
+		if previous {
+			p := res.Previous.Areas[i]
+			delta = fmt.Sprintf("%+.2f", *p.Delta)
+			if p.DeltaSE != nil && *p.DeltaSE > 0 && math.Abs(*p.Delta) > 1.96**p.DeltaSE {
+				delta += "*"
+			}
 		}
-		want = append(want, fmt.Sprintf("%s %.2f %.2f–%.2f %s %s %s %d %s", a.Name, *a.Index, a.CI95[0], a.CI95[1],
-			pct(a.Rate), pct(a.DissatisfiedRate), pct(a.DontKnowRate), a.N, delta))
+		want = append(want, strings.TrimSpace(fmt.Sprintf("%s %.2f %.2f–%.2f %s %s %s %d %s", a.Name, *a.Index, a.CI95[0], a.CI95[1],
+			pct(a.Rate), pct(a.DissatisfiedRate), pct(a.DontKnowRate), a.N, delta)))
 	}
 	for _, u := range res.Units {
 		want = append(want, fmt.Sprintf("未排名 %s %.2f %.2f–%.2f %d", u.Name, *u.Overall.Index, u.Overall.CI95[0], u.Overall.CI95[1], u.Responses))
@@ -182,39 +186,55 @@ func TestReportFiguresMatchResults(t *testing.T) {
 			answerAs(t, in, "town-2022", map[string]any{"unit": "u2", "answers": map[string]any{"a1": "3", "a2": "4"}})
 			waitCounted(t, in, "town-2022", 2)
 			answerReportSurvey(t, in, "town-2023")
-			for _, flagged := range []string{"include", "exclude"} {
-				t.Run(flagged, func(t *testing.T) {
-					var res stats.Results
-					r := d.do(http.MethodGet, "/api/v1/surveys/town-2023/results?units=1&flagged="+flagged, nil)
-					if r.Status != 200 || json.Unmarshal(r.Raw, &res) != nil {
-						t.Fatalf("results: %d %s", r.Status, r.Raw)
+			check := func(t *testing.T, choice string, previous bool) {
+				var res stats.Results
+				r := d.do(http.MethodGet, "/api/v1/surveys/town-2023/results?units=1&"+choice, nil)
+				if r.Status != 200 || json.Unmarshal(r.Raw, &res) != nil {
+					t.Fatalf("results: %d %s", r.Status, r.Raw)
+				}
+				page := d.do(http.MethodGet, "/r/town-2023?"+choice, nil)
+				pdf := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/report.pdf?%s", id, choice), nil)
+				docx := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/report.docx?%s", id, choice), nil)
+				for _, r := range []reply{page, pdf, docx} {
+					if r.Status != 200 {
+						t.Fatalf("report: %d %s", r.Status, r.Raw)
 					}
-					page := d.do(http.MethodGet, "/r/town-2023?flagged="+flagged, nil)
-					pdf := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/report.pdf?flagged=%s", id, flagged), nil)
-					docx := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/report.docx?flagged=%s", id, flagged), nil)
-					for _, r := range []reply{page, pdf, docx} {
-						if r.Status != 200 {
-							t.Fatalf("report: %d %s", r.Status, r.Raw)
+				}
+				formats := map[string][]string{"html": htmlRows(page.Raw), "docx": docxRows(t, docx.Raw), "pdf": pdfRows(t, pdf.Raw)}
+				want := expectedRows(t, &res, previous)
+				want = append(want, fmt.Sprintf("%.2f", *res.Overall.Index), fmt.Sprintf("%d 份有效答卷", res.Responses),
+					fmt.Sprintf("网络问卷 100.0%%（%d）", res.Responses), // every response came by the web
+					fmt.Sprintf("共有 %d 位受访者留言", res.Responses-2))   // all but the two from t3 wrote
+				if res.Weighting != nil {
+					want = append(want, fmt.Sprintf("有效样本量 n_eff = %.1f", res.Weighting.NEff))
+				}
+				for format, rows := range formats {
+					for _, w := range want {
+						if !hasRow(rows, w) {
+							t.Errorf("%s: no %q in\n%s", format, w, strings.Join(rows, "\n"))
 						}
 					}
-					formats := map[string][]string{"html": htmlRows(page.Raw), "docx": docxRows(t, docx.Raw), "pdf": pdfRows(t, pdf.Raw)}
-					want := expectedRows(t, &res)
-					want = append(want, fmt.Sprintf("%.2f", *res.Overall.Index), fmt.Sprintf("%d 份有效答卷", res.Responses),
-						fmt.Sprintf("网络问卷 100.0%%（%d）", res.Responses), // every response came by the web
-						fmt.Sprintf("共有 %d 位受访者留言", res.Responses-2))   // all but the two from t3 wrote
-					for format, rows := range formats {
-						for _, w := range want {
-							if !hasRow(rows, w) {
-								t.Errorf("%s: no %q in\n%s", format, w, strings.Join(rows, "\n"))
-							}
-						}
-						// 潭门 (2) is withheld, and so is one of the other towns, else 14 − t1 − t2 gives it away.
-						if hasRow(rows, "t1组 — — —") == hasRow(rows, "t2组 — — —") {
-							t.Errorf("%s: want exactly one complementary town withheld", format)
-						}
+					// 潭门 (2) is withheld, and so is one of the other towns, else 14 − t1 − t2 gives it away.
+					if hasRow(rows, "t1组 — — —") == hasRow(rows, "t2组 — — —") {
+						t.Errorf("%s: want exactly one complementary town withheld", format)
 					}
-				})
+				}
 			}
+			t.Run("flagged included", func(t *testing.T) { check(t, "flagged=include", true) })
+			t.Run("flagged excluded", func(t *testing.T) { check(t, "flagged=exclude", true) })
+			// Weighted: men are 75% of the population (as in TestResultsByHand).
+			wpath := fmt.Sprintf("/api/v1/admin/surveys/%d/weighting", id)
+			if ok := d.do(http.MethodPut, wpath, map[string]any{"enabled": true, "margins": map[string]any{"gender": map[string]any{"m": 75, "f": 25}}}); ok.Status != 200 {
+				t.Fatalf("weighting on: %d %s", ok.Status, ok.Raw)
+			}
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				if st := d.do(http.MethodGet, wpath, nil); st.Body["ready"] == true {
+					break
+				} else if time.Now().After(deadline) {
+					t.Fatalf("weighting not ready: %s", st.Raw)
+				}
+			}
+			t.Run("weighted", func(t *testing.T) { check(t, "weighted=1", false) })
 		})
 	}
 }
