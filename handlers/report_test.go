@@ -284,6 +284,13 @@ func TestReportAccess(t *testing.T) {
 				}
 			}
 
+			// The designer page links the report; the Word file only for designers.
+			dp, vp := d.do(http.MethodGet, fmt.Sprintf("/admin/surveys/%d", staffID), nil), v.do(http.MethodGet, fmt.Sprintf("/admin/surveys/%d", staffID), nil)
+			if !bytes.Contains(dp.Raw, []byte(docxURL(staffID))) || !bytes.Contains(vp.Raw, []byte(pdfURL(staffID, ""))) || bytes.Contains(vp.Raw, []byte(docxURL(staffID))) {
+				t.Errorf("designer page links: designer %d docx %t; viewer %d pdf %t docx %t", dp.Status, bytes.Contains(dp.Raw, []byte(docxURL(staffID))),
+					vp.Status, bytes.Contains(vp.Raw, []byte(pdfURL(staffID, ""))), bytes.Contains(vp.Raw, []byte(docxURL(staffID))))
+			}
+
 			// Internal only: every format says so.
 			inner := pdfRows(t, d.do(http.MethodGet, pdfURL(internalID, ""), nil).Raw)
 			innerDocx := docxRows(t, d.do(http.MethodGet, docxURL(internalID), nil).Raw)
