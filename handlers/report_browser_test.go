@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,4 +97,36 @@ func TestBrowserReportPage(t *testing.T) {
 			t.Errorf("console: %s", m)
 		}
 	}
+}
+
+// TestBrowserDesignerReportSettings sets the report's threshold, issuer
+// and internal-only mark in the designer, saves the draft and finds them
+// in it; the report links are on the page and answer.
+func TestBrowserDesignerReportSettings(t *testing.T) {
+	ctx := browser(t)
+	uiWatch(t, ctx)
+	ui := openDesigner(t, ctx, "designer1")
+	in, id := ui.in, ui.id
+	ui.step("set the report",
+		center(`[data-path="report.suppress_k"]`),
+		uiSetField(`[data-path="report.suppress_k"]`, "5"),
+		uiSetField(`[data-path="report.issuer"]`, "测试市统计局"),
+		chromedp.Click(chromedp.CSS(`[data-path="report.internal"]`)),
+		chromedp.Click(chromedp.CSS(`#save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#save-state.saved`)),
+	)
+	d, err := in.Svc.SurveyDetail(id)
+	if err != nil || d.DraftDefinition == nil || d.DraftDefinition.Report == nil {
+		t.Fatalf("the draft: %+v, %v", d, err)
+	}
+	if r := *d.DraftDefinition.Report; r.SuppressK != 5 || !r.Internal || r.Issuer != "测试市统计局" {
+		t.Errorf("report settings saved as %+v", r)
+	}
+	for _, sel := range []string{"r-report-pdf", "r-report-docx", "r-report-en"} {
+		href := ui.eval(`document.getElementById('` + sel + `').getAttribute('href')`)
+		if r := ui.api.do(http.MethodGet, href, nil); r.Status != http.StatusOK || len(r.Raw) == 0 {
+			t.Errorf("%s: GET %s: %d", sel, href, r.Status)
+		}
+	}
+	ui.shot("designer-report-settings.png")
 }
