@@ -29,6 +29,8 @@ func (b *builder) units() (Section, bool, error) {
 	if rest := int(b.r.Responses) - sum; rest > 0 {
 		counts = append(counts, rest)
 		parts = append(parts, len(counts)-1)
+	} else {
+		counts[0] = sum // never fewer than the parts: Suppress refuses a relation that does not add up
 	}
 	sup, err := Suppress(counts, []Relation{{Total: 0, Parts: parts}}, b.in.K)
 	if err != nil {
@@ -129,6 +131,8 @@ func (b *builder) profile() (Section, bool, error) {
 		if rest > 0 {
 			counts = append(counts, int(rest))
 			parts = append(parts, len(counts)-1)
+		} else {
+			counts[0] = int(sum) // never fewer than the parts, as for units
 		}
 		sup, err := Suppress(counts, []Relation{{Total: 0, Parts: parts}}, b.in.K)
 		if err != nil {

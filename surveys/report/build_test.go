@@ -183,3 +183,18 @@ func TestBuildWithoutPreviousYear(t *testing.T) {
 		t.Errorf("summary mentions last year: %q", s)
 	}
 }
+
+// TestBuildPartsOverTotal: groups that count more than the sample (answers
+// from another version) still build, with the cell under k withheld.
+func TestBuildPartsOverTotal(t *testing.T) {
+	in := buildInput(ZH)
+	in.Profiles[0].Cells[0].Responses = 400
+	in.Results.Units[0].Responses = 400
+	d, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(shown(rowOf(d, "潭门镇")), " "); got != "潭门镇 — — —" {
+		t.Errorf("town under k: %q", got)
+	}
+}
