@@ -218,6 +218,9 @@ func (b *builder) said() Section {
 	return Section{Heading: b.w.pick("群众意见", "What residents said"), Blocks: blocks}
 }
 
+// variableNames names the weighting variables.
+var variableNames = map[string][2]string{"town": {"乡镇", "town"}, "age": {"年龄", "age"}, "gender": {"性别", "sex"}}
+
 // modeNames names the response channels.
 var modeNames = map[string][2]string{
 	"web":   {"网络问卷", "web"},
@@ -257,8 +260,15 @@ func (b *builder) methods() Section {
 	lines = append(lines, Line{b.w.pick("质量控制", "Quality"), b.w.flaggedLine(r)})
 	weighting := WordsFor(b.in.Lang).Unweighted
 	if wr := r.Weighting; wr != nil {
-		weighting = b.w.pick(fmt.Sprintf("按%s进行迭代加权（raking），截尾 %d 份，有效样本量 n_eff = %.1f。", strings.Join(wr.Variables, "、"), wr.Trimmed, wr.NEff),
-			fmt.Sprintf("Raked to %s; %d weights trimmed; effective sample size n_eff = %.1f.", strings.Join(wr.Variables, ", "), wr.Trimmed, wr.NEff))
+		vars := make([]string, len(wr.Variables))
+		for i, v := range wr.Variables {
+			vars[i] = v
+			if n, ok := variableNames[v]; ok {
+				vars[i] = b.w.pick(n[0], n[1])
+			}
+		}
+		weighting = b.w.pick(fmt.Sprintf("按%s进行迭代加权（raking），截尾 %d 份，有效样本量 n_eff = %.1f。", strings.Join(vars, "、"), wr.Trimmed, wr.NEff),
+			fmt.Sprintf("Raked to %s; %d weights trimmed; effective sample size n_eff = %.1f.", strings.Join(vars, ", "), wr.Trimmed, wr.NEff))
 	}
 	lines = append(lines, Line{b.w.pick("加权", "Weighting"), weighting})
 	if m.OpenLink {

@@ -198,3 +198,36 @@ func TestBuildPartsOverTotal(t *testing.T) {
 		t.Errorf("town under k: %q", got)
 	}
 }
+
+// TestBuildMethods: the methods box states the channels and their shares,
+// the response rate of an invitation sample, the weighting and the rules.
+func TestBuildMethods(t *testing.T) {
+	in := buildInput(ZH)
+	in.Methods.OpenLink, in.Methods.Invited, in.Methods.Used = false, 500, 250
+	in.Results.Weighting = &stats.WeightingReport{Variables: []string{"gender", "age"}, Trimmed: 3, NEff: 201.46}
+	d, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := d.Sections[len(d.Sections)-1].Blocks[0].(*Methods)
+	lines := map[string]string{}
+	for _, l := range m.Lines {
+		lines[l.Label] = l.Value
+	}
+	want := map[string]string{
+		"调查方式": "网络问卷 96.0%（240）；电话调查 4.0%（10）",
+		"调查时间": "调查时间：2023年11月1日至2023年11月30日",
+		"样本量":  "有效答卷 250 份；发放邀请 500 份，已回答 250 份，回答率 50.0%",
+		"质量控制": "被质量规则标记的 4 份答卷计入结果。",
+		"加权":   "按性别、年龄进行迭代加权（raking），截尾 3 份，有效样本量 n_eff = 201.5。",
+		"数据保护": SuppressionRule(ZH, 10),
+	}
+	for k, v := range want {
+		if lines[k] != v {
+			t.Errorf("%s: %q, want %q", k, lines[k], v)
+		}
+	}
+	if _, ok := lines["说明"]; ok {
+		t.Error("the opt-in caveat on an invitation sample")
+	}
+}
