@@ -107,6 +107,7 @@ type App struct {
 	encoded   resultsBodies // results bodies, encoded once per scoring
 	streams   streamSlots   // live streams open, for their caps
 	workbooks chan struct{} // slots for workbook exports being built
+	reports   reportRenderers
 }
 
 // New builds the HTTP app.

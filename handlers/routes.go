@@ -62,6 +62,7 @@ func (a *App) routeTable() []route {
 		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),
 		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults, a.resultsRateLimit),
 		r(get, "/api/v1/surveys/:slug/live", anyone, a.GetLive),
+		r(get, "/r/:slug", anyone, a.GetReportPage, a.resultsRateLimit),
 
 		// Staff pages.
 		r(get, "/admin/login", anyone, a.GetLoginPage),
@@ -104,6 +105,9 @@ func (a *App) routeTable() []route {
 		// Who may see and change the survey.
 		owner(get, "/api/v1/admin/surveys/:id/members", a.GetMembers),
 		owner(put, "/api/v1/admin/surveys/:id/members", a.PutMembers),
+		// The published report.
+		r(get, "/api/v1/admin/surveys/:id/report.pdf", viewer, a.GetReportPDF),
+		r(get, "/api/v1/admin/surveys/:id/report.docx", designer, a.GetReportDOCX),
 		// Users and the audit log.
 		r(get, "/api/v1/admin/users", admin, a.GetUsers),
 		r(post, "/api/v1/admin/users", admin, a.PostUser),

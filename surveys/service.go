@@ -51,6 +51,8 @@ type Service struct {
 	results  *resultsCache
 	quality  *qualityStats
 	speeders speederChecks
+
+	reportFacts reportFactsCache
 }
 
 // Published is a survey with its published version, compiled.

@@ -77,7 +77,41 @@ type Definition struct {
 	Quotas []Quota `json:"quotas,omitempty"`
 	// Notices says which units a campaign's results name (通报).
 	Notices *NoticeRule `json:"notices,omitempty"`
+	// Report sets the published report (公报): its suppression threshold
+	// and whether it is internal only.
+	Report *ReportOptions `json:"report,omitempty"`
 }
+
+// ReportOptions are the published report's settings.
+type ReportOptions struct {
+	// SuppressK is the least number of respondents a published figure may
+	// rest on (0 = DefaultSuppressK).
+	SuppressK int `json:"suppress_k,omitempty"`
+	// Internal makes the report internal only (数据不对社会公布): no public
+	// page, every page marked 内部资料.
+	Internal bool `json:"internal,omitempty"`
+	// Issuer is the issuing body printed under the title (else the legal
+	// marks' 制表机关).
+	Issuer string `json:"issuer,omitempty"`
+}
+
+// Bounds of the report's suppression threshold.
+const (
+	DefaultSuppressK = 10
+	MinSuppressK     = 3
+	MaxSuppressK     = 1000
+)
+
+// SuppressK is the report's suppression threshold.
+func (d *Definition) SuppressK() int {
+	if d.Report == nil || d.Report.SuppressK == 0 {
+		return DefaultSuppressK
+	}
+	return d.Report.SuppressK
+}
+
+// ReportInternal reports whether the report is internal only.
+func (d *Definition) ReportInternal() bool { return d.Report != nil && d.Report.Internal }
 
 // LegalMarks are the marks a Chinese statistical questionnaire shows when set.
 type LegalMarks struct {

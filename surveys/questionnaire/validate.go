@@ -125,6 +125,13 @@ func (d *Definition) Validate() error {
 		c.add("previous", "须为另一份调查的标识 must be the slug of another survey")
 	}
 	c.thresholds(d.Thresholds)
+	if r := d.Report; r != nil {
+		if k := r.SuppressK; k != 0 && (k < MinSuppressK || k > MaxSuppressK) {
+			c.add("report.suppress_k", "须为0（默认%d）或%d-%d suppression threshold must be 0 (default %d) or %d-%d",
+				DefaultSuppressK, MinSuppressK, MaxSuppressK, DefaultSuppressK, MinSuppressK, MaxSuppressK)
+		}
+		c.text("report.issuer", r.Issuer, false, maxNameLength)
+	}
 
 	if len(d.Units) > MaxUnits {
 		c.add("units", "单位过多 too many units: %d > %d", len(d.Units), MaxUnits)

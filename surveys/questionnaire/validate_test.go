@@ -188,6 +188,12 @@ func TestValidDefinitions(t *testing.T) {
 			d.Units = []questionnaire.Unit{{Code: "u1", Name: "琼海市"}, {Code: "u2", Name: "万宁市"}}
 		}},
 		{"no extras", func(d *questionnaire.Definition) { d.Extra = nil }},
+		{"report k at the bounds, internal", func(d *questionnaire.Definition) {
+			d.Report = &questionnaire.ReportOptions{SuppressK: questionnaire.MinSuppressK, Internal: true, Issuer: "琼海市统计局"}
+		}},
+		{"report k 1000", func(d *questionnaire.Definition) {
+			d.Report = &questionnaire.ReportOptions{SuppressK: questionnaire.MaxSuppressK}
+		}},
 		{"scores at the bounds", func(d *questionnaire.Definition) { d.Scale.Levels[0].Score, d.Scale.Levels[4].Score = 100, 0 }},
 		{"name of 200 characters", func(d *questionnaire.Definition) { d.Areas[0].Name = strings.Repeat("满", 200) }},
 		{"text limit at the maximum", func(d *questionnaire.Definition) { d.Extra[3].MaxLength = questionnaire.MaxTextLimit }},
@@ -231,6 +237,15 @@ func TestValidateProblems(t *testing.T) {
 		{"duplicate area code",
 			func(d *questionnaire.Definition) { d.Areas[1].Code = "a1" },
 			[]string{"areas[1].code"}},
+		{"report k under the minimum",
+			func(d *questionnaire.Definition) { d.Report = &questionnaire.ReportOptions{SuppressK: 2} },
+			[]string{"report.suppress_k"}},
+		{"report k negative",
+			func(d *questionnaire.Definition) { d.Report = &questionnaire.ReportOptions{SuppressK: -1} },
+			[]string{"report.suppress_k"}},
+		{"report k over the maximum",
+			func(d *questionnaire.Definition) { d.Report = &questionnaire.ReportOptions{SuppressK: 1001} },
+			[]string{"report.suppress_k"}},
 		{"duplicate question code across areas",
 			func(d *questionnaire.Definition) { d.Areas[1].Questions[0].Code = "q1" },
 			[]string{"areas[1].questions[0].code"}},
@@ -568,4 +583,16 @@ func definitionProblems(t *testing.T, err error) []questionnaire.Problem {
 		t.Error("*DefinitionError without problems")
 	}
 	return de.Problems
+}
+
+// TestSuppressKDefault checks the report threshold: 10 unless set.
+func TestSuppressKDefault(t *testing.T) {
+	d := smallDefinition()
+	if k := d.SuppressK(); k != questionnaire.DefaultSuppressK || d.ReportInternal() {
+		t.Fatalf("default: k %d, internal %t", k, d.ReportInternal())
+	}
+	d.Report = &questionnaire.ReportOptions{SuppressK: 25, Internal: true}
+	if k := d.SuppressK(); k != 25 || !d.ReportInternal() {
+		t.Fatalf("set: k %d, internal %t", k, d.ReportInternal())
+	}
 }

@@ -26,6 +26,10 @@ function prune(d, slug) {
     if (!Object.keys(out.legal).length) delete out.legal;
   }
   if (out.extra && !out.extra.length) delete out.extra;
+  if (out.report) {
+    Object.keys(out.report).forEach(function (k) { if (!out.report[k]) delete out.report[k]; });
+    if (!Object.keys(out.report).length) delete out.report;
+  }
   out.slug = slug;
   return out;
 }

@@ -12,6 +12,7 @@ var ACTIONS = {
   'survey.close': ['结束', 'closed'],
   'survey.reopen': ['重新开放', 'reopened'],
   'survey.export': ['导出', 'exported'],
+  'survey.report': ['下载公报', 'report downloaded'],
   'tokens.create': ['生成邀请码', 'invitations issued'],
   'user.create': ['新建用户', 'user created'],
   'user.update': ['修改用户', 'user changed'],
