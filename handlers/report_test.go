@@ -251,6 +251,8 @@ func TestReportAccess(t *testing.T) {
 			v := signIn(t, in, models.RoleViewer)
 			staffID := publishDefinition(t, d, reportDefinition("staff-2023", questionnaire.ResultsStaff, false))
 			internalID := publishDefinition(t, d, reportDefinition("inner-2023", questionnaire.ResultsPublic, true))
+			addMember(t, in, staffID, v.name, models.MemberReader)
+			addMember(t, in, internalID, v.name, models.MemberReader)
 			answerReportSurvey(t, in, "staff-2023")
 			anon := &http.Client{Timeout: 10 * time.Second}
 			share := d.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/shares", staffID), map[string]any{"label": "领导"})
