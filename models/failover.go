@@ -51,38 +51,82 @@ func splitHosts(dsn string) ([]string, string) {
 // does not answer before it tries the next one.
 const hostProbeTimeout = 500 * time.Millisecond
 
-// firstReachable returns the first host, in the DSN's order, that accepts a
-// TCP connection: each instance lists its own node first and falls back to
-// the others while that one is down, returning to it when it is back.
-func firstReachable(ctx context.Context, hosts []string) (string, error) {
-	var errs []error
-	d := net.Dialer{Timeout: hostProbeTimeout}
-	for _, h := range hosts {
-		c, err := d.DialContext(ctx, "tcp", h)
-		if err == nil {
-			c.Close()
-			return h, nil
-		}
-		errs = append(errs, err)
-	}
-	return "", fmt.Errorf("models: no database host answers: %w", errors.Join(errs...))
+// hostsConnector makes every new connection to the first of hosts, in the
+// DSN's order, that answers and is ready: each instance lists its own node
+// first and falls back to the others while that one is down, returning to
+// it when it is back. A Galera node that restarts accepts connections
+// before it has caught up with the cluster (it answers 1047 until then),
+// so a node counts as ready only once its wsrep_ready status is ON; a
+// server without Galera has no such status and is always ready.
+type hostsConnector struct {
+	hosts []string
+	conns []driver.Connector // one per host
 }
 
-// failoverConnector makes every new connection go to the first reachable
-// of hosts.
 func failoverConnector(cfg *mysqldriver.Config, hosts []string) (driver.Connector, error) {
-	err := cfg.Apply(mysqldriver.BeforeConnect(func(ctx context.Context, c *mysqldriver.Config) error {
-		h, err := firstReachable(ctx, hosts)
-		if err != nil {
-			return err
+	h := &hostsConnector{hosts: hosts}
+	for _, host := range hosts {
+		c := cfg.Clone()
+		c.Addr = host
+		if c.Timeout == 0 || c.Timeout > hostProbeTimeout {
+			c.Timeout = hostProbeTimeout
 		}
-		c.Addr = h
-		return nil
-	}))
-	if err != nil {
-		return nil, err
+		conn, err := mysqldriver.NewConnector(c)
+		if err != nil {
+			return nil, err
+		}
+		h.conns = append(h.conns, conn)
 	}
-	return mysqldriver.NewConnector(cfg)
+	return h, nil
+}
+
+func (h *hostsConnector) Driver() driver.Driver { return h.conns[0].Driver() }
+
+func (h *hostsConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	var errs []error
+	for i, c := range h.conns {
+		conn, err := c.Connect(ctx)
+		if err == nil {
+			if err = nodeReady(ctx, conn); err == nil {
+				return conn, nil
+			}
+			conn.Close()
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", h.hosts[i], err))
+	}
+	return nil, fmt.Errorf("models: no database host answers: %w", errors.Join(errs...))
+}
+
+// nodeReady checks a new connection's node: nil unless it is a Galera node
+// whose wsrep_ready is not ON.
+func nodeReady(ctx context.Context, conn driver.Conn) error {
+	q, ok := conn.(driver.QueryerContext)
+	if !ok {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, "SHOW STATUS LIKE 'wsrep_ready'", nil)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]driver.Value, len(rows.Columns()))
+	if err := rows.Next(vals); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // no Galera here
+		}
+		return err
+	}
+	if len(vals) < 2 || asString(vals[1]) != "ON" {
+		return errors.New("Galera node not ready (wsrep_ready is not ON)")
+	}
+	return nil
+}
+
+func asString(v driver.Value) string {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return fmt.Sprint(v)
 }
 
 // MySQL error numbers that mean "the transaction was rolled back; run it
@@ -120,8 +164,11 @@ func transient(err error) bool {
 }
 
 // retryBudget bounds how long retryTransient keeps trying: past it the
-// error goes to the caller (a 503 the resident's page retries).
-const retryBudget = 5 * time.Second
+// error goes to the caller (a 503 the resident's page retries). A Galera
+// node killed mid-commit holds the survivors' commits until they evict it
+// (evs.suspect_timeout, then the view change), which took over 5 s on a
+// loaded machine: 10 s rides that out, well within the page's 45 s wait.
+const retryBudget = 10 * time.Second
 
 // retryTransient runs fn until it returns nil or an error that is not
 // transient, with jittered exponential backoff from 5 ms to 250 ms, for
