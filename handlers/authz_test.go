@@ -75,8 +75,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal("the survey page set no respondent cookie")
 	}
 
-	roles := []string{"", models.RoleViewer, models.RoleDesigner, models.RoleAdmin}
-	rank := map[string]int{"": 0, models.RoleViewer: 1, models.RoleDesigner: 2, models.RoleAdmin: 3}
+	roles := []string{"", models.RoleInterviewer, models.RoleViewer, models.RoleDesigner, models.RoleAdmin}
+	rank := map[string]int{"": 0, models.RoleInterviewer: 1, models.RoleViewer: 2, models.RoleDesigner: 3, models.RoleAdmin: 4}
 	covered := 0
 	for _, route := range e.Routes() {
 		key := route.Method + " " + route.Path
