@@ -13,7 +13,7 @@ import (
 // policy, unit targets and quota cells as staff wrote them).
 type CatiSetting struct {
 	SurveyID  uint64 `gorm:"primaryKey;autoIncrement:false"`
-	Settings  string `gorm:"size:65535"`
+	Settings  string `gorm:"size:16777215"`
 	UpdatedAt time.Time
 }
 

@@ -28,7 +28,33 @@ var (
 	ErrNotScreened = errors.New("surveys: case not screened")
 	// ErrNoCase: no case of the survey is due now.
 	ErrNoCase = errors.New("surveys: no case due")
+	// ErrCaseNotFound: no such telephone case.
+	ErrCaseNotFound = errors.New("surveys: no such case")
 )
+
+// CatiSurvey is a published survey an interviewer may work.
+type CatiSurvey struct {
+	ID    uint64 `json:"id"`
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+}
+
+// CatiSurveys lists the published, open surveys, for the console.
+func (s *Service) CatiSurveys(now time.Time) ([]CatiSurvey, error) {
+	list, err := s.SurveyList()
+	if err != nil {
+		return nil, err
+	}
+	out := []CatiSurvey{}
+	for _, sv := range list {
+		p, err := s.Published(sv.Slug)
+		if err != nil || !p.Open(now) {
+			continue
+		}
+		out = append(out, CatiSurvey{p.Survey.ID, p.Survey.Slug, p.Survey.Title})
+	}
+	return out, nil
+}
 
 // CatiSettings are a survey's telephone settings: the calling policy, the
 // interviews planned per unit ("" for a survey without units) and the

@@ -23,7 +23,7 @@ var screenRoles = []string{cati.RoleTown, cati.RoleAge, cati.RoleGender}
 func (s *Service) heldCase(caseID, interviewer uint64, now time.Time) (*models.CatiCase, *Published, error) {
 	c, err := s.store.CatiCase(caseID)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil, ErrNotFound
+		return nil, nil, ErrCaseNotFound
 	}
 	if err != nil {
 		return nil, nil, storeErr(err)

@@ -1,0 +1,385 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minyi-survey/minyi/handlers"
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/staff"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
+)
+
+// catiClock is the time the instances see; tests move it on.
+type catiClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *catiClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *catiClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// catiRig is two app instances on one database (and one Redis), as behind
+// a load balancer, with a clock the test moves.
+type catiRig struct {
+	name     string
+	a, b     *instance
+	clock    *catiClock
+	surveyID uint64
+	dir      string // the SQLite data directory ("" on MySQL)
+	redisKey string // the Redis key prefix ("" without Redis)
+}
+
+// catiRigs returns a rig on SQLite (two stores on one file, in-process
+// dedup each) and, when configured, one on MySQL with Redis. The clock
+// starts at 10:00 in Shanghai, within calling hours.
+func catiRigs(t *testing.T) []*catiRig {
+	t.Helper()
+	start0 := time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC)
+	var rigs []*catiRig
+	{
+		clock := &catiClock{t: start0}
+		dir := t.TempDir()
+		open := func() *models.Store {
+			s, err := models.OpenSQLite(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if err := s.Migrate(); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		s1, s2 := open(), open()
+		cfg := func(s *models.Store) handlers.Config {
+			return handlers.Config{Clock: clock.Now, Staff: &staff.Service{Store: s, Limiter: allowAll{}, Cost: 4}}
+		}
+		a := start(t, s1, dedup.NewMemory(), live.NewMemory(), cfg(s1))
+		b := start(t, s2, dedup.NewMemory(), live.NewMemory(), cfg(s2))
+		rigs = append(rigs, &catiRig{name: "sqlite", a: a, b: b, clock: clock, dir: dir})
+	}
+	if surveystest.Required() || surveystest.MySQLConfigured() {
+		clock := &catiClock{t: start0}
+		dsn := surveystest.MySQLDSN(t)
+		rdb := surveystest.Redis(t)
+		p := surveystest.Prefix()
+		mk := func() *instance {
+			s := surveystest.OpenMySQL(t, dsn)
+			return start(t, s, dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"),
+				handlers.Config{Clock: clock.Now, Staff: &staff.Service{Store: s, Limiter: allowAll{}, Cost: 4}})
+		}
+		rigs = append(rigs, &catiRig{name: "mysql+redis", a: mk(), b: mk(), clock: clock, redisKey: p})
+	}
+	for _, r := range rigs {
+		p, err := r.a.Svc.Published(slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.surveyID = p.Survey.ID
+	}
+	return rigs
+}
+
+// interviewers signs n interviewers in, alternately through a and b.
+func (r *catiRig) interviewers(t *testing.T, prefix string, n int) []*staffClient {
+	t.Helper()
+	st := &staff.Service{Store: r.a.Store, Limiter: allowAll{}, Cost: 4}
+	out := make([]*staffClient, n)
+	for i := range out {
+		in := r.a
+		if i%2 == 1 {
+			in = r.b
+		}
+		name := fmt.Sprintf("%s%02d", prefix, i)
+		if _, err := st.CreateUser(name, models.RoleInterviewer, "a-long-password-123"); err != nil {
+			t.Fatal(err)
+		}
+		jar, _ := cookiejar.New(nil)
+		sc := &staffClient{t: t, base: in.URL, c: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
+		rep := sc.do(http.MethodPost, "/api/v1/admin/login", map[string]string{"name": name, "password": "a-long-password-123"})
+		if rep.Status != 200 {
+			t.Fatalf("login %s: %d %s", name, rep.Status, rep.Raw)
+		}
+		sc.csrf = rep.Body["csrf_token"].(string)
+		out[i] = sc
+	}
+	return out
+}
+
+// phones are n distinct mainland mobile numbers for a test sample.
+func phones(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("1390571%04d", 1000+i*7)
+	}
+	return out
+}
+
+// upload sends a CSV sample through the designer's API.
+func upload(t *testing.T, sc *staffClient, surveyID uint64, numbers []string) map[string]any {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("\ufeffphone,unit,note\n")
+	for _, n := range numbers {
+		b.WriteString(n + ",,\n")
+	}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/admin/surveys/%d/cati/sample", sc.base, surveyID), strings.NewReader(b.String()))
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("X-CSRF-Token", sc.csrf)
+	rep := do(t, sc.c, req)
+	if rep.Status != 200 {
+		t.Fatalf("sample upload: %d %s", rep.Status, rep.Raw)
+	}
+	return rep.Body
+}
+
+func caseID(t *testing.T, rep reply) uint64 {
+	t.Helper()
+	if rep.Status != 200 {
+		t.Fatalf("next: %d %s", rep.Status, rep.Raw)
+	}
+	return uint64(rep.Body["case_id"].(float64))
+}
+
+// TestCatiNextAcrossInstances: 30 interviewers asking for the next case at
+// once through two instances each get a different case with its number;
+// a 31st gets 204; after the hold lapses 30 others get the same 30 cases
+// and the first holders can no longer record on them.
+func TestCatiNextAcrossInstances(t *testing.T) {
+	for _, r := range catiRigs(t) {
+		t.Run(r.name, func(t *testing.T) {
+			designer := signIn(t, r.a, models.RoleDesigner)
+			if rep := designer.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/settings", r.surveyID),
+				map[string]any{"config": map[string]any{"hold_minutes": 1}}); rep.Status != 200 {
+				t.Fatalf("settings: %d %s", rep.Status, rep.Raw)
+			}
+			numbers := phones(30)
+			res := upload(t, designer, r.surveyID, append(numbers, numbers[0], "12345"))
+			if res["added"].(float64) != 30 || res["duplicates"].(float64) != 1 || len(res["invalid"].([]any)) != 1 {
+				t.Fatalf("upload: %v", res)
+			}
+			first := r.interviewers(t, "first", 30)
+			got := askAll(t, first, r.surveyID)
+			seen := map[uint64]bool{}
+			phoneOf := map[uint64]string{}
+			for i, rep := range got {
+				id := caseID(t, rep)
+				if seen[id] {
+					t.Fatalf("case %d given twice", id)
+				}
+				seen[id] = true
+				phoneOf[id] = rep.Body["phone"].(string)
+				if rep.Body["attempt"].(float64) != 1 {
+					t.Fatalf("interviewer %d: attempt %v", i, rep.Body["attempt"])
+				}
+			}
+			for _, n := range numbers {
+				found := false
+				for _, p := range phoneOf {
+					found = found || p == n
+				}
+				if !found {
+					t.Fatalf("number %s was given to nobody", n)
+				}
+			}
+			// Asking again gives the case one holds; nobody else gets anything.
+			if rep := first[3].do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", r.surveyID), nil); caseID(t, rep) != caseID(t, got[3]) {
+				t.Fatalf("asking again gave another case")
+			}
+			late := r.interviewers(t, "late", 1)[0]
+			if rep := late.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", r.surveyID), nil); rep.Status != 204 {
+				t.Fatalf("31st interviewer: %d %s, want 204", rep.Status, rep.Raw)
+			}
+			// The holds lapse: 30 others take the same cases.
+			r.clock.Add(61 * time.Second)
+			second := r.interviewers(t, "second", 30)
+			again := map[uint64]bool{}
+			for _, rep := range askAll(t, second, r.surveyID) {
+				id := caseID(t, rep)
+				if again[id] || !seen[id] {
+					t.Fatalf("case %d: given twice or not one of the lapsed", id)
+				}
+				again[id] = true
+			}
+			rep := first[0].do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/outcome", caseID(t, got[0])), map[string]any{"code": "3.13"})
+			if rep.Status != http.StatusConflict || errorCode(t, rep) != "not_held" {
+				t.Fatalf("outcome on a lapsed hold: %d %s, want 409 not_held", rep.Status, rep.Raw)
+			}
+		})
+	}
+}
+
+// askAll has every interviewer ask for the next case at once.
+func askAll(t *testing.T, scs []*staffClient, surveyID uint64) []reply {
+	t.Helper()
+	out := make([]reply, len(scs))
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i, sc := range scs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			out[i] = sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", surveyID), nil)
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	return out
+}
+
+// interviewBody is a random valid questionnaire for the survey with the
+// screened town, age and gender answers.
+func interviewBody(t *testing.T, in *instance, seed uint64, screened map[string]string, started time.Time) map[string]any {
+	t.Helper()
+	p, err := in.Svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := surveystest.RandomSubmission(mrand.New(mrand.NewPCG(seed, 3)), p.Compiled)
+	raw, _ := json.Marshal(sub)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	answers := body["answers"].(map[string]any)
+	for role, code := range screened {
+		answers[p.Compiled.BreakdownQuestion(role).Code] = code
+	}
+	body["started_at"] = started.UTC().Format(time.RFC3339)
+	return body
+}
+
+// screening returns the first options of the town, age and gender questions,
+// with gender set to g.
+func screening(t *testing.T, in *instance, g string) map[string]string {
+	t.Helper()
+	p, err := in.Svc.Published(slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{
+		"town":   p.Compiled.BreakdownQuestion("town").Options[0].Code,
+		"age":    p.Compiled.BreakdownQuestion("age").Options[1].Code,
+		"gender": g,
+	}
+}
+
+// TestCatiQuotaExact: a quota cell of 10 and 40 interviewers screening and
+// interviewing at once across two instances give exactly 10 completes in
+// the cell, 30 quota_full answers closed as 4.8, nothing left reserved,
+// and the report and results say so.
+func TestCatiQuotaExact(t *testing.T) {
+	for _, r := range catiRigs(t) {
+		t.Run(r.name, func(t *testing.T) {
+			designer := signIn(t, r.a, models.RoleDesigner)
+			rep := designer.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/settings", r.surveyID), map[string]any{
+				"quotas": []map[string]any{{"cell": map[string]string{"gender": "f"}, "target": 10}, {"cell": map[string]string{"gender": "m"}, "target": 100}},
+			})
+			if rep.Status != 200 {
+				t.Fatalf("settings: %d %s", rep.Status, rep.Raw)
+			}
+			upload(t, designer, r.surveyID, phones(41))
+			ivs := r.interviewers(t, "quota", 40)
+			scr := screening(t, r.a, "f")
+			var mu sync.Mutex
+			codes := map[string]int{}
+			var wg sync.WaitGroup
+			gate := make(chan struct{})
+			for i, sc := range ivs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-gate
+					id := caseID(t, sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", r.surveyID), nil))
+					rep := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/screen", id), scr)
+					key := fmt.Sprint(rep.Status)
+					switch rep.Status {
+					case 200:
+						body := interviewBody(t, r.a, uint64(i), scr, r.clock.Now().Add(-4*time.Minute))
+						body["submission_id"] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+						if rep := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/responses", id), body); rep.Status != 201 {
+							t.Errorf("interview: %d %s", rep.Status, rep.Raw)
+						}
+						key = "complete"
+					case 409:
+						key = errorCode(t, rep)
+						if rep := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/outcome", id), map[string]any{"code": "4.8"}); rep.Status != 200 {
+							t.Errorf("outcome 4.8: %d %s", rep.Status, rep.Raw)
+						}
+					}
+					mu.Lock()
+					codes[key]++
+					mu.Unlock()
+				}()
+			}
+			close(gate)
+			wg.Wait()
+			if codes["complete"] != 10 || codes["quota_full"] != 30 {
+				t.Fatalf("outcomes %v, want 10 complete and 30 quota_full", codes)
+			}
+			cells, err := r.a.Store.AllQuotaCells(r.surveyID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cells {
+				if c.Reserved != 0 || c.CellKey == "gender=f" && c.Filled != 10 || c.CellKey == "gender=m" && c.Filled != 0 {
+					t.Fatalf("cell %s: filled %d reserved %d", c.CellKey, c.Filled, c.Reserved)
+				}
+			}
+			// An interview must repeat the screened answers.
+			last := r.interviewers(t, "check", 1)[0]
+			id := caseID(t, last.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", r.surveyID), nil))
+			male := screening(t, r.a, "m")
+			if rep := last.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/screen", id), male); rep.Status != 200 {
+				t.Fatalf("screen m: %d %s", rep.Status, rep.Raw)
+			}
+			body := interviewBody(t, r.a, 99, scr, r.clock.Now().Add(-time.Minute))
+			body["submission_id"] = "00000000-0000-4000-8000-999999999999"
+			if rep := last.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/responses", id), body); rep.Status != 422 {
+				t.Fatalf("interview unlike its screening: %d %s, want 422", rep.Status, rep.Raw)
+			}
+			// The report counts it all.
+			rep = designer.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/report", r.surveyID), nil)
+			var report struct {
+				Dispositions map[string]int
+				Rates        struct{ RR1 *float64 }
+				Interviewers []struct{ Completes, Calls int }
+				Quotas       []struct {
+					Key                      string
+					Target, Filled, Reserved int
+				}
+				Channels map[string]int
+				Holds    []struct{ CaseID uint64 }
+			}
+			if rep.Status != 200 || json.Unmarshal(rep.Raw, &report) != nil {
+				t.Fatalf("report: %d %s", rep.Status, rep.Raw)
+			}
+			completes := 0
+			for _, iv := range report.Interviewers {
+				completes += iv.Completes
+			}
+			if report.Dispositions["1.1"] != 10 || report.Dispositions["4.8"] != 30 || completes != 10 ||
+				report.Channels["cati"] != 10 || report.Rates.RR1 == nil || *report.Rates.RR1 != 10.0/11 || len(report.Holds) != 1 {
+				t.Fatalf("report: %s", rep.Raw)
+			}
+		})
+	}
+}
