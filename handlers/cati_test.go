@@ -1,11 +1,15 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -382,4 +386,115 @@ func TestCatiQuotaExact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCatiNumbersNeverInClear: after a sample is uploaded, worked, screened,
+// interviewed and exported, no number of it is in clear in any table, the
+// SQLite files (WAL included), Redis, the log or the exports; only the
+// interviewer holding a case is given its number.
+func TestCatiNumbersNeverInClear(t *testing.T) {
+	var logs syncLog
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	for _, r := range catiRigs(t) {
+		t.Run(r.name, func(t *testing.T) {
+			designer := signIn(t, r.a, models.RoleDesigner)
+			numbers := phones(6)
+			upload(t, designer, r.surveyID, numbers)
+			ivs := r.interviewers(t, "priv", 3)
+			scr := screening(t, r.a, "f")
+			given := 0
+			for i, sc := range ivs {
+				rep := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", r.surveyID), nil)
+				id := caseID(t, rep)
+				given++
+				switch i {
+				case 0:
+					if rep := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/screen", id), scr); rep.Status != 200 {
+						t.Fatalf("screen: %d %s", rep.Status, rep.Raw)
+					}
+					body := interviewBody(t, r.a, 5, scr, r.clock.Now().Add(-3*time.Minute))
+					body["submission_id"] = "00000000-0000-4000-8000-000000000777"
+					if rep := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/responses", id), body); rep.Status != 201 {
+						t.Fatalf("interview: %d %s", rep.Status, rep.Raw)
+					}
+				case 1:
+					if rep := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/outcome", id), map[string]any{"code": "2.11", "do_not_call": true, "note": "不要再打"}); rep.Status != 200 {
+						t.Fatalf("refusal: %d %s", rep.Status, rep.Raw)
+					}
+				}
+			}
+			// Another interviewer cannot act on a case it does not hold.
+			other := r.interviewers(t, "privo", 1)[0]
+			if rep := other.do(http.MethodPost, "/api/v1/cati/cases/1/screen", scr); rep.Status != 409 && rep.Status != 404 {
+				t.Fatalf("screening another's case: %d %s", rep.Status, rep.Raw)
+			}
+			var seen strings.Builder
+			for _, p := range []string{"/responses.csv", "/cati/report", "/responses"} {
+				rep := designer.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d%s", r.surveyID, p), nil)
+				if rep.Status != 200 {
+					t.Fatalf("GET %s: %d %s", p, rep.Status, rep.Raw)
+				}
+				seen.Write(rep.Raw)
+			}
+			for table, rows := range dumpTables(t, r.a.Store) {
+				seen.WriteString(table + ":" + strings.Join(rows, "\n"))
+			}
+			if r.dir != "" {
+				entries, _ := os.ReadDir(r.dir)
+				for _, e := range entries {
+					b, err := os.ReadFile(filepath.Join(r.dir, e.Name()))
+					if err != nil {
+						t.Fatal(err)
+					}
+					seen.Write(b)
+				}
+			}
+			if r.redisKey != "" {
+				rdb := surveystest.Redis(t)
+				ctx := context.Background()
+				keys, err := rdb.Keys(ctx, r.redisKey+"*").Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range keys {
+					seen.WriteString(k)
+					v, _ := rdb.Dump(ctx, k).Result()
+					seen.WriteString(v)
+				}
+			}
+			seen.WriteString(logs.String())
+			text := seen.String()
+			if len(text) < 1000 || !strings.Contains(text, "cati_cases:") || !strings.Contains(text, "phone_sealed=v1:") {
+				t.Fatalf("the sealed numbers were not among the %d bytes looked at", len(text))
+			}
+			for _, n := range numbers {
+				if strings.Contains(text, n) || strings.Contains(text, n[3:]) {
+					t.Fatalf("number %s found in clear", n)
+				}
+			}
+			if given != 3 {
+				t.Fatalf("given %d", given)
+			}
+		})
+	}
+}
+
+// syncLog is a log buffer safe for concurrent writers.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
