@@ -498,3 +498,83 @@ func (l *syncLog) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestCatiScheduling: on a fake clock through the API, a no-answer comes
+// back no sooner than the retry gap and in another time slot, an
+// appointment is due at its time for the interviewer who booked it, the
+// last attempt closes the case with a final code, and nothing is given
+// outside the calling hours of the survey's zone (Asia/Shanghai).
+func TestCatiScheduling(t *testing.T) {
+	r := catiRigs(t)[0]
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	designer := signIn(t, r.a, models.RoleDesigner)
+	if rep := designer.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/settings", r.surveyID),
+		map[string]any{"config": map[string]any{"max_attempts": 3}}); rep.Status != 200 {
+		t.Fatalf("settings: %d %s", rep.Status, rep.Raw)
+	}
+	upload(t, designer, r.surveyID, phones(1))
+	ivs := r.interviewers(t, "sched", 2)
+	x, y := ivs[0], ivs[1]
+	next := func(sc *staffClient) reply {
+		return sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", r.surveyID), nil)
+	}
+	outcome := func(sc *staffClient, id uint64, body map[string]any) reply {
+		rep := sc.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/outcome", id), body)
+		if rep.Status != 200 {
+			t.Fatalf("outcome %v: %d %s", body, rep.Status, rep.Raw)
+		}
+		return rep
+	}
+	at := func(hh, mm int) {
+		now := r.clock.Now().In(shanghai)
+		want := time.Date(now.Year(), now.Month(), now.Day(), hh, mm, 0, 0, shanghai)
+		r.clock.Add(want.Sub(now))
+	}
+	id := caseID(t, next(x))
+	rep := outcome(x, id, map[string]any{"code": "3.13"})
+	due, _ := time.Parse(time.RFC3339, rep.Body["due_at"].(string))
+	if due.Sub(r.clock.Now()) < time.Hour || due.In(shanghai).Hour() < 12 {
+		t.Fatalf("no answer at 10:00 due again at %s, want an hour on and in the afternoon", due.In(shanghai))
+	}
+	if rep := next(x); rep.Status != 204 {
+		t.Fatalf("retry given at once: %d", rep.Status)
+	}
+	at(11, 30)
+	if rep := next(y); rep.Status != 204 {
+		t.Fatalf("retry given in the same slot: %d", rep.Status)
+	}
+	at(12, 5)
+	rep = next(x)
+	if caseID(t, rep) != id || rep.Body["attempt"].(float64) != 2 || len(rep.Body["history"].([]any)) != 1 {
+		t.Fatalf("second attempt: %s", rep.Raw)
+	}
+	now := r.clock.Now().In(shanghai)
+	callback := time.Date(now.Year(), now.Month(), now.Day(), 19, 0, 0, 0, shanghai)
+	outcome(x, id, map[string]any{"code": "appointment", "callback_at": callback.Format(time.RFC3339), "note": "晚上七点"})
+	at(18, 50)
+	if rep := next(x); rep.Status != 204 {
+		t.Fatalf("appointment given 10 minutes early: %d", rep.Status)
+	}
+	at(18, 56)
+	if rep := next(y); rep.Status != 204 {
+		t.Fatalf("appointment given to another interviewer: %d %s", rep.Status, rep.Raw)
+	}
+	rep = next(x)
+	if caseID(t, rep) != id || rep.Body["appointment"] == nil {
+		t.Fatalf("appointment not given to who booked it: %s", rep.Raw)
+	}
+	rep = outcome(x, id, map[string]any{"code": "3.13"})
+	if rep.Body["state"] != "closed" || rep.Body["final_code"] == "" {
+		t.Fatalf("third and last attempt: %s", rep.Raw)
+	}
+	// Outside the calling hours nothing is given; the next morning it is.
+	at(21, 30)
+	upload(t, designer, r.surveyID, []string{"13905719999"})
+	if rep := next(y); rep.Status != 204 {
+		t.Fatalf("a case given at 21:30: %d", rep.Status)
+	}
+	r.clock.Add(11*time.Hour + 35*time.Minute) // 09:05 the next day
+	if rep := next(y); rep.Status != 200 {
+		t.Fatalf("nothing given at 09:05: %d %s", rep.Status, rep.Raw)
+	}
+}
