@@ -174,3 +174,16 @@ func (s *Store) UserNames(ids []uint64) (map[uint64]string, error) {
 	}
 	return out, nil
 }
+
+// EachChannelResponse calls fn for a survey's responses of one channel
+// ("web" includes those stored before channels were recorded), in id
+// order, with the columns counting needs.
+func (s *Store) EachChannelResponse(surveyID uint64, channel string, batch int, fn func(*Response) error) error {
+	q := s.byID(s.R).Select(tallyColumns)
+	if channel == "web" {
+		q = q.Where("channel IN ?", []string{"web", ""})
+	} else {
+		q = q.Where("channel = ?", channel)
+	}
+	return eachResponse(q, surveyID, batch, fn)
+}

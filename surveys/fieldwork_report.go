@@ -6,6 +6,7 @@ import (
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/cati"
+	"github.com/minyi-survey/minyi/surveys/stats"
 )
 
 // CatiReport is a survey's telephone fieldwork: cases per disposition,
@@ -263,4 +264,58 @@ func (s *Service) unitFieldwork(surveyID uint64, st CatiSettings, now time.Time)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
 	return out, nil
+}
+
+// channelTallies counts the responses of one channel afresh, as the tally
+// rebuild does: counters are kept for all channels together only.
+func (s *Service) channelTallies(surveyID uint64, channel string) ([]models.Tally, error) {
+	count := s.newCounter()
+	count.Joint(map[uint64]uint64{})
+	err := s.store.EachChannelResponse(surveyID, channel, 5000, count.Add)
+	if err != nil {
+		return nil, err
+	}
+	return count.Rows(), nil
+}
+
+// addChannels states the responses per channel on a whole-survey results
+// body and, for a survey with a telephone sample, that it is sampled and
+// its AAPOR rates. It reads the telephone cases only (indexed by survey),
+// never the responses: the telephone responses are the completed cases.
+func (s *Service) addChannels(p *Published, r *stats.Results, q ResultsQuery) error {
+	if q.Unit != "" {
+		return nil
+	}
+	counts, err := s.store.DispositionCounts(p.Survey.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	r.Channel = q.Channel
+	completes := int64(counts[cati.CodeComplete])
+	switch q.Channel {
+	case "":
+		r.Channels = map[string]int{"web": int(max(r.Responses-completes, 0)), ChannelCati: int(completes)}
+	case ChannelCati:
+		r.Channels = map[string]int{ChannelCati: int(r.Responses)}
+	default:
+		r.Channels = map[string]int{"web": int(r.Responses)}
+	}
+	if len(counts) == 0 {
+		return nil
+	}
+	var groups cati.Counts
+	for code, n := range counts {
+		if d, ok := cati.Lookup(code); ok {
+			for range n {
+				groups.Add(d)
+			}
+		}
+	}
+	rates := groups.Rates()
+	r.ResponseRates = map[string]*float64{"rr1": rates.RR1, "rr3": rates.RR3, "coop1": rates.COOP1,
+		"ref1": rates.REF1, "con1": rates.CON1, "e": rates.E}
+	if q.Channel != "web" {
+		r.Sample = "sampled"
+	}
+	return nil
 }

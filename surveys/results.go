@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
@@ -24,6 +25,9 @@ type ResultsQuery struct {
 	By             string
 	ExcludeFlagged bool
 	Weighted       bool
+	// Channel scores the responses of one channel only ("web" or "cati"),
+	// counted from the raw responses; "" is every channel.
+	Channel string
 	// alone leaves the previous year's comparison out: a survey scored as
 	// another's previous year is not compared further back (nor in a cycle).
 	alone bool
@@ -33,6 +37,12 @@ func (q ResultsQuery) check() error {
 	fields := map[string]string{}
 	if q.By != "" && q.Unit != "" {
 		fields["by"] = "分组结果针对全部样本，不能与 unit 同用 breakdowns are for the whole sample, not with unit"
+	}
+	if q.Channel != "" && q.Channel != "web" && q.Channel != ChannelCati {
+		fields["channel"] = "须为 web 或 cati must be web or cati"
+	}
+	if q.Channel != "" && (q.Weighted || q.By != "") {
+		fields["channel"] = "按渠道的结果不能与 by 或 weighted 同用 results of one channel are not broken down or weighted"
 	}
 	if q.Weighted && (q.Unit != "" || q.By != "") {
 		fields["weighted"] = "加权结果针对全部样本，不能与 unit 或 by 同用 weighted results are for the whole sample, not with unit or by"
@@ -45,7 +55,7 @@ func (q ResultsQuery) check() error {
 
 // key names the query in the results cache.
 func (q ResultsQuery) key() string {
-	return fmt.Sprintf("%s/%t/%s/%t/%t", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone)
+	return fmt.Sprintf("%s/%t/%s/%t/%t/%s", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone, q.Channel)
 }
 
 // Results scores the results q asks for of a published survey from its
@@ -135,7 +145,13 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 			return nil, &questionnaire.InvalidError{Fields: map[string]string{"weighted": "人口边际与当前问卷不符，请在设计页更新 the population margins no longer fit the published questionnaire; update them on the designer page"}}
 		}
 	}
-	rows, err := s.store.TalliesOfCells(p.Survey.ID, dims...)
+	var rows []models.Tally
+	var err error
+	if q.Channel != "" {
+		rows, err = s.channelTallies(p.Survey.ID, q.Channel)
+	} else {
+		rows, err = s.store.TalliesOfCells(p.Survey.ID, dims...)
+	}
 	if err != nil {
 		return nil, storeErr(fmt.Errorf("read tallies: %w", err))
 	}
@@ -161,7 +177,10 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 		r.Timeline = t.Timeline()
 		r.Quality = t.Quality()
 	}
-	if prev := p.Compiled.Def.Previous; prev != "" && q.Unit == "" && !q.alone {
+	if err := s.addChannels(p, &r, q); err != nil {
+		return nil, err
+	}
+	if prev := p.Compiled.Def.Previous; prev != "" && q.Unit == "" && !q.alone && q.Channel == "" {
 		r.Previous = s.compareWith(prev, q, &r)
 	}
 	return &r, nil

@@ -28,6 +28,13 @@ type Results struct {
 	Previous *Comparison `json:"previous,omitempty"`
 	// Weighting reports the raking behind a weighted body.
 	Weighting *WeightingReport `json:"weighting,omitempty"`
+	// Channel is the channel the body is scored from ("" for all);
+	// Channels counts the responses per channel (web, cati).
+	Channel  string         `json:"channel,omitempty"`
+	Channels map[string]int `json:"channels,omitempty"`
+	// ResponseRates are the AAPOR rates (rr1, rr3, coop1, ref1, con1, e)
+	// of a telephone sample, when the survey has one.
+	ResponseRates map[string]*float64 `json:"response_rates,omitempty"`
 }
 
 // HourCount is the number of responses submitted in one hour.
