@@ -72,6 +72,8 @@ func TestBrowserCatiConsole(t *testing.T) {
 	if err := uiWait(ctx, `document.querySelectorAll('#survey option').length > 0`, 10*time.Second); err != nil {
 		t.Fatalf("no survey to call: %v", err)
 	}
+	began := time.Now()
+	keys := 1
 	step(ctx, "take a case", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`#tel`)))
 	tel, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('tel').getAttribute('href')`))
 	if err != nil || !strings.HasPrefix(tel, "tel:1390571") {
@@ -94,18 +96,21 @@ func TestBrowserCatiConsole(t *testing.T) {
 			break
 		}
 		isText, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.getElementById('answer-text')`))
-		keys := []chromedp.Action[chromedp.Void]{}
+		keys += 2
+		press := []chromedp.Action[chromedp.Void]{}
 		if isText {
-			keys = append(keys, chromedp.SendKeys(chromedp.CSS(`#answer-text`), "电话里说路灯坏了"))
+			press = append(press, chromedp.SendKeys(chromedp.CSS(`#answer-text`), "电话里说路灯坏了"))
 		} else if i%5 == 4 {
-			keys = append(keys, chromedp.KeyEvent("9")) // 不了解, not read aloud
+			press = append(press, chromedp.KeyEvent("9")) // 不了解, not read aloud
 		} else {
-			keys = append(keys, chromedp.KeyEvent("4"))
+			press = append(press, chromedp.KeyEvent("4"))
 		}
-		keys = append(keys, chromedp.KeyEvent("\r"))
-		step(ctx, fmt.Sprintf("answer %d", i), keys...)
+		press = append(press, chromedp.KeyEvent("\r"))
+		step(ctx, fmt.Sprintf("answer %d", i), press...)
 		time.Sleep(50 * time.Millisecond)
 	}
+	t.Logf("scripted keyboard interview: %v from taking the case to the stored response, %d key strokes besides the screening",
+		time.Since(began).Round(time.Millisecond), keys)
 	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#msg`)))
 	if !strings.Contains(msg, "访问完成") {
 		uiShot(t, ctx, "failed-cati-submit.png")
