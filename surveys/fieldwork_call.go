@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -308,4 +309,24 @@ func (s *Service) RecordOutcome(caseID, interviewer uint64, o CallOutcome, now t
 		r.DueAt = &due
 	}
 	return r, nil
+}
+
+// RunReservationSweep releases quota slots whose hold lapsed every
+// interval until ctx ends, so that the supervisor's grid shows what is
+// really reserved (a full-looking cell also releases its own when asked).
+func (s *Service) RunReservationSweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := s.store.SweepReservations(time.Now()); err != nil {
+			slog.Warn("sweep lapsed quota reservations", slog.Any("error", err))
+		} else if n > 0 {
+			slog.Info("released lapsed quota reservations", slog.Int("reservations", n))
+		}
+	}
 }
