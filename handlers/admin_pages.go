@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
 )
@@ -22,21 +23,28 @@ type AdminPage struct {
 	User     *models.User // nil on the sign-in page
 	CSRF     string
 	SurveyID uint64
-	CanEdit  bool // designer or admin
-	IsAdmin  bool
-	Next     string // where the sign-in page goes afterwards
+	CanEdit  bool // designer or admin; on one survey's page, its collaborators too
+	// CanManage: the survey's owner or an admin, who set its members.
+	CanManage bool
+	IsAdmin   bool
+	Next      string // where the sign-in page goes afterwards
 }
 
 func (a *App) adminPage(c echo.Context, name string, surveyID uint64) error {
 	s := current(c)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return a.render(c, http.StatusOK, name, AdminPage{
+	p := AdminPage{
 		User:     &s.User,
 		CSRF:     s.CSRF,
 		SurveyID: surveyID,
 		CanEdit:  staff.RoleAtLeast(s.User.Role, models.RoleDesigner),
 		IsAdmin:  s.User.Role == models.RoleAdmin,
-	})
+	}
+	if surveyID != 0 {
+		acc := surveyAccess(c)
+		p.CanEdit, p.CanManage = p.CanEdit && acc >= surveys.AccessEdit, acc >= surveys.AccessManage
+	}
+	return a.render(c, http.StatusOK, name, p)
 }
 
 // GetLoginPage handles GET /admin/login.
@@ -99,7 +107,7 @@ func (a *App) GetUsersPage(c echo.Context) error { return a.adminPage(c, "admin-
 // GetAuditPage handles GET /admin/audit.
 func (a *App) GetAuditPage(c echo.Context) error { return a.adminPage(c, "admin-audit.html", 0) }
 
-// GetPreviewPage handles GET /admin/surveys/:id/preview[?version=published]:
+// GetPreviewPage handles GET /admin/surveys/:id/preview[?version=published][&unit=CODE]:
 // the respondent page exactly as residents see it, for the draft (or the
 // published version), with submitting turned off.
 func (a *App) GetPreviewPage(c echo.Context) error {
@@ -111,11 +119,18 @@ func (a *App) GetPreviewPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	err = a.templates.ExecuteTemplate(&b, "survey.html", SurveyPage{
+	page := SurveyPage{
 		Def: comp.Def, Slug: def.Slug, State: "preview", Endpoint: "",
 		Scale: comp.ScaleOptions(), Total: comp.QuestionCount(),
-	})
+	}
+	// ?unit= previews the page of one unit, as its residents see it.
+	if u := comp.Unit(c.QueryParam("unit")); u != nil {
+		page.Def = comp.ForUnit(u.Code)
+		page.Unit = &page.Def.Units[0]
+		page.Total = page.Def.QuestionCount()
+	}
+	var b bytes.Buffer
+	err = a.templates.ExecuteTemplate(&b, "survey.html", page)
 	if err != nil {
 		return err
 	}

@@ -10,10 +10,10 @@ import (
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-// GetAdminSurveys handles GET /api/v1/admin/surveys: every survey with its
-// status and response count.
+// GetAdminSurveys handles GET /api/v1/admin/surveys: the surveys the user
+// may see (all for an admin) with status, response count, owner and access.
 func (a *App) GetAdminSurveys(c echo.Context) error {
-	list, err := a.svc.SurveyList()
+	list, err := a.svc.SurveyListFor(current(c).User)
 	if err != nil {
 		return err
 	}
@@ -27,6 +27,13 @@ func (a *App) PostAdminSurvey(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
+	if in.CopyOf != 0 {
+		// Only a survey the user may read can be copied.
+		if err := a.requireSurvey(c, in.CopyOf, surveys.AccessRead); err != nil {
+			return err
+		}
+	}
+	in.Owner = current(c).User.ID
 	id, err := a.svc.CreateSurvey(in)
 	if err != nil {
 		return err
@@ -52,6 +59,7 @@ func (a *App) GetAdminSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d.Access = surveyAccess(c).For(current(c).User)
 	total, used, err := a.svc.TokenCounts(id)
 	if err != nil {
 		return err

@@ -34,6 +34,7 @@ type staffClient struct {
 	base string
 	c    *http.Client
 	csrf string
+	name string // the signed-in user
 }
 
 func signIn(t *testing.T, in *instance, role string) *staffClient {
@@ -44,13 +45,30 @@ func signIn(t *testing.T, in *instance, role string) *staffClient {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
-	sc := &staffClient{t: t, base: in.URL, c: &http.Client{Jar: jar}}
+	sc := &staffClient{t: t, base: in.URL, c: &http.Client{Jar: jar}, name: name}
 	r := sc.do(http.MethodPost, "/api/v1/admin/login", map[string]string{"name": name, "password": "a-long-password-123"})
 	if r.Status != 200 || r.Body["csrf_token"] == "" {
 		t.Fatalf("login: %d %s", r.Status, r.Raw)
 	}
 	sc.csrf = r.Body["csrf_token"].(string)
 	return sc
+}
+
+// addMember gives the user of that name a role (collaborator or reader)
+// on a survey, as its owner or an admin would, keeping its other members.
+func addMember(t testing.TB, in *instance, surveyID uint64, name, role string) {
+	t.Helper()
+	m, err := in.Svc.SurveyMembers(surveyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := surveys.MembersChange{Members: []surveys.MemberRef{{Name: name, Role: role}}}
+	for _, e := range m.Members {
+		ch.Members = append(ch.Members, surveys.MemberRef{UserID: e.UserID, Role: e.Role})
+	}
+	if _, err := in.Svc.SetSurveyMembers(surveyID, ch); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (sc *staffClient) do(method, path string, body any) reply {
@@ -323,6 +341,7 @@ func TestPreviewMayBeFramedBySameOriginOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	addMember(t, in, p.Survey.ID, d.name, models.MemberReader)
 	r := d.do(http.MethodGet, fmt.Sprintf("/admin/surveys/%d/preview", p.Survey.ID), nil)
 	if r.Status != 200 || r.Header.Get("X-Frame-Options") != "SAMEORIGIN" ||
 		!strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'self'") {
@@ -344,6 +363,7 @@ func TestExportResponsesCSV(t *testing.T) {
 			}
 			p, _ := in.Svc.Published(slug)
 			d := signIn(t, in, models.RoleDesigner)
+			addMember(t, in, p.Survey.ID, d.name, models.MemberCollaborator)
 			r := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/responses.csv", p.Survey.ID), nil)
 			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.HasPrefix(r.Raw, []byte("\xef\xbb\xbf")) {
 				t.Fatalf("export: %d %q, BOM %v", r.Status, r.Header.Get("Content-Type"), bytes.HasPrefix(r.Raw, []byte("\xef\xbb\xbf")))
@@ -364,6 +384,7 @@ func TestExportResponsesCSV(t *testing.T) {
 				}
 			}
 			v := signIn(t, in, models.RoleViewer)
+			addMember(t, in, p.Survey.ID, v.name, models.MemberReader)
 			if r := v.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/responses.csv", p.Survey.ID), nil); r.Status != 403 {
 				t.Fatalf("viewer export: %d", r.Status)
 			}

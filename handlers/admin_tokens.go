@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -54,6 +55,10 @@ func (a *App) PostTokens(c echo.Context) error {
 		return err
 	}
 	base := c.Scheme() + "://" + c.Request().Host + "/s/" + d.Slug + "?t="
+	if in.Unit != "" {
+		// The link opens the unit's own page: its areas, its summaries.
+		base = c.Scheme() + "://" + c.Request().Host + "/s/" + d.Slug + "/u/" + url.PathEscape(in.Unit) + "?t="
+	}
 	type tokenOut struct {
 		surveys.IssuedToken
 		Link string `json:"link"`

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	mrand "math/rand/v2"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -35,28 +38,89 @@ func staffSession(t *testing.T, st *staff.Service, role string) (*http.Cookie, s
 	return &http.Cookie{Name: "minyi_staff", Value: sess.Token}, sess.CSRF
 }
 
-// TestAuthorizationMatrix requests every route of the app as anonymous,
-// viewer, designer and admin and checks each answer against the route's
-// least role: a staff route refuses whoever is below it (401 or the
-// sign-in page for anonymous, 403 for a lesser role); a public route
-// answers everyone alike, never 401 or 403. The routes come from Echo
-// itself, so a route served but missing from the route table fails here.
+// matrixActor is who asks in the authorization matrix: a staff role (""
+// = anonymous) and the role held on the matrix survey ("" = none; "owner";
+// "other" = owns another survey only).
+type matrixActor struct{ name, role, member string }
+
+var matrixActors = []matrixActor{
+	{"anonymous", "", ""},
+	{"interviewer", models.RoleInterviewer, ""},
+	{"viewer not a reader", models.RoleViewer, ""},
+	{"designer not a member", models.RoleDesigner, ""},
+	{"designer of another survey", models.RoleDesigner, "other"},
+	{"admin", models.RoleAdmin, ""},
+	{"reader", models.RoleViewer, models.MemberReader},
+	{"designer reader", models.RoleDesigner, models.MemberReader},
+	{"collaborator", models.RoleDesigner, models.MemberCollaborator},
+	// A collaborator whose account became a viewer only reads.
+	{"demoted collaborator", models.RoleViewer, models.MemberCollaborator},
+	{"owner", models.RoleDesigner, "owner"},
+}
+
+// TestAuthorizationMatrix requests every route of the app as each actor
+// above and checks each answer against the route's least role and, for a
+// route on one survey, its least access to that survey: a staff route
+// refuses whoever is below its role (401 or the sign-in page for
+// anonymous, 403 for a lesser role); on a survey route, who has no access
+// to that survey gets the same 404 as for a survey that does not exist,
+// and who may read it but not do this gets 403; admins may do everything.
+// A public route answers everyone alike, never 401 or 403. The routes come
+// from Echo itself, so a route served but missing from the route table
+// fails here. On SQLite, and on MariaDB and Redis when configured.
 func TestAuthorizationMatrix(t *testing.T) {
-	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	for name, in := range instances(t, handlers.Config{}) {
+		t.Run(name, func(t *testing.T) { authorizationMatrix(t, in) })
+	}
+}
+
+func authorizationMatrix(t *testing.T, in *instance) {
 	st := &staff.Service{Store: in.Store, Limiter: allowAll{}, Cost: 4}
 	app, err := handlers.New(handlers.Config{Secret: surveystest.Secret, Staff: st}, in.Svc, live.NewHub(in.Svc.RenderLive))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := app.Echo()
-	want := map[string]string{} // "GET /path" → least role
+	want := map[string]handlers.Route{} // "GET /path" → the route
 	for _, r := range app.Routes() {
-		want[r.Method+" "+r.Path] = r.Role
+		want[r.Method+" "+r.Path] = r
 	}
-	surveyID, err := in.Svc.CreateSurvey(surveys.NewSurvey{Slug: "matrix", Template: "social-2022"})
+	// Each actor is a user of its own; the matrix survey is the owner's,
+	// published, with a response and a share link, so that every route on
+	// it can succeed.
+	users := map[string]*models.User{}
+	for i, a := range matrixActors {
+		if a.role == "" {
+			continue
+		}
+		u, err := st.CreateUser(fmt.Sprintf("matrix-%d", i), a.role, "a-long-password-123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[a.name] = u
+	}
+	owner := users["owner"]
+	surveyID, err := in.Svc.CreateSurvey(surveys.NewSurvey{Slug: "matrix", Template: "social-2022", Owner: owner.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := in.Svc.CreateSurvey(surveys.NewSurvey{Slug: "matrix-other", Template: "social-2022", Owner: users["designer of another survey"].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Svc.Publish(surveyID); err != nil {
+		t.Fatal(err)
+	}
+	var members []models.SurveyMember
+	for _, a := range matrixActors {
+		if a.member == models.MemberReader || a.member == models.MemberCollaborator {
+			members = append(members, models.SurveyMember{UserID: users[a.name].ID, Role: a.member})
+		}
+	}
+	share, err := in.Svc.CreateShareLink(surveyID, "matrix", "owner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	responseID := matrixResponse(t, in, "matrix")
 	viewerUser, err := st.CreateUser("someone", models.RoleViewer, "a-long-password-123")
 	if err != nil {
 		t.Fatal(err)
@@ -74,19 +138,60 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if len(cookies) == 0 {
 		t.Fatal("the survey page set no respondent cookie")
 	}
+	ask := func(t *testing.T, a matrixActor, method, path string) reply {
+		t.Helper()
+		var body []byte
+		if method != http.MethodGet {
+			body = []byte(`{}`)
+		}
+		req, _ := http.NewRequest(method, in.URL+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		// Everyone has opened a survey page: a public route is
+		// asked with the respondent cookie a resident has.
+		for _, ck := range cookies {
+			req.AddCookie(ck)
+		}
+		if a.role != "" {
+			sess, err := st.Login(context.Background(), users[a.name].Name, "a-long-password-123", "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.AddCookie(&http.Cookie{Name: "minyi_staff", Value: sess.Token})
+			req.Header.Set("X-CSRF-Token", sess.CSRF)
+		}
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out := reply{Status: resp.StatusCode, Header: resp.Header}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") { // a live stream never ends
+			out.Raw, _ = io.ReadAll(resp.Body)
+		}
+		return out
+	}
 
-	roles := []string{"", models.RoleInterviewer, models.RoleViewer, models.RoleDesigner, models.RoleAdmin}
 	rank := map[string]int{"": 0, models.RoleInterviewer: 1, models.RoleViewer: 2, models.RoleDesigner: 3, models.RoleAdmin: 4}
+	access := map[string]int{"": 0, "other": 0, models.MemberReader: 1, models.MemberCollaborator: 2, "owner": 3}
 	covered := 0
 	for _, route := range e.Routes() {
 		key := route.Method + " " + route.Path
-		least, ok := want[key]
+		r, ok := want[key]
 		if !ok {
 			t.Errorf("%s is not in the route table: give it a least role", key)
 			continue
 		}
 		covered++
-		path := strings.NewReplacer(":id", fmt.Sprint(surveyID), ":slug", slug).Replace(route.Path)
+		// The telephone console's routes are any interviewer's: they name a
+		// survey or a case, and the case held decides.
+		if strings.Contains(r.Path, "/surveys/:id") && r.Role != "" && r.Role != models.RoleInterviewer && r.Survey == "" {
+			t.Errorf("%s is on one survey but checks no access to it", key)
+		}
+		replacer := func(id uint64) *strings.Replacer {
+			return strings.NewReplacer(":id", fmt.Sprint(id), ":slug", slug, ":sid", fmt.Sprint(share.ID), ":rid", responseID)
+		}
+		path := replacer(surveyID).Replace(route.Path)
 		switch {
 		case strings.HasPrefix(route.Path, "/api/v1/admin/users/:id"):
 			path = strings.Replace(route.Path, ":id", fmt.Sprint(viewerUser.ID), 1)
@@ -94,42 +199,31 @@ func TestAuthorizationMatrix(t *testing.T) {
 			path = asset
 		}
 		anonymous := 0 // what a public route answered anonymous
-		for _, role := range roles {
-			t.Run(key+" as "+roleName(role), func(t *testing.T) {
-				var body []byte
-				if route.Method != http.MethodGet {
-					body = []byte(`{}`)
-				}
-				req, _ := http.NewRequest(route.Method, in.URL+path, bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				// Everyone has opened a survey page: a public route is
-				// asked with the respondent cookie a resident has.
-				for _, ck := range cookies {
-					req.AddCookie(ck)
-				}
-				if role != "" {
-					ck, csrf := staffSession(t, st, role)
-					req.AddCookie(ck)
-					req.Header.Set("X-CSRF-Token", csrf)
-				}
-				resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-				if err != nil {
+		for _, a := range matrixActors {
+			t.Run(key+" as "+a.name, func(t *testing.T) {
+				// Members are set again each time: a request may change them.
+				var ownerID = owner.ID
+				if err := in.Store.SetSurveyMembers(surveyID, &ownerID, members); err != nil {
 					t.Fatal(err)
 				}
-				resp.Body.Close()
-				got := resp.StatusCode
+				resp := ask(t, a, route.Method, path)
+				got := resp.Status
+				acc := access[a.member]
+				if a.role == models.RoleViewer {
+					acc = min(acc, 1)
+				}
 				switch {
-				case least == "":
+				case r.Role == "":
 					// Anyone may ask; an empty sign-in is a wrong password (401).
 					if got == 403 || got >= 500 || got == 401 && route.Path != "/api/v1/admin/login" {
 						t.Fatalf("public route answered %d", got)
 					}
-					if role == "" {
+					if a.role == "" {
 						anonymous = got
 					} else if got != anonymous {
-						t.Fatalf("public route answered %s %d but anonymous %d", role, got, anonymous)
+						t.Fatalf("public route answered %s %d but anonymous %d", a.name, got, anonymous)
 					}
-				case role == "":
+				case a.role == "":
 					wantStatus := http.StatusUnauthorized
 					if !strings.HasPrefix(route.Path, "/api/") {
 						wantStatus = http.StatusSeeOther // to the sign-in page
@@ -137,22 +231,62 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if got != wantStatus {
 						t.Fatalf("anonymous: %d, want %d", got, wantStatus)
 					}
-				case rank[role] < rank[least]:
+				case rank[a.role] < rank[r.Role]:
 					if got != http.StatusForbidden {
-						t.Fatalf("%s on a %s route: %d, want 403", role, least, got)
+						t.Fatalf("%s on a %s route: %d, want 403", a.name, r.Role, got)
+					}
+				case r.Survey != "" && a.role != models.RoleAdmin && acc == 0:
+					// Hidden: the same answer as for a survey that does not exist.
+					ghost := ask(t, a, route.Method, replacer(999999).Replace(route.Path))
+					if got != http.StatusNotFound || ghost.Status != http.StatusNotFound {
+						t.Fatalf("%s on another's survey: %d (no such survey: %d), want 404", a.name, got, ghost.Status)
+					}
+					if strings.HasPrefix(route.Path, "/api/") && !bytes.Equal(resp.Raw, ghost.Raw) {
+						t.Fatalf("%s on another's survey: %s, but for no such survey %s", a.name, resp.Raw, ghost.Raw)
+					}
+				case r.Survey != "" && a.role != models.RoleAdmin && acc < access[r.Survey]:
+					if got != http.StatusForbidden {
+						t.Fatalf("%s on a route for its %s: %d, want 403", a.name, r.Survey, got)
+					}
+				case strings.HasPrefix(route.Path, "/api/v1/cati/cases/"):
+					// No case is held here: 404 or 409, never refused.
+					if got == 401 || got == 403 || got >= 500 {
+						t.Fatalf("%s on a %s route: %d %.300s", a.name, r.Role, got, resp.Raw)
 					}
 				default:
-					if got == 401 || got == 403 || got >= 500 {
-						t.Fatalf("%s on a %s route: %d", role, least, got)
+					if got == 401 || got == 403 || got == 404 || got >= 500 {
+						t.Fatalf("%s on a %s route: %d %.300s", a.name, r.Role, got, resp.Raw)
 					}
 				}
 			})
 		}
 	}
-	t.Logf("authorization matrix: %d routes × %d roles", covered, len(roles))
+	t.Logf("authorization matrix: %d routes × %d actors", covered, len(matrixActors))
 	if covered != len(want) {
 		t.Fatalf("%d routes in the table, %d served", len(want), covered)
 	}
+}
+
+// matrixResponse answers the published survey of that slug once, as a
+// resident, and returns the response's public id.
+func matrixResponse(t *testing.T, in *instance, surveySlug string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	if r := get(t, c, in.URL+"/s/"+surveySlug); r.Status != http.StatusOK {
+		t.Fatalf("survey page: %d", r.Status)
+	}
+	p, err := in.Svc.Published(surveySlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(surveystest.RandomSubmission(mrand.New(mrand.NewPCG(1, 2)), p.Compiled))
+	r := post(t, c, in.URL+"/api/v1/surveys/"+surveySlug+"/responses", "application/json", body)
+	id, _ := r.Body["response_id"].(string)
+	if r.Status != http.StatusCreated || id == "" {
+		t.Fatalf("submit: %d %s", r.Status, r.Raw)
+	}
+	return id
 }
 
 func roleName(r string) string {

@@ -68,6 +68,7 @@ func serveEncoded(c echo.Context, contentType string, plain, gz []byte) error {
 // precompressed lists the routes whose handlers compress for themselves.
 var precompressed = map[string]bool{
 	"/s/:slug":              true,
+	"/s/:slug/u/:unit":      true,
 	"/api/v1/surveys/:slug": true,
 	"/static/:hash/:name":   true,
 }

@@ -22,7 +22,7 @@ func TestBrowserCatiConsole(t *testing.T) {
 	ctx := browser(t)
 	uiWatch(t, ctx)
 	r := catiRigs(t)[0]
-	designer := signIn(t, r.a, models.RoleDesigner)
+	designer := signIn(t, r.a, models.RoleAdmin) // the demo survey has no owner: admins supervise it
 	p, err := r.a.Svc.Published(slug)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +34,7 @@ func TestBrowserCatiConsole(t *testing.T) {
 	}
 	upload(t, designer, r.surveyID, phones(3))
 	uiUser(t, r.a, "caller1", models.RoleInterviewer)
-	uiUser(t, r.a, "super1", models.RoleDesigner)
+	uiUser(t, r.a, "super1", models.RoleAdmin)
 
 	step := func(ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

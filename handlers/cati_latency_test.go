@@ -25,7 +25,7 @@ func TestCatiLatency50(t *testing.T) {
 	const callers, rounds = 50, 20
 	for _, r := range catiRigs(t) {
 		t.Run(r.name, func(t *testing.T) {
-			designer := signIn(t, r.a, models.RoleDesigner)
+			designer := signIn(t, r.a, models.RoleAdmin) // the demo survey has no owner: admins supervise it
 			if rep := designer.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/settings", r.surveyID), map[string]any{
 				"quotas": []map[string]any{{"cell": map[string]string{"gender": "f"}, "target": 100000}, {"cell": map[string]string{"gender": "m"}, "target": 100000}},
 			}); rep.Status != 200 {

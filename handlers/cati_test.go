@@ -171,7 +171,7 @@ func caseID(t *testing.T, rep reply) uint64 {
 func TestCatiNextAcrossInstances(t *testing.T) {
 	for _, r := range catiRigs(t) {
 		t.Run(r.name, func(t *testing.T) {
-			designer := signIn(t, r.a, models.RoleDesigner)
+			designer := signIn(t, r.a, models.RoleAdmin) // the demo survey has no owner: admins supervise it
 			if rep := designer.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/settings", r.surveyID),
 				map[string]any{"config": map[string]any{"hold_minutes": 1}}); rep.Status != 200 {
 				t.Fatalf("settings: %d %s", rep.Status, rep.Raw)
@@ -293,7 +293,7 @@ func screening(t *testing.T, in *instance, g string) map[string]string {
 func TestCatiQuotaExact(t *testing.T) {
 	for _, r := range catiRigs(t) {
 		t.Run(r.name, func(t *testing.T) {
-			designer := signIn(t, r.a, models.RoleDesigner)
+			designer := signIn(t, r.a, models.RoleAdmin) // the demo survey has no owner: admins supervise it
 			rep := designer.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/settings", r.surveyID), map[string]any{
 				"quotas": []map[string]any{{"cell": map[string]string{"gender": "f"}, "target": 10}, {"cell": map[string]string{"gender": "m"}, "target": 100}},
 			})
@@ -399,7 +399,7 @@ func TestCatiNumbersNeverInClear(t *testing.T) {
 	t.Cleanup(func() { slog.SetDefault(prev) })
 	for _, r := range catiRigs(t) {
 		t.Run(r.name, func(t *testing.T) {
-			designer := signIn(t, r.a, models.RoleDesigner)
+			designer := signIn(t, r.a, models.RoleAdmin) // the demo survey has no owner: admins supervise it
 			numbers := phones(6)
 			upload(t, designer, r.surveyID, numbers)
 			ivs := r.interviewers(t, "priv", 3)
@@ -507,7 +507,7 @@ func (l *syncLog) String() string {
 func TestCatiScheduling(t *testing.T) {
 	r := catiRigs(t)[0]
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
-	designer := signIn(t, r.a, models.RoleDesigner)
+	designer := signIn(t, r.a, models.RoleAdmin) // the demo survey has no owner: admins supervise it
 	if rep := designer.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/settings", r.surveyID),
 		map[string]any{"config": map[string]any{"max_attempts": 3}}); rep.Status != 200 {
 		t.Fatalf("settings: %d %s", rep.Status, rep.Raw)

@@ -132,7 +132,8 @@ func TestDashboardPage(t *testing.T) {
 }
 
 // TestDashboardStaffOnly: a survey whose results are for staff shows its
-// dashboard, results and live stream to signed-in staff and to holders of
+// dashboard, results and live stream to signed-in staff who may read that
+// survey (not to other viewers) and to holders of
 // a valid share key (passed on to the data URLs), and answers 403 to
 // everyone else: HTML for the page, JSON for the API.
 func TestDashboardStaffOnly(t *testing.T) {
@@ -179,9 +180,16 @@ func TestDashboardStaffOnly(t *testing.T) {
 	st := &staff.Service{Store: in.Store, Limiter: allowAll{}, Cost: 4}
 	ck, _ := staffSession(t, st, models.RoleViewer)
 	viewer := &http.Client{Jar: mustJar(t, in.URL, ck.Name, ck.Value)}
-	t.Run("signed-in viewer", func(t *testing.T) { allowed(t, viewer, "") })
+	t.Run("signed-in viewer, not a reader", func(t *testing.T) { refused(t, viewer, "") })
+	sess, err := st.Authenticate(ck.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addMember(t, in, sv.ID, sess.User.Name, models.MemberReader)
+	t.Run("signed-in reader", func(t *testing.T) { allowed(t, viewer, "") })
 
 	designer := signIn(t, in, models.RoleDesigner)
+	addMember(t, in, sv.ID, designer.name, models.MemberCollaborator)
 	r := designer.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/shares", sv.ID), map[string]string{"label": "市领导 leaders"})
 	key, _ := r.Body["key"].(string)
 	if r.Status != http.StatusCreated || key == "" || r.Body["url"] != "/d/staff-only?key="+key {

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/minyi-survey/minyi/handlers"
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
@@ -238,6 +239,7 @@ func TestBrowserDesignerWeighting(t *testing.T) {
 	ui := openDesigner(t, ctx, "designer1")
 	in, id := ui.in, ui.id
 	uiUser(t, in, "viewer1", "viewer")
+	addMember(t, in, id, "viewer1", models.MemberReader)
 
 	ui.wait("the variables", "sec-weighting", `document.querySelectorAll('#w-vars .w-var').length === 3
   && document.querySelectorAll('#w-vars input[data-margin]').length === 6 && !document.getElementById('w-enabled').checked

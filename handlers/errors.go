@@ -32,6 +32,7 @@ var (
 	errRateLimited      = &apiError{http.StatusTooManyRequests, "rate_limited", "提交过于频繁，请稍后再试 too many requests, try again shortly"}
 	errShareKey         = &apiError{http.StatusForbidden, "forbidden", "分享链接无效或已撤销 this share link is wrong or has been revoked"}
 	errResultsPrivate   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对工作人员开放，请先登录 results of this survey are for signed-in staff only"}
+	errResultsMembers   = &apiError{http.StatusForbidden, "forbidden", "本调查结果仅对其成员开放，请联系负责人 results of this survey are for its members; ask its owner"}
 )
 
 // Errors of the staff side.
@@ -42,6 +43,8 @@ var (
 	errRole      = &apiError{http.StatusForbidden, "forbidden", "您的角色无权执行此操作 your role may not do this"}
 	errCSRF      = &apiError{http.StatusForbidden, "forbidden", "请求缺少有效的CSRF令牌，请刷新页面 missing or wrong CSRF token; reload the page"}
 	errBadID     = &apiError{http.StatusNotFound, "not_found", "没有找到 not found"}
+	// errSurveyAccess refuses a member of a survey what its access does not allow.
+	errSurveyAccess = &apiError{http.StatusForbidden, "forbidden", "您在这份问卷上的权限不够，请联系负责人 your access to this survey does not allow this; ask its owner"}
 )
 
 // errorBody is the API's error shape.

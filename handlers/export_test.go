@@ -453,6 +453,7 @@ func TestExportErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			addMember(t, in, p.Survey.ID, d.name, models.MemberCollaborator)
 			tests := []struct {
 				name   string
 				path   string

@@ -2,10 +2,12 @@ package handlers_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
@@ -541,7 +543,10 @@ func TestMySQLOutage(t *testing.T) {
 	t.Run("cut in the middle of a stream", func(t *testing.T) {
 		// Residents submit like the page does: a 503 is retried with the
 		// same body until the answer is 201, or 200 when an attempt that
-		// seemed to fail had in fact been stored.
+		// seemed to fail had in fact been stored. The server retries a lost
+		// connection itself for a few seconds, so a short cut is mostly
+		// ridden out with no 503 at all; what counts is that submissions
+		// were in flight while the database was cut off.
 		const workers = 8
 		type tracked struct {
 			sub              submission
@@ -549,7 +554,8 @@ func TestMySQLOutage(t *testing.T) {
 			response, failed string
 		}
 		var cut atomic.Bool
-		var unavailable, duringCut atomic.Int32
+		var unavailable, duringCut, metCut atomic.Int32
+		var cutFrom, cutTo atomic.Int64 // unix ns
 		done := make([][]*tracked, workers)
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
@@ -575,7 +581,11 @@ func TestMySQLOutage(t *testing.T) {
 						time.Sleep(50 * time.Millisecond)
 					}
 					for r.response == "" && r.failed == "" {
+						sentAt := time.Now().UnixNano()
 						a, err := send(c, in.URL, r.sub.Body)
+						if from := cutFrom.Load(); from != 0 && sentAt < cmp.Or(cutTo.Load(), math.MaxInt64) && time.Now().UnixNano() > from {
+							metCut.Add(1)
+						}
 						r.statuses = append(r.statuses, a.Status)
 						switch {
 						case err != nil:
@@ -603,9 +613,11 @@ func TestMySQLOutage(t *testing.T) {
 		}
 		time.Sleep(400 * time.Millisecond)
 		cut.Store(true)
+		cutFrom.Store(time.Now().UnixNano())
 		px.Cut()
 		time.Sleep(1000 * time.Millisecond)
 		px.Restore()
+		cutTo.Store(time.Now().UnixNano())
 		cut.Store(false)
 		time.Sleep(400 * time.Millisecond)
 		close(stop)
@@ -636,10 +648,10 @@ func TestMySQLOutage(t *testing.T) {
 			}
 		}
 		total += residents
-		t.Logf("%d residents, %d answered 503 at least once (%d 503s, %d during the cut), %d accepted on a retry with 200 (stored although told 503)",
-			residents, retried, unavailable.Load(), duringCut.Load(), replayed)
-		if duringCut.Load() < workers {
-			t.Fatalf("only %d submissions met the cut: the outage was not exercised", duringCut.Load())
+		t.Logf("%d residents, %d submissions in flight during the cut, %d answered 503 at least once (%d 503s, %d during the cut), %d accepted on a retry with 200 (stored although told 503)",
+			residents, metCut.Load(), retried, unavailable.Load(), duringCut.Load(), replayed)
+		if metCut.Load() < workers/2 {
+			t.Fatalf("only %d submissions met the cut: the outage was not exercised", metCut.Load())
 		}
 		if len(stored) != total {
 			t.Errorf("%d responses stored, %d residents accepted", len(stored), total)

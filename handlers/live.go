@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 const sseWriteTimeout = 10 * time.Second
@@ -33,6 +34,11 @@ func (a *App) GetLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.QueryParam("unit") != "" {
+		return &questionnaire.InvalidError{Fields: map[string]string{
+			"unit": "实时推送针对全部样本，单个单位的结果请用 results?unit= live events are for the whole survey; ask /results?unit= for one unit",
+		}}
+	}
 	view, err := a.resultsView(c, p)
 	if err != nil {
 		return err
@@ -48,7 +54,7 @@ func (a *App) GetLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	payload, _, err := a.encoded.get(resultsKey(p.Survey.Slug, q), first, view)
+	payload, err := a.encoded.getPlain(resultsKey(p.Survey.Slug, q), first, view)
 	if err != nil {
 		return err
 	}

@@ -378,6 +378,7 @@ func TestModePages(t *testing.T) {
 			t.Fatalf("preview without sign-in: %d, want a redirect to sign-in or a refusal", anon.Status)
 		}
 		modeSignIn(t, in, c, models.RoleViewer)
+		addMember(t, in, tokenID, "mode-viewer", models.MemberReader)
 		r := get(t, c, previewURL)
 		if r.Status != 200 {
 			t.Fatalf("preview: %d %.300s", r.Status, r.Raw)
@@ -614,6 +615,7 @@ func TestBrowserPreviewSendsNothing(t *testing.T) {
 	if _, err := st.CreateUser("mode-viewer", models.RoleViewer, "a-long-test-password-1"); err != nil {
 		t.Fatal(err)
 	}
+	addMember(t, in, id, "mode-viewer", models.MemberReader)
 	// Sign in from the page's origin, and leave a real draft to keep.
 	if err := chromedp.Do(ctx, chromedp.Navigate(in.URL+"/healthz")); err != nil {
 		t.Fatal(err)

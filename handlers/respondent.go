@@ -37,14 +37,27 @@ type SurveyPage struct {
 	// HasToken says the address carries an invitation (?t=): the page then
 	// starts with the code card hidden. It is part of the cache key.
 	HasToken bool
+	// Unit is the unit a unit's page (/s/{slug}/u/{unit}) is bound to; Def
+	// then holds only its areas, with its own summaries.
+	Unit *questionnaire.Unit
+	// Picker lists a campaign's units by category on an open link without
+	// a unit, each linking to its own page.
+	Picker []PickerGroup
 }
 
-// GetSurveyPage handles GET /s/:slug[?t=TOKEN], the respondent page.
+// GetSurveyPage handles GET /s/:slug[?t=TOKEN], the respondent page. An
+// open link to a campaign shows the picker of its units instead.
 func (a *App) GetSurveyPage(c echo.Context) error {
 	p, err := a.published(c)
 	if err != nil {
 		return err
 	}
+	return a.surveyPage(c, p, nil)
+}
+
+// surveyPage renders the respondent page of p, for one unit when unit is
+// set (its areas and summaries, the answers bound to it).
+func (a *App) surveyPage(c echo.Context, p *surveys.Published, unit *questionnaire.Unit) error {
 	device := a.ensureDevice(c) // every mode issues the cookie
 	mode := p.Compiled.Def.Dedup
 	if mode == "" {
@@ -70,22 +83,35 @@ func (a *App) GetSurveyPage(c echo.Context) error {
 	}
 	hasToken := mode == questionnaire.DedupToken && state == "open" && token != "" && len(token) <= 64
 	c.Response().Header().Set("Cache-Control", "no-store")
-	// The body is cached per version, state and, for token surveys, whether
-	// the address has a token; the token itself never enters the body.
-	key := fmt.Sprintf("page/%d/%s/%t", p.Version, state, hasToken)
+	// The body is cached per version, state, unit and, for token surveys,
+	// whether the address has a token; the token itself never enters the body.
+	page := SurveyPage{
+		Def:      p.Compiled.Def,
+		Slug:     p.Survey.Slug,
+		Version:  int64(p.Version),
+		State:    state,
+		Endpoint: "/api/v1/surveys/" + p.Survey.Slug + "/responses",
+		Scale:    p.Compiled.ScaleOptions(),
+		Total:    p.Compiled.QuestionCount(),
+		Dedup:    mode,
+		HasToken: hasToken,
+	}
+	unitKey := ""
+	switch {
+	case unit != nil:
+		unitKey = unit.Code
+		page.Def = p.Compiled.ForUnit(unit.Code)
+		page.Unit = &page.Def.Units[0]
+		page.Total = page.Def.QuestionCount()
+	case p.Compiled.IsCampaign():
+		unitKey = "*"
+		page.Def = p.Compiled.Directory()
+		page.Picker = pickerGroups(p.Compiled)
+	}
+	key := fmt.Sprintf("page/%d/%s/%t/%s", p.Version, state, hasToken, unitKey)
 	return a.bodies.serve(c, key, echo.MIMETextHTMLCharsetUTF8, func() ([]byte, error) {
 		var b bytes.Buffer
-		err := a.templates.ExecuteTemplate(&b, "survey.html", SurveyPage{
-			Def:      p.Compiled.Def,
-			Slug:     p.Survey.Slug,
-			Version:  int64(p.Version),
-			State:    state,
-			Endpoint: "/api/v1/surveys/" + p.Survey.Slug + "/responses",
-			Scale:    p.Compiled.ScaleOptions(),
-			Total:    p.Compiled.QuestionCount(),
-			Dedup:    mode,
-			HasToken: hasToken,
-		})
+		err := a.templates.ExecuteTemplate(&b, "survey.html", page)
 		return b.Bytes(), err
 	})
 }
@@ -97,19 +123,32 @@ type surveyBody struct {
 	Open    bool   `json:"open"`
 }
 
-// GetSurvey handles GET /api/v1/surveys/:slug: the published questionnaire.
-// It also sets the respondent cookie, for clients that skip the page.
+// GetSurvey handles GET /api/v1/surveys/:slug[?unit=CODE]: the published
+// questionnaire; with ?unit= as that unit's residents see it (its areas,
+// its summaries), and without, for a campaign, the units without their
+// summaries. It also sets the respondent cookie, for clients that skip the page.
 func (a *App) GetSurvey(c echo.Context) error {
 	p, err := a.published(c)
 	if err != nil {
 		return err
 	}
+	unit := c.QueryParam("unit")
+	def := p.Compiled.Def
+	switch {
+	case unit != "":
+		if p.Compiled.Unit(unit) == nil {
+			return surveys.ErrUnknownUnit
+		}
+		def = p.Compiled.ForUnit(unit)
+	case p.Compiled.IsCampaign():
+		def = p.Compiled.Directory()
+	}
 	a.ensureDevice(c)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	open := p.Open(time.Now())
-	key := fmt.Sprintf("survey/%d/%t", p.Version, open)
+	key := fmt.Sprintf("survey/%d/%t/%s", p.Version, open, unit)
 	return a.bodies.serve(c, key, echo.MIMEApplicationJSON, func() ([]byte, error) {
-		return json.Marshal(surveyBody{p.Compiled.Def, p.Version, open})
+		return json.Marshal(surveyBody{def, p.Version, open})
 	})
 }
 

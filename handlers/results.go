@@ -32,7 +32,7 @@ func (a *App) GetResults(c echo.Context) error {
 			"flagged": "须为 include 或 exclude must be include or exclude",
 		}}
 	}
-	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude, Channel: c.QueryParam("channel")}
+	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude, Category: c.QueryParam("category"), Channel: c.QueryParam("channel")}
 	if q.Weighted, err = flagParam(c, "weighted"); err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (a *App) GetResults(c echo.Context) error {
 
 // resultsKey names a query's results among the encoded bodies.
 func resultsKey(slug string, q surveys.ResultsQuery) string {
-	return fmt.Sprintf("%s|%s|%s|%t|%t|%s", slug, q.Unit, q.By, q.ExcludeFlagged, q.Weighted, q.Channel)
+	return fmt.Sprintf("%s|%s|%s|%s|%t|%t|%s", slug, q.Unit, q.By, q.Category, q.ExcludeFlagged, q.Weighted, q.Channel)
 }
 
 // flagParam reads an on/off query parameter: 1/true, or 0/false/absent.
@@ -83,8 +83,10 @@ func (a *App) resultsView(c echo.Context, p *surveys.Published) (surveys.Results
 	return v, nil
 }
 
-// publicResults returns the survey when the request may see its results
-// (mayReadResults, the share key in ?key= counting).
+// publicResults returns the survey when the request may see its results:
+// anyone when they are public; for staff-only results, a signed-in staff
+// user who may read that survey (an admin, its owner or a member) or a
+// valid, unrevoked share key in ?key=.
 func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 	p, err := a.published(c)
 	if err != nil {
@@ -98,7 +100,8 @@ func (a *App) publicResults(c echo.Context) (*surveys.Published, error) {
 
 // mayReadResults says whether the request may see p's results: anyone
 // when they are public; for staff-only results, a signed-in staff user
-// (viewer and up) or, when withKey, a valid, unrevoked share key in ?key=.
+// who may read that survey (an admin, its owner or a member) or, when
+// withKey, a valid, unrevoked share key in ?key=.
 func (a *App) mayReadResults(c echo.Context, p *surveys.Published, withKey bool) error {
 	if p.Compiled.Def.Results == questionnaire.ResultsPublic {
 		return nil
@@ -117,7 +120,17 @@ func (a *App) mayReadResults(c echo.Context, p *surveys.Published, withKey bool)
 		}
 	}
 	if sess, err := a.session(c); err == nil && staff.RoleAtLeast(sess.User.Role, models.RoleViewer) {
-		return nil
+		// Staff read staff-only results of the surveys they are readers of or more.
+		acc, err := a.svc.SurveyAccess(sess.User, p.Survey.ID)
+		if err != nil {
+			return err
+		}
+		if acc >= surveys.AccessRead {
+			return nil
+		}
+		if key == "" {
+			return errResultsMembers
+		}
 	}
 	if key != "" {
 		return errShareKey

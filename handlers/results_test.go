@@ -359,7 +359,7 @@ func equalTallies(a, b stats.Tallies) bool {
 }
 
 // TestResultsAccess checks who may read staff-only results: signed-in
-// staff, or anyone with a share key until it is revoked; revoking ends the
+// staff who may read the survey (its owner, members and admins), or anyone with a share key until it is revoked; revoking ends the
 // live streams the key opened.
 func TestResultsAccess(t *testing.T) {
 	in := instances(t, handlers.Config{SSEHeartbeat: 100 * time.Millisecond})["sqlite+memory"]
@@ -375,8 +375,16 @@ func TestResultsAccess(t *testing.T) {
 		t.Fatalf("dashboard without access: %d", r.Status)
 	}
 	v := signIn(t, in, models.RoleViewer)
+	if r := v.do(http.MethodGet, "/api/v1/surveys/city-2023/results", nil); r.Status != 403 {
+		t.Fatalf("viewer who is no reader: %d %s", r.Status, r.Raw)
+	}
+	// The owner makes the viewer a reader of this survey.
+	if r := d.do(http.MethodPut, fmt.Sprintf("/api/v1/admin/surveys/%d/members", id),
+		map[string]any{"members": []map[string]string{{"name": v.name, "role": "reader"}}}); r.Status != 200 {
+		t.Fatalf("members: %d %s", r.Status, r.Raw)
+	}
 	if r := v.do(http.MethodGet, "/api/v1/surveys/city-2023/results", nil); r.Status != 200 {
-		t.Fatalf("viewer: %d %s", r.Status, r.Raw)
+		t.Fatalf("reader: %d %s", r.Status, r.Raw)
 	}
 	if r := v.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/shares", id), map[string]string{"label": "大厅屏幕"}); r.Status != 403 {
 		t.Fatalf("a viewer made a share link: %d", r.Status)

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/minyi-survey/minyi/handlers"
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
@@ -34,6 +35,8 @@ func TestBrowserReviewFlagged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	addMember(t, in, p.Survey.ID, "designer1", models.MemberCollaborator)
+	addMember(t, in, p.Survey.ID, "viewer1", models.MemberReader)
 
 	// 102 speeders (5 s for 18 questions), the first 35 from one address
 	// (so the later of those are also flagged shared_address), then two

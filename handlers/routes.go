@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
 )
 
 // The least role a route needs; anyone lets everybody in, signed in or not.
@@ -18,15 +20,20 @@ const (
 )
 
 // Route is an entry of the route table as tests and documentation see
-// it: the method, the path and the least role ("" = anyone).
+// it: the method, the path, the least role ("" = anyone) and, for a route
+// on one survey (its :id), the least access to that survey: "reader",
+// "collaborator" or "owner" ("" = not about one survey).
 type Route struct {
 	Method, Path, Role string
+	Survey             string
 }
 
 // route is an entry of the route table: a route that needs a role is
-// served behind staffAuth, then its own middleware.
+// served behind staffAuth, a route on one survey then behind surveyAuth,
+// then its own middleware.
 type route struct {
 	Route
+	access     surveys.Access
 	handler    echo.HandlerFunc
 	middleware []echo.MiddlewareFunc
 }
@@ -37,7 +44,11 @@ type route struct {
 func (a *App) routeTable() []route {
 	const get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
 	r := func(method, path, role string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) route {
-		return route{Route{method, path, role}, h, mw}
+		return scoped(route{Route: Route{method, path, role, ""}, access: surveyAccessOf(path, role), handler: h, middleware: mw})
+	}
+	// A survey's members are its owner's (and the admins') to see and set.
+	owner := func(method, path string, h echo.HandlerFunc) route {
+		return scoped(route{Route: Route{method, path, designer, ""}, access: surveys.AccessManage, handler: h})
 	}
 	return []route{
 		// Residents and the public: pages, the questionnaire API, results.
@@ -45,7 +56,9 @@ func (a *App) routeTable() []route {
 		r(get, "/healthz", anyone, a.GetHealth),
 		r(get, "/static/:hash/:name", anyone, a.GetAsset),
 		r(get, "/s/:slug", anyone, a.GetSurveyPage),
+		r(get, "/s/:slug/u/:unit", anyone, a.GetUnitSurveyPage),
 		r(get, "/d/:slug", anyone, a.GetDashboardPage),
+		r(get, "/d/:slug/u/:unit", anyone, a.GetUnitDashboardPage),
 		r(get, "/api/v1/surveys/:slug", anyone, a.GetSurvey),
 		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),
 		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults, a.resultsRateLimit),
@@ -89,6 +102,9 @@ func (a *App) routeTable() []route {
 		r(del, "/api/v1/admin/surveys/:id/shares/:sid", designer, a.DeleteShareLink),
 		r(get, "/api/v1/admin/surveys/:id/weighting", viewer, a.GetWeighting),
 		r(put, "/api/v1/admin/surveys/:id/weighting", designer, a.PutWeighting),
+		// Who may see and change the survey.
+		owner(get, "/api/v1/admin/surveys/:id/members", a.GetMembers),
+		owner(put, "/api/v1/admin/surveys/:id/members", a.PutMembers),
 		// Users and the audit log.
 		r(get, "/api/v1/admin/users", admin, a.GetUsers),
 		r(post, "/api/v1/admin/users", admin, a.PostUser),
@@ -125,9 +141,35 @@ func (a *App) Routes() []Route {
 func (a *App) routes(e *echo.Echo) {
 	for _, r := range a.routeTable() {
 		mw := r.middleware
+		if r.access != surveys.AccessNone {
+			mw = append([]echo.MiddlewareFunc{a.surveyAuth(r.access)}, mw...)
+		}
 		if r.Role != anyone {
 			mw = append([]echo.MiddlewareFunc{a.staffAuth(r.Role)}, mw...)
 		}
 		e.Add(r.Method, r.Path, r.handler, mw...)
 	}
+}
+
+// surveyAccessOf is the least access to its survey a staff route under
+// /surveys/:id needs: a viewer's route asks for a reader of the survey, a
+// designer's for a collaborator (admins have every access).
+func surveyAccessOf(path, role string) surveys.Access {
+	// The telephone console's routes are any interviewer's (the case
+	// held decides); a survey's designers supervise it on the admin routes.
+	if role == anyone || role == interviewer || !strings.Contains(path, "/surveys/:id") {
+		return surveys.AccessNone
+	}
+	if role == viewer {
+		return surveys.AccessRead
+	}
+	return surveys.AccessEdit
+}
+
+// scoped names a route's survey access in its Route.
+func scoped(r route) route {
+	if r.access != surveys.AccessNone {
+		r.Survey = r.access.String()
+	}
+	return r
 }

@@ -65,6 +65,7 @@ func TestCSVExportDefusesFormulas(t *testing.T) {
 			}
 			p, _ := in.Svc.Published(slug)
 			d := signIn(t, in, models.RoleDesigner)
+			addMember(t, in, p.Survey.ID, d.name, models.MemberCollaborator)
 			r := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/responses.csv", p.Survey.ID), nil)
 			if r.Status != 200 {
 				t.Fatalf("export: %d", r.Status)
@@ -627,6 +628,7 @@ func TestDesignerSaysPhonesAreUnverified(t *testing.T) {
 	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
 	p, _ := in.Svc.Published(slug)
 	d := signIn(t, in, models.RoleDesigner)
+	addMember(t, in, p.Survey.ID, d.name, models.MemberCollaborator)
 	r := d.do(http.MethodGet, fmt.Sprintf("/admin/surveys/%d", p.Survey.ID), nil)
 	page := string(r.Raw)
 	if r.Status != 200 || !strings.Contains(page, `id="dedup-phone-note"`) || !strings.Contains(page, "不核实号码") || !strings.Contains(page, "does not verify numbers") {

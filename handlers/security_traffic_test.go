@@ -448,7 +448,10 @@ func TestResultsUnitsOnlyWhenAsked(t *testing.T) {
 			}
 			t.Logf("40 units × 100 areas: %d bytes, %d gzipped; without units %d", len(plain), len(zipped), len(get(t, http.DefaultClient, base+"/results").Raw))
 
-			// The live stream: no units unless asked.
+			// The live stream: no units unless asked; one unit's is /results'.
+			if r := get(t, http.DefaultClient, base+"/live?unit=u0003"); r.Status != 422 || errorCode(t, r) != "invalid" {
+				t.Fatalf("live?unit=: %d %s", r.Status, r.Raw)
+			}
 			ch, stop := events(t, base+"/live")
 			defer stop()
 			if e := nextEvent(t, ch, 5*time.Second); e["units"] != nil {
@@ -480,7 +483,10 @@ func TestPreviousOnlyForItsReaders(t *testing.T) {
 				waitCounted(t, in, s, 1)
 			}
 			base := in.URL + "/api/v1/surveys/"
-			v := signIn(t, in, models.RoleViewer)
+			v := signIn(t, in, models.RoleViewer) // a reader of last year's survey
+			hidden, _ := in.Svc.Published("hidden-2022")
+			addMember(t, in, hidden.Survey.ID, v.name, models.MemberReader)
+			other, _ := signInAs(t, in, "viewer-elsewhere", models.RoleViewer) // staff, but no reader of it
 			cases := []struct {
 				name     string
 				read     func(path string) reply
@@ -488,7 +494,8 @@ func TestPreviousOnlyForItsReaders(t *testing.T) {
 				previous bool
 			}{
 				{"anonymous, staff-only previous", func(p string) reply { return get(t, http.DefaultClient, base+p) }, "open-2023/results", false},
-				{"staff, staff-only previous", func(p string) reply { return v.do(http.MethodGet, "/api/v1/surveys/"+p, nil) }, "open-2023/results", true},
+				{"its reader, staff-only previous", func(p string) reply { return v.do(http.MethodGet, "/api/v1/surveys/"+p, nil) }, "open-2023/results", true},
+				{"staff who may not read it, staff-only previous", func(p string) reply { return other.do(http.MethodGet, "/api/v1/surveys/"+p, nil) }, "open-2023/results", false},
 				{"anonymous, public previous", func(p string) reply { return get(t, http.DefaultClient, base+p) }, "open-2024/results", true},
 			}
 			for _, tc := range cases {
@@ -506,7 +513,7 @@ func TestPreviousOnlyForItsReaders(t *testing.T) {
 			if e := nextEvent(t, ch, 5*time.Second); e["previous"] != nil {
 				t.Error("an anonymous live stream carries the staff-only previous year")
 			}
-			// A staff member's stream has it.
+			// Its reader's stream has it.
 			req, _ := http.NewRequest(http.MethodGet, base+"open-2023/live", nil)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
@@ -523,7 +530,7 @@ func TestPreviousOnlyForItsReaders(t *testing.T) {
 				}
 			}
 			if !found || !strings.Contains(line, `"previous":{`) {
-				t.Errorf("a staff member's live stream lacks the previous year: %.200s", line)
+				t.Errorf("a reader's live stream lacks the previous year: %.200s", line)
 			}
 		})
 	}

@@ -94,7 +94,7 @@ var migrations = []migration{
 	{8, "telephone interviewing: cases, calls, do-not-call list, quota cells and reservations", func(tx *gorm.DB) error {
 		return createTables(tx, catiTables()...)
 	}},
-	{9, "recount the tallies: item pairs for the area and overall intervals, flagged twins of breakdown cells", recountTallies},
+	{9, "recount the tallies: item pairs for the area and overall intervals, flagged twins of breakdown cells; the median speeders were flagged against", recountTallies},
 	{10, "staff sign-in lockouts an admin can clear", func(tx *gorm.DB) error {
 		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
 		if !m.HasColumn(&User{}, "LoginEpoch") {
@@ -102,7 +102,30 @@ var migrations = []migration{
 		}
 		return nil
 	}},
-	{11, "telephone fieldwork: calling settings per survey, screening answers on cases", func(tx *gorm.DB) error {
+	{11, "survey owners and members (collaborators, readers)", func(tx *gorm.DB) error {
+		if err := createTables(tx, &SurveyMember{}); err != nil {
+			return err
+		}
+		// Surveys made before keep no owner: admins see them and add members.
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&Survey{}, "OwnerID") {
+			if err := m.AddColumn(&Survey{}, "OwnerID"); err != nil {
+				return err
+			}
+		}
+		if !m.HasIndex(&Survey{}, "OwnerID") {
+			return m.CreateIndex(&Survey{}, "OwnerID")
+		}
+		return nil
+	}},
+	{12, "tallies by cell: results read a campaign's units' whole-sample counters without scanning their breakdown cells", func(tx *gorm.DB) error {
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasIndex(&Tally{}, "idx_tally_dim") {
+			return m.CreateIndex(&Tally{}, "idx_tally_dim")
+		}
+		return nil
+	}},
+	{13, "telephone fieldwork: calling settings per survey, screening answers on cases", func(tx *gorm.DB) error {
 		if err := createTables(tx, &CatiSetting{}); err != nil {
 			return err
 		}
@@ -121,6 +144,11 @@ var migrations = []migration{
 // needs a backfill. Running it twice does the same.
 func recountTallies(tx *gorm.DB) error {
 	db := tx.Session(&gorm.Session{NewDB: true, AllowGlobalUpdate: true})
+	if m := db.Migrator(); !m.HasColumn(&Survey{}, "SpeederMedianMS") {
+		if err := m.AddColumn(&Survey{}, "SpeederMedianMS"); err != nil {
+			return err
+		}
+	}
 	if err := db.Delete(&Tally{}).Error; err != nil {
 		return err
 	}

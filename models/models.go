@@ -49,9 +49,16 @@ type Survey struct {
 	// ReviewSeq counts staff reviews of its responses, so that a backfill
 	// that counted outside the tally lock knows none changed meanwhile.
 	ReviewSeq uint64
-	ClosesAt  *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// OwnerID is the staff user who created the survey; nil for surveys
+	// made before ownership existed and for the seeded demo, which only
+	// admins (and the members they add) may see.
+	OwnerID *uint64 `gorm:"index"`
+	// SpeederMedianMS is the median completion time the speeder flags of
+	// its responses were last evaluated against (0: not yet).
+	SpeederMedianMS int64
+	ClosesAt        *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // SurveyVersion is one version of a survey's definition. A published
@@ -143,9 +150,9 @@ type Response struct {
 // stats.Tallies for the keys. It can always be rebuilt from Response rows.
 type Tally struct {
 	ID       uint64 `gorm:"primaryKey"`
-	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1"`
+	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1;index:idx_tally_dim,priority:1"`
 	Unit     string `gorm:"size:64;uniqueIndex:idx_tally_id,priority:2"`
-	Dim      string `gorm:"size:200;uniqueIndex:idx_tally_id,priority:3"`
+	Dim      string `gorm:"size:200;uniqueIndex:idx_tally_id,priority:3;index:idx_tally_dim,priority:2"`
 	Metric   string `gorm:"size:160;uniqueIndex:idx_tally_id,priority:4"`
 	N        int64
 	ScoreSum int64

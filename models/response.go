@@ -130,17 +130,25 @@ func insertResponses(tx *gorm.DB, rs []*Response) error {
 }
 
 // MedianDuration returns the median completion time of a survey's responses
-// that have one, and how many have one.
+// that have one (for an even count the mean of the two middle ones,
+// rounded down to the millisecond), and how many have one.
 func (s *Store) MedianDuration(surveyID uint64) (median int64, n int64, err error) {
 	q := s.R.Model(&Response{}).Where("survey_id = ? AND duration_ms IS NOT NULL", surveyID)
 	if err := q.Count(&n).Error; err != nil || n == 0 {
 		return 0, n, err
 	}
+	from, take := n/2, 1
+	if n%2 == 0 {
+		from, take = n/2-1, 2
+	}
 	var ms []int64
 	err = s.R.Model(&Response{}).Where("survey_id = ? AND duration_ms IS NOT NULL", surveyID).
-		Order("duration_ms").Offset(int(n/2)).Limit(1).Pluck("duration_ms", &ms).Error
-	if err != nil || len(ms) == 0 {
+		Order("duration_ms").Offset(int(from)).Limit(take).Pluck("duration_ms", &ms).Error
+	if err != nil || len(ms) != take {
 		return 0, n, err
+	}
+	if take == 2 {
+		return ms[0] + (ms[1]-ms[0])/2, n, nil
 	}
 	return ms[0], n, nil
 }

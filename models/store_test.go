@@ -258,3 +258,38 @@ func TestMigrateRecountsTallies(t *testing.T) {
 		})
 	}
 }
+
+// TestMedianDuration: the middle completion time, and for an even count
+// the mean of the two middle ones; responses without a time do not count.
+func TestMedianDuration(t *testing.T) {
+	for _, b := range surveystest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.Store
+			sv := &models.Survey{Slug: "median", Results: "public"}
+			if err := s.CreatePublished(sv, `{}`, models.Catalogue{}); err != nil {
+				t.Fatal(err)
+			}
+			add := func(i int, ms *int64) {
+				t.Helper()
+				r := &models.Response{PublicID: fmt.Sprint("m", i), SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
+					RespondentKey: fmt.Sprint("d:m", i), SubmissionID: fmt.Sprint("sm", i), SubmittedAt: time.Now(), DurationMS: ms}
+				if err := s.InsertResponse(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ms := func(v int64) *int64 { return &v }
+			add(0, nil)
+			for i, v := range []int64{40_000, 10_000, 90_000} {
+				add(i+1, ms(v))
+			}
+			if m, n, err := s.MedianDuration(sv.ID); err != nil || m != 40_000 || n != 3 {
+				t.Fatalf("odd count: median %d of %d, %v; want 40000 of 3", m, n, err)
+			}
+			add(4, ms(61_001))
+			// 10,000 40,000 61,001 90,000: (40,000 + 61,001)/2 = 50,500.5 → 50,500.
+			if m, n, err := s.MedianDuration(sv.ID); err != nil || m != 50_500 || n != 4 {
+				t.Fatalf("even count: median %d of %d, %v; want 50500 of 4", m, n, err)
+			}
+		})
+	}
+}

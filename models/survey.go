@@ -56,16 +56,26 @@ type SurveyRow struct {
 }
 
 // SurveyRows lists every survey, newest first, with response counts.
-func (s *Store) SurveyRows() ([]SurveyRow, error) {
+func (s *Store) SurveyRows() ([]SurveyRow, error) { return s.surveyRows(s.R) }
+
+// surveyRows lists the surveys q selects, newest first, with their counts.
+func (s *Store) surveyRows(q *gorm.DB) ([]SurveyRow, error) {
 	var svs []Survey
-	if err := s.R.Order("id DESC").Find(&svs).Error; err != nil {
+	if err := q.Order("id DESC").Find(&svs).Error; err != nil {
 		return nil, err
+	}
+	if len(svs) == 0 {
+		return nil, nil
+	}
+	ids := make([]uint64, len(svs))
+	for i, sv := range svs {
+		ids[i] = sv.ID
 	}
 	var counts []struct {
 		SurveyID uint64
 		N        int64
 	}
-	err := s.R.Model(&Response{}).Select("survey_id, COUNT(*) AS n").Group("survey_id").Scan(&counts).Error
+	err := s.R.Model(&Response{}).Select("survey_id, COUNT(*) AS n").Where("survey_id IN ?", ids).Group("survey_id").Scan(&counts).Error
 	if err != nil {
 		return nil, err
 	}

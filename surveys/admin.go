@@ -24,6 +24,11 @@ type SurveySummary struct {
 	Draft     *uint64    `json:"draft_version"`
 	ClosesAt  *time.Time `json:"closes_at,omitempty"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// Owner is the owner's name ("" when the survey has none); Access is
+	// what the user asking may do with it (reader, collaborator, owner or
+	// admin).
+	Owner  string `json:"owner"`
+	Access string `json:"access,omitempty"`
 }
 
 func summary(r models.SurveyRow) SurveySummary {
@@ -41,6 +46,43 @@ func (s *Service) SurveyList() ([]SurveySummary, error) {
 	out := make([]SurveySummary, len(rows))
 	for i, r := range rows {
 		out[i] = summary(r)
+	}
+	return out, nil
+}
+
+// SurveyListFor lists the surveys user may see, newest first: every one
+// for an admin, else those the user owns or is a member of, each with the
+// owner's name and the user's access.
+func (s *Service) SurveyListFor(user models.User) ([]SurveySummary, error) {
+	var rows []models.SurveyRow
+	var err error
+	if user.Role == models.RoleAdmin {
+		rows, err = s.store.SurveyRows()
+	} else {
+		rows, err = s.store.SurveyRowsFor(user.ID)
+	}
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	users, err := s.store.Users()
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	roles, err := s.store.MemberRoles(user.ID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	names := make(map[uint64]string, len(users))
+	for _, u := range users {
+		names[u.ID] = u.Name
+	}
+	out := make([]SurveySummary, len(rows))
+	for i, r := range rows {
+		out[i] = summary(r)
+		if r.OwnerID != nil {
+			out[i].Owner = names[*r.OwnerID]
+		}
+		out[i].Access = accessOf(user, r.OwnerID, roles[r.ID]).For(user)
 	}
 	return out, nil
 }
@@ -73,6 +115,11 @@ func (s *Service) SurveyDetail(id uint64) (*SurveyDetail, error) {
 		return nil, storeErr(err)
 	}
 	d := &SurveyDetail{SurveySummary: summary(models.SurveyRow{Survey: *sv, Responses: n})}
+	if sv.OwnerID != nil {
+		if u, err := s.store.UserByID(*sv.OwnerID); err == nil {
+			d.Owner = u.Name
+		}
+	}
 	vs, err := s.store.Versions(id)
 	if err != nil {
 		return nil, storeErr(err)
@@ -104,6 +151,8 @@ type NewSurvey struct {
 	Template   string                    `json:"template,omitempty"`
 	CopyOf     uint64                    `json:"copy_of,omitempty"`
 	Definition *questionnaire.Definition `json:"definition,omitempty"`
+	// Owner is the staff user creating the survey (0: none, admins only).
+	Owner uint64 `json:"-"`
 }
 
 // CreateSurvey stores a new survey with a valid draft and returns its id.
@@ -149,6 +198,9 @@ func (s *Service) CreateSurvey(in NewSurvey) (uint64, error) {
 		return 0, err
 	}
 	sv := &models.Survey{Slug: def.Slug, Title: def.Title, Results: def.Results}
+	if in.Owner != 0 {
+		sv.OwnerID = &in.Owner
+	}
 	if err := s.store.CreateDraft(sv, raw); errors.Is(err, models.ErrDuplicate) {
 		return 0, ErrSlugTaken
 	} else if err != nil {

@@ -25,6 +25,8 @@ type ResultsQuery struct {
 	By             string
 	ExcludeFlagged bool
 	Weighted       bool
+	// Category limits the body to one category of a campaign's units.
+	Category string
 	// Channel scores the responses of one channel only ("web" or "cati"),
 	// counted from the raw responses; "" is every channel.
 	Channel string
@@ -35,9 +37,6 @@ type ResultsQuery struct {
 
 func (q ResultsQuery) check() error {
 	fields := map[string]string{}
-	if q.By != "" && q.Unit != "" {
-		fields["by"] = "分组结果针对全部样本，不能与 unit 同用 breakdowns are for the whole sample, not with unit"
-	}
 	if q.Channel != "" && q.Channel != "web" && q.Channel != ChannelCati {
 		fields["channel"] = "须为 web 或 cati must be web or cati"
 	}
@@ -47,6 +46,9 @@ func (q ResultsQuery) check() error {
 	if q.Weighted && (q.Unit != "" || q.By != "") {
 		fields["weighted"] = "加权结果针对全部样本，不能与 unit 或 by 同用 weighted results are for the whole sample, not with unit or by"
 	}
+	if q.Category != "" && (q.Unit != "" || q.By != "" || q.Weighted) {
+		fields["category"] = "类别结果不能与 unit、by 或 weighted 同用 category is not used with unit, by or weighted"
+	}
 	if len(fields) > 0 {
 		return &questionnaire.InvalidError{Fields: fields}
 	}
@@ -55,7 +57,7 @@ func (q ResultsQuery) check() error {
 
 // key names the query in the results cache.
 func (q ResultsQuery) key() string {
-	return fmt.Sprintf("%s/%t/%s/%t/%t/%s", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone, q.Channel)
+	return fmt.Sprintf("%s/%t/%s/%t/%t/%s/%s", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone, q.Category, q.Channel)
 }
 
 // Results scores the results q asks for of a published survey from its
@@ -74,26 +76,40 @@ func (s *Service) Results(slug string, q ResultsQuery) (*stats.Results, error) {
 	if r, ok := s.results.get(p.Survey.ID, key, p.Version, resultsMaxAge); ok {
 		return r, nil
 	}
-	// Readers arriving together after a change wait for one scoring: a
-	// campaign of 1,000 units takes a while to score, and fifty live
-	// streams connecting at once must not score it fifty times. A reader
-	// after a further change waits for a scoring that began after it.
-	epoch := s.results.epoch(p.Survey.ID)
-	v, err, _ := s.results.flight.Do(fmt.Sprintf("%d/%d/%d/%s", p.Survey.ID, epoch, p.Version, key), func() (any, error) {
-		if r, ok := s.results.get(p.Survey.ID, key, p.Version, resultsMaxAge); ok {
-			return r, nil
-		}
-		r, err := s.resultsOf(p, q)
+	// Readers arriving together wait for one scoring, and one query of a
+	// survey is scored once at a time: a campaign of 1,000 units takes a
+	// while to score, fifty live streams connecting at once must not score
+	// it fifty times, nor must change notices every 200 ms on a busy
+	// machine start a scoring each while the last is still running. A
+	// reader gets results scored after the last change it knew of: one
+	// that joined a scoring begun before that change waits for the next.
+	arrived := s.results.epoch(p.Survey.ID)
+	for {
+		v, err, _ := s.results.flight.Do(fmt.Sprintf("%d/%d/%s", p.Survey.ID, p.Version, key), func() (any, error) {
+			epoch := s.results.epoch(p.Survey.ID)
+			if r, ok := s.results.get(p.Survey.ID, key, p.Version, resultsMaxAge); ok {
+				return scored{r, epoch}, nil
+			}
+			r, err := s.resultsOf(p, q)
+			if err != nil {
+				return nil, err
+			}
+			s.results.put(p.Survey.ID, key, epoch, cachedResults{r, p.Version, time.Now(), q.Weighted})
+			return scored{r, epoch}, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		s.results.put(p.Survey.ID, key, epoch, cachedResults{r, p.Version, time.Now(), q.Weighted})
-		return r, nil
-	})
-	if err != nil {
-		return nil, err
+		if sc := v.(scored); sc.epoch >= arrived || q.Weighted {
+			return sc.r, nil
+		}
 	}
-	return v.(*stats.Results), nil
+}
+
+// scored is results with the epoch their scoring began in.
+type scored struct {
+	r     *stats.Results
+	epoch uint64
 }
 
 // UncachedResults is Results scored from the tallies as they are now,
@@ -149,6 +165,8 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 	var err error
 	if q.Channel != "" {
 		rows, err = s.channelTallies(p.Survey.ID, q.Channel)
+	} else if q.Unit != "" {
+		rows, err = s.store.TalliesOfUnitCells(p.Survey.ID, q.Unit, dims...)
 	} else {
 		rows, err = s.store.TalliesOfCells(p.Survey.ID, dims...)
 	}
@@ -166,11 +184,22 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 		if r, err = stats.ScoreWeighted(p.Compiled, t, margins, q.ExcludeFlagged); err != nil {
 			return nil, err
 		}
+	} else if q.Category != "" {
+		var ok bool
+		if r, ok = stats.ScoreCategory(p.Compiled, t, q.Category, q.ExcludeFlagged); !ok {
+			return nil, &questionnaire.InvalidError{Fields: map[string]string{"category": "本调查没有这个类别 this survey has no such category"}}
+		}
 	} else {
 		r = stats.Score(p.Compiled, t, q.Unit, q.ExcludeFlagged)
 	}
 	if q.By != "" {
-		r.Breakdown = stats.ScoreBreakdown(p.Compiled, t, q.By, q.ExcludeFlagged)
+		r.Breakdown = stats.ScoreUnitBreakdown(p.Compiled, t, q.Unit, q.By, q.ExcludeFlagged)
+	}
+	if q.Unit != "" && !q.alone {
+		// Where the unit stands in its category, from the (cached) body of all units.
+		if all, err := s.Results(p.Survey.Slug, ResultsQuery{ExcludeFlagged: q.ExcludeFlagged}); err == nil {
+			r.Ranking = stats.RankingOf(p.Compiled, all, q.Unit)
+		}
 	}
 	r.AsOf = time.Now().UTC().Truncate(time.Second)
 	if q.Unit == "" {
@@ -182,6 +211,9 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 	}
 	if prev := p.Compiled.Def.Previous; prev != "" && q.Unit == "" && !q.alone && q.Channel == "" {
 		r.Previous = s.compareWith(prev, q, &r)
+		if len(r.Notices) > 0 {
+			s.markRepeatNotices(prev, q, &r)
+		}
 	}
 	return &r, nil
 }
@@ -200,4 +232,13 @@ func (s *Service) compareWith(slug string, q ResultsQuery, r *stats.Results) *st
 		return nil
 	}
 	return stats.Compare(r, prev)
+}
+
+// markRepeatNotices marks the units of r's notices that were in the bottom
+// of their category in the previous year's survey too.
+func (s *Service) markRepeatNotices(slug string, q ResultsQuery, r *stats.Results) {
+	prev, err := s.Results(slug, ResultsQuery{ExcludeFlagged: q.ExcludeFlagged, alone: true})
+	if err == nil {
+		stats.MarkRepeatNotices(r, prev)
+	}
 }

@@ -1,7 +1,9 @@
 package surveys
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
@@ -57,27 +59,48 @@ func (v ResultsView) Encode(r *stats.Results) ([]byte, error) {
 	if len(shown.Units) == 0 {
 		return json.Marshal(shown)
 	}
-	head := *shown
-	head.Units = nil
-	hb, err := json.Marshal(&head)
-	if err != nil {
-		return nil, err
-	}
 	first, err := json.Marshal(&shown.Units[0])
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(hb)+len(shown.Units)*(len(first)+len(first)/4+1)+16)
-	out = append(out, hb[:len(hb)-1]...) // the head object, open again
-	out = append(out, `,"units":[`...)
-	out = append(out, first...)
-	for i := 1; i < len(shown.Units); i++ {
+	var buf bytes.Buffer
+	buf.Grow(len(shown.Units)*(len(first)+len(first)/4+1) + 64<<10)
+	if err := v.EncodeTo(&buf, r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// EncodeTo writes what Encode returns to w, unit by unit, so that a
+// compressor behind w never needs the whole body in memory.
+func (v ResultsView) EncodeTo(w io.Writer, r *stats.Results) error {
+	shown := v.Apply(r)
+	head := *shown
+	head.Units = nil
+	hb, err := json.Marshal(&head)
+	if err != nil {
+		return err
+	}
+	if len(shown.Units) == 0 {
+		_, err := w.Write(hb)
+		return err
+	}
+	hb = append(hb[:len(hb)-1], `,"units":[`...) // the head object, open again
+	if _, err := w.Write(hb); err != nil {
+		return err
+	}
+	for i := range shown.Units {
 		b, err := json.Marshal(&shown.Units[i])
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, ',')
-		out = append(out, b...)
+		if i > 0 {
+			b = append([]byte{','}, b...)
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 	}
-	return append(out, "]}"...), nil
+	_, err = w.Write([]byte("]}"))
+	return err
 }

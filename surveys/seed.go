@@ -60,7 +60,7 @@ func (s *Service) SeedResponses(ctx context.Context, slug string, n int, rng *ra
 			}
 			in := SubmitInput{Submission: sub, ClientIP: fmt.Sprintf("198.51.100.%d", rng.IntN(256)), Channel: "seed", Now: now}
 			key := fmt.Sprintf("seed:%d:%d", now.UnixNano(), done+i)
-			rs = append(rs, s.newResponse(p, in, key, p.Compiled.RandomAnswers(rng)))
+			rs = append(rs, s.newResponse(p, in, key, p.Compiled.RandomAnswersFor(rng, sub.Unit)))
 		}
 		if err := s.store.InsertResponses(rs); err != nil {
 			return storeErr(fmt.Errorf("seed responses: %w", err))

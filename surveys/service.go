@@ -50,6 +50,7 @@ type Service struct {
 	versions *versionCache
 	results  *resultsCache
 	quality  *qualityStats
+	speeders speederChecks
 }
 
 // Published is a survey with its published version, compiled.

@@ -91,6 +91,14 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, err
 		return SubmitResult{ResponseID: r.PublicID}, nil
 	case errors.Is(err, models.ErrDuplicate):
 		if prev, err := s.store.ResponseBySubmission(p.Survey.ID, sub.SubmissionID); err == nil {
+			if prev.PublicID == r.PublicID {
+				// This very insert committed, but its acknowledgement was
+				// lost (a dropped connection, a failed-over node) and the
+				// retry met the row: the response is new, not a replay.
+				s.commitClaim(ctx, dedup.Commit{Key: claimKey, Submission: sub.SubmissionID, TTL: ttl})
+				s.wakeTallier()
+				return SubmitResult{ResponseID: r.PublicID}, nil
+			}
 			return s.replay(prev, key)
 		}
 		return SubmitResult{}, ErrDuplicate
@@ -101,6 +109,14 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, err
 			}
 		}
 		return SubmitResult{}, storeErr(fmt.Errorf("store response: %w", err))
+	}
+}
+
+// commitClaim marks a claim committed; the database still refuses
+// duplicates when Redis does not answer.
+func (s *Service) commitClaim(ctx context.Context, c dedup.Commit) {
+	if err := s.claimer.CommitMany(context.WithoutCancel(ctx), []dedup.Commit{c}); err != nil {
+		slog.Warn("dedup commit failed; the database still refuses duplicates", slog.Any("error", err))
 	}
 }
 

@@ -88,6 +88,9 @@ func (s *Service) RunTallyPass(ctx context.Context) error {
 	for id := range changed {
 		s.publish(pctx, id)
 	}
+	if ctx.Err() == nil {
+		s.reevaluateChanged(ctx, changed)
+	}
 	return nil
 }
 

@@ -38,7 +38,8 @@ func galeraBackends(t *testing.T, redisURL string) (*surveystest.Galera, []backe
 		dsn := "root@tcp(" + strings.Join(hosts, ",") + ")/" + name
 		out = append(out, backend{"galera-node" + fmt.Sprint(i),
 			[]string{"MINYI_DATA_DIR=" + t.TempDir(), "MINYI_MYSQL_DSN=" + dsn, "MINYI_REDIS_URL=" + redisURL},
-			func() (*models.Store, error) { return models.OpenMySQL(dsn) }})
+			// The test's own reads wait until they see every node's commits.
+			func() (*models.Store, error) { return models.OpenMySQL(dsn + "?wsrep_sync_wait=1") }})
 	}
 	return g, out, name
 }
@@ -71,7 +72,7 @@ func conflicts(t *testing.T, g *surveystest.Galera, alive ...int) int {
 func sameOnEveryNode(t *testing.T, g *surveystest.Galera, name string, want int) {
 	t.Helper()
 	for i := range 3 {
-		db, err := sql.Open("mysql", "root@tcp("+g.Addr(i)+")/"+name)
+		db, err := sql.Open("mysql", "root@tcp("+g.Addr(i)+")/"+name+"?wsrep_sync_wait=1")
 		if err != nil {
 			t.Fatal(err)
 		}

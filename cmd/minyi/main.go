@@ -238,12 +238,14 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 
 	svc := surveys.NewService(store, claimer, broker, secret)
 	if cfg.demo() {
-		seeded, err := svc.SeedBuiltin("social-2022")
-		if err != nil {
-			return fmt.Errorf("seed the demo survey: %w", err)
-		}
-		if seeded {
-			slog.Info("seeded the demo survey", slog.String("slug", "social-2022"))
+		for _, name := range []string{"social-2022", "campaign-2022"} {
+			seeded, err := svc.SeedBuiltin(name)
+			if err != nil {
+				return fmt.Errorf("seed the demo survey %s: %w", name, err)
+			}
+			if seeded {
+				slog.Info("seeded the demo survey", slog.String("slug", name))
+			}
 		}
 	}
 	st := &staff.Service{Store: store, Limiter: limiter}
@@ -383,6 +385,7 @@ func printURLs(addr string, demo bool) {
 	if demo {
 		fmt.Printf("  问卷 survey:     %s/s/social-2022\n", base)
 		fmt.Printf("  看板 dashboard:  %s/d/social-2022\n", base)
-		fmt.Printf("  结果 results:    %s/api/v1/surveys/social-2022/results\n\n", base)
+		fmt.Printf("  结果 results:    %s/api/v1/surveys/social-2022/results\n", base)
+		fmt.Printf("  考核 campaign:   %s/s/campaign-2022 · %s/d/campaign-2022\n\n", base, base)
 	}
 }

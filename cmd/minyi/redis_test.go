@@ -1,7 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	mrand "math/rand/v2"
+	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +52,8 @@ func TestParseRedisURL(t *testing.T) {
 				t.Errorf("got %+v", c.Sentinel)
 			}
 		}, false},
+		{"single with an unknown option", "redis://127.0.0.1:6379/0?colour=red", nil, true},
+		{"sentinel with an unknown option", "redis+sentinel://s1:26379/minyi?colour=red", nil, true},
 		{"sentinel without a primary name", "redis+sentinel://s1:26379,s2:26379", nil, true},
 		{"sentinel with a bad db", "redis+sentinel://s1:26379/minyi/x", nil, true},
 		{"cluster with a database", "redis+cluster://h1:7000/1", nil, true},
@@ -160,5 +166,27 @@ func TestRedisSentinelFailover(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("no live notice after the failover")
 		}
+	}
+}
+
+// TestBinaryOnSentinel starts the binary with a redis+sentinel:// URL: it
+// says so at start, and a resident is accepted once.
+func TestBinaryOnSentinel(t *testing.T) {
+	s := surveystest.StartRedisSentinel(t)
+	dir := t.TempDir()
+	p := startProc(t, backend{"sqlite+sentinel", []string{"MINYI_DATA_DIR=" + dir, "MINYI_REDIS_URL=" + s.URL()}, nil})
+	if !strings.Contains(p.out.String(), "redis=redis-sentinel") {
+		t.Fatalf("the binary does not say it runs on Sentinel:\n%s", p.out.tail(2000))
+	}
+	c := compiledDemo(t)
+	client := resident(t, p.URL)
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	first, _ := json.Marshal(c.RandomSubmission(rng))
+	second, _ := json.Marshal(c.RandomSubmission(rng))
+	if status, _, err := submitTo(client, p.URL, first); err != nil || status != http.StatusCreated {
+		t.Fatalf("first questionnaire: %d %v", status, err)
+	}
+	if status, _, err := submitTo(client, p.URL, second); err != nil || status != http.StatusConflict {
+		t.Fatalf("second questionnaire of the same resident: %d %v, want 409", status, err)
 	}
 }

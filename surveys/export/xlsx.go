@@ -402,11 +402,15 @@ func writeUnitSheet(f *excelize.File, st xlsxStyles, r *stats.Results) error {
 		}
 		return s.flush()
 	}
-	if err := s.note(resultsNote(r) + " 排名：按综合指数排序，与同名次各单位之差均不显著（|差| ≤ 1.96 倍差值标准误）的单位并列；" +
-		"可能名次从 1 + 显著高于它的单位数到单位总数减显著低于它的单位数；有效样本不足100的单位不排名。" +
-		" Rank: units listed by index share a rank unless their difference from a unit of that rank is significant" +
+	minN := r.Limits.RankMinN
+	if minN == 0 {
+		minN = stats.MinRankN
+	}
+	if err := s.note(resultsNote(r) + " 排名：按综合指数排序，与上一组第一个单位之差不显著（|差| ≤ 1.96 倍差值标准误）的单位与该组并列；" +
+		fmt.Sprintf("可能名次从 1 + 显著高于它的单位数到单位总数减显著低于它的单位数；有效样本不足%g的单位不排名。", minN) +
+		" Rank: units listed by index share the rank of the group above unless their difference from its first unit is significant" +
 		" (|difference| > 1.96 × its SE); possible ranks run from 1 + the units significantly above to the count less" +
-		" those significantly below; units with n < 100 are not ranked."); err != nil {
+		fmt.Sprintf(" those significantly below; units with n < %g are not ranked.", minN)); err != nil {
 		return err
 	}
 	titles := []string{"单位代码 code", "单位 unit", "回答数 responses", "综合指数 index", "95%置信下限 CI low",

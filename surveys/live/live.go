@@ -101,15 +101,25 @@ func (r *Redis) Publish(ctx context.Context, surveyID uint64) error {
 func (r *Redis) Run(ctx context.Context, fn func(uint64)) {
 	for {
 		r.follow(ctx, fn)
+		if cc, ok := r.rdb.(*redis.ClusterClient); ok {
+			cc.ReloadState(ctx) // the slot may have moved: subscribe where it is now
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(100 * time.Millisecond): // never a tight loop
+		case <-time.After(250 * time.Millisecond): // the reload's time; never a tight loop
 		}
 	}
 }
 
-// follow holds one subscription until ctx ends or the server ends it.
+// subscribeConfirm is how long follow waits for the server to confirm a
+// subscription. A shard channel subscribed on a node that no longer owns
+// its slot (a map not yet reloaded) is refused with MOVED, which go-redis
+// does not retry: the subscription would stay silent.
+const subscribeConfirm = 3 * time.Second
+
+// follow holds one subscription until ctx ends, the server ends it, or the
+// server does not confirm it.
 func (r *Redis) follow(ctx context.Context, fn func(uint64)) {
 	var ps *redis.PubSub
 	if r.sharded {
@@ -119,17 +129,28 @@ func (r *Redis) follow(ctx context.Context, fn func(uint64)) {
 	}
 	defer ps.Close()
 	ch := ps.ChannelWithSubscriptions()
+	confirm := time.NewTimer(subscribeConfirm)
+	defer confirm.Stop()
+	confirmed := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-confirm.C:
+			if !confirmed {
+				slog.Warn("live: subscription not confirmed; subscribing again", slog.String("channel", r.channel))
+				return
+			}
 		case m, ok := <-ch:
 			if !ok {
 				return
 			}
 			switch m := m.(type) {
 			case *redis.Subscription:
-				if m.Kind == "sunsubscribe" || m.Kind == "unsubscribe" {
+				switch m.Kind {
+				case "subscribe", "ssubscribe":
+					confirmed = true
+				case "unsubscribe", "sunsubscribe":
 					slog.Info("live: the server ended the subscription; subscribing again", slog.String("channel", r.channel))
 					return
 				}

@@ -16,6 +16,7 @@ type Compiled struct {
 	units     map[string]string
 	breakdown []*CompiledQuestion // town, age, gender questions
 	overall   *CompiledQuestion
+	campaign  campaignIndex
 }
 
 // CompiledQuestion is a question with where it sits in the definition.
@@ -78,6 +79,7 @@ func Compile(d *Definition) (*Compiled, error) {
 	for _, q := range d.Extra {
 		add(q, -1)
 	}
+	c.indexCampaign()
 	return c, nil
 }
 

@@ -67,6 +67,16 @@ type Definition struct {
 	Results string      `json:"results"`
 	// Previous links the previous year's survey (its slug) for Δ per area.
 	Previous string `json:"previous,omitempty"`
+	// Thresholds override the greyed-cell n, the ranking n and the trim
+	// bounds of weighting; unset fields keep the defaults.
+	Thresholds *Thresholds `json:"thresholds,omitempty"`
+	// Categories group the units of a campaign, each with the areas that
+	// apply to its units (see campaign.go).
+	Categories []Category `json:"categories,omitempty"`
+	// Quotas are the quota cells of a survey without units.
+	Quotas []Quota `json:"quotas,omitempty"`
+	// Notices says which units a campaign's results name (通报).
+	Notices *NoticeRule `json:"notices,omitempty"`
 }
 
 // LegalMarks are the marks a Chinese statistical questionnaire shows when set.
@@ -82,6 +92,15 @@ type LegalMarks struct {
 type Unit struct {
 	Code string `json:"code"`
 	Name string `json:"name"`
+	// Category is the code of the unit's category ("" without categories).
+	Category string `json:"category,omitempty"`
+	// Summaries are the unit's own accounts per area code; an area without
+	// one falls back to the area's summary.
+	Summaries map[string]string `json:"summaries,omitempty"`
+	// Target is the planned number of completed interviews (0: none).
+	Target int `json:"target,omitempty"`
+	// Quotas are the unit's quota cells.
+	Quotas []Quota `json:"quotas,omitempty"`
 }
 
 // Scale is the satisfaction scale: levels from best to worst, then an

@@ -30,7 +30,9 @@ var FlagReasons = []struct{ Code, Label string }{
 // Quality rules (docs/methodology.md).
 const (
 	straightLineMinItems = 8
-	speederFloorPerItem  = 2 * time.Second
+	// SpeederFloorPerItem: a response faster than this per question of its
+	// version is a speeder whatever the median.
+	SpeederFloorPerItem = 2 * time.Second
 	// SpeederMedianMin is how many responses need a completion time before
 	// the median rule of speeders applies.
 	SpeederMedianMin = 30
@@ -111,7 +113,7 @@ func (c *Compiled) Flags(answers []Answer, duration time.Duration, ctx FlagConte
 	if items >= straightLineMinItems && level != "" && same && countItems(c, answers) == items {
 		flags = append(flags, FlagStraightLiner)
 	}
-	if duration > 0 && (duration < time.Duration(c.QuestionCount())*speederFloorPerItem ||
+	if duration > 0 && (duration < time.Duration(c.QuestionCount())*SpeederFloorPerItem ||
 		ctx.WithDuration >= SpeederMedianMin && duration < ctx.Median/2) {
 		flags = append(flags, FlagSpeeder)
 	}

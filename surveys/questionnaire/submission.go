@@ -96,6 +96,13 @@ func (c *Compiled) Check(s *Submission) ([]Answer, error) {
 	answers := make([]Answer, 0, len(s.Answers))
 	for _, q := range c.Questions {
 		raw, ok := s.Answers[q.Code]
+		if q.Area >= 0 && !c.AreaApplies(s.Unit, q.Area) {
+			// A unit is never scored on an area that does not apply to it.
+			if ok && !isNull(raw) {
+				fields[q.Code] = "该领域不适用于所评单位 this area does not apply to the unit"
+			}
+			continue
+		}
 		if !ok || isNull(raw) {
 			if q.Required {
 				fields[q.Code] = "必答题 this question is required"

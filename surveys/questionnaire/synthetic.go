@@ -16,7 +16,7 @@ func (c *Compiled) RandomSubmission(rng *rand.Rand) *Submission {
 	if c.HasUnits() {
 		s.Unit = c.Def.Units[rng.IntN(len(c.Def.Units))].Code
 	}
-	for _, a := range c.RandomAnswers(rng) {
+	for _, a := range c.RandomAnswersFor(rng, s.Unit) {
 		var raw []byte
 		switch q := c.byCode[a.Question]; {
 		case a.Text != "":
@@ -32,10 +32,17 @@ func (c *Compiled) RandomSubmission(rng *rand.Rand) *Submission {
 }
 
 // RandomAnswers makes random checked answers, as Check would return them.
-func (c *Compiled) RandomAnswers(rng *rand.Rand) []Answer {
+func (c *Compiled) RandomAnswers(rng *rand.Rand) []Answer { return c.RandomAnswersFor(rng, "") }
+
+// RandomAnswersFor is RandomAnswers for a resident of the unit: only the
+// areas that apply to it are answered.
+func (c *Compiled) RandomAnswersFor(rng *rand.Rand, unit string) []Answer {
 	scale := c.ScaleOptions()
 	out := make([]Answer, 0, len(c.Questions))
 	for _, q := range c.Questions {
+		if q.Area >= 0 && !c.AreaApplies(unit, q.Area) {
+			continue
+		}
 		if !q.Required && rng.IntN(2) == 0 {
 			continue
 		}

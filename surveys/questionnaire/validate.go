@@ -124,6 +124,7 @@ func (d *Definition) Validate() error {
 	if d.Previous != "" && (!ValidSlug(d.Previous) || d.Previous == d.Slug) {
 		c.add("previous", "须为另一份调查的标识 must be the slug of another survey")
 	}
+	c.thresholds(d.Thresholds)
 
 	if len(d.Units) > MaxUnits {
 		c.add("units", "单位过多 too many units: %d > %d", len(d.Units), MaxUnits)
@@ -190,6 +191,7 @@ func (d *Definition) Validate() error {
 			c.add(qp+".role", "未知角色 unknown role %q", q.Role)
 		}
 	}
+	d.validateCampaign(c)
 	if len(c.problems) > 0 {
 		return &DefinitionError{Problems: c.problems}
 	}

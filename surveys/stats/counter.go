@@ -41,12 +41,20 @@ type Counter struct {
 	slotKeys   []string                  // counter slot → tally key
 	optionSlot map[string]map[string]int // question → option → slot
 	scored     map[string]int            // scored item → its place among them
-	pairBase   int                       // slot of the pair (0, 0); (j, k) is pairBase + j·m + k
+	pairSlot   []int                     // (j, k) → slot of PairKey(j, k) at j·m + k; −1 when not kept
 	answered   []scoredAnswer            // reused per response
 	scopes     map[scope][]TallyValue
 	extra      map[string]int64 // whole-sample counters with open-ended keys
 	deltas     []slotDelta      // reused per response
 	dims       []string
+	quotas     map[string][]quotaCell // unit ("" without units) → its quota cells
+	quota      map[TallyID]int64      // quota counters, per unit
+}
+
+// quotaCell is a quota cell with its counter's key.
+type quotaCell struct {
+	q   questionnaire.Quota
+	key string
 }
 
 type scope struct{ unit, dim string }
@@ -72,8 +80,18 @@ const (
 
 // NewCounter returns an empty counter for the version c.
 func NewCounter(c *questionnaire.Compiled) *Counter {
-	k := &Counter{c: c, scopes: map[scope][]TallyValue{}, extra: map[string]int64{}}
+	k := &Counter{c: c, scopes: map[scope][]TallyValue{}, extra: map[string]int64{}, quota: map[TallyID]int64{}}
 	k.numberSlots()
+	k.quotas = map[string][]quotaCell{}
+	add := func(unit string, qs []questionnaire.Quota) {
+		for _, q := range qs {
+			k.quotas[unit] = append(k.quotas[unit], quotaCell{q, QuotaKey(q)})
+		}
+	}
+	add("", c.Def.Quotas)
+	for _, u := range c.Def.Units {
+		add(u.Code, u.Quotas)
+	}
 	return k
 }
 
@@ -101,20 +119,27 @@ func (k *Counter) numberSlots() {
 		}
 		k.optionSlot[q.Code] = m
 	}
-	// Item pairs: every ordered pair of scored items (the diagonal is
-	// never counted, so it is never stored).
+	// Item pairs: every ordered pair of scored items of one area, and of
+	// different areas too unless the definition has more scored items than
+	// maxCrossPairItems (the diagonal is never counted, so never stored).
 	k.scored = map[string]int{}
-	var items []string
+	var items []*questionnaire.CompiledQuestion
 	for _, q := range c.Questions {
 		if q.Kind == questionnaire.KindSatisfaction && q.Area >= 0 {
 			k.scored[q.Code] = len(items)
-			items = append(items, q.Code)
+			items = append(items, q)
 		}
 	}
-	k.pairBase = len(k.slotKeys)
-	for _, j := range items {
-		for _, l := range items {
-			k.slotKeys = append(k.slotKeys, PairKey(j, l))
+	cross := keepsCrossPairs(c)
+	m := len(items)
+	k.pairSlot = make([]int, m*m)
+	for j, qj := range items {
+		for l, ql := range items {
+			k.pairSlot[j*m+l] = -1
+			if j != l && (cross || qj.Area == ql.Area) {
+				k.pairSlot[j*m+l] = len(k.slotKeys)
+				k.slotKeys = append(k.slotKeys, PairKey(qj.Code, ql.Code))
+			}
 		}
 	}
 }
@@ -177,19 +202,22 @@ func (k *Counter) Add(r Accepted) {
 	m := len(k.scored)
 	for _, x := range k.answered {
 		for _, y := range k.answered {
-			if x.item != y.item {
-				k.deltas = append(k.deltas, slotDelta{k.pairBase + x.item*m + y.item, TallyValue{N: 1, Sum: x.milli, SumSq: x.milli * y.milli}})
+			if slot := k.pairSlot[x.item*m+y.item]; slot >= 0 {
+				k.deltas = append(k.deltas, slotDelta{slot, TallyValue{N: 1, Sum: x.milli, SumSq: x.milli * y.milli}})
 			}
 		}
 	}
+	// A unit's scopes end with its flagged twin; the flagged twins of the
+	// breakdown cells and the joint cells are for the whole sample only
+	// (breakdowns and weighting are for the whole sample).
+	unitDims := len(k.dims)
 	if r.Flagged {
-		// The flagged twins: of the whole sample and of each breakdown cell.
-		for _, d := range k.dims[1:] {
+		k.dims = append(k.dims, DimFlagged)
+		for _, d := range k.dims[1:unitDims] {
 			k.dims = append(k.dims, FlaggedCellDim(d))
 		}
-		k.dims = append(k.dims, DimFlagged)
+		unitDims++
 	}
-	unitDims := len(k.dims) // the joint cells are for the whole sample only
 	if r.JointOnly {
 		k.dims, unitDims = k.dims[:0], 0
 	}
@@ -208,6 +236,14 @@ func (k *Counter) Add(r Accepted) {
 		}
 		if r.Review != "" {
 			k.extra[ReviewKey(r.Review)]++
+		}
+		if cells := k.quotas[r.Unit]; len(cells) > 0 {
+			answers := map[string]string{questionnaire.RoleTown: demo[0], questionnaire.RoleAge: demo[1], questionnaire.RoleGender: demo[2]}
+			for _, cell := range cells {
+				if cell.q.Matches(answers) {
+					k.quota[TallyID{Unit: r.Unit, Key: cell.key}]++
+				}
+			}
 		}
 	}
 
@@ -251,6 +287,11 @@ func (k *Counter) AddTo(t Tallies) {
 	for key, n := range k.extra {
 		if n != 0 {
 			t.Add(TallyID{"", "", key}, TallyValue{N: n})
+		}
+	}
+	for id, n := range k.quota {
+		if n != 0 {
+			t.Add(id, TallyValue{N: n})
 		}
 	}
 }

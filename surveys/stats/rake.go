@@ -14,8 +14,8 @@ type Margins map[string]map[string]float64
 
 // Weight bounds: raked weights are trimmed to [TrimLow, TrimHigh] × their mean.
 const (
-	TrimLow  = 0.2
-	TrimHigh = 5
+	TrimLow  = questionnaire.DefaultTrimLow
+	TrimHigh = questionnaire.DefaultTrimHigh
 )
 
 // Raking limits: a sweep adjusts every variable once; raking stops when
@@ -114,7 +114,13 @@ type RakeCell struct {
 // then lies outside the bounds, Converged is false. Cells with N ≤ 0 get
 // weight 0. Nothing is ever NaN or infinite.
 func Rake(vars []string, cells []RakeCell, m Margins) ([]float64, WeightingReport) {
-	rep := WeightingReport{Variables: slices.Clone(vars), Bounds: [2]float64{TrimLow, TrimHigh}}
+	return RakeWithin(vars, cells, m, TrimLow, TrimHigh)
+}
+
+// RakeWithin is Rake with the trim bounds [low, high] × the mean (a
+// survey's thresholds) in place of [TrimLow, TrimHigh].
+func RakeWithin(vars []string, cells []RakeCell, m Margins, low, high float64) ([]float64, WeightingReport) {
+	rep := WeightingReport{Variables: slices.Clone(vars), Bounds: [2]float64{low, high}}
 	if rep.Variables == nil {
 		rep.Variables = []string{}
 	}
@@ -170,7 +176,7 @@ func Rake(vars []string, cells []RakeCell, m Margins) ([]float64, WeightingRepor
 				continue
 			}
 			x := w[i] / mean
-			y := math.Min(math.Max(x, TrimLow), TrimHigh)
+			y := math.Min(math.Max(x, low), high)
 			if y != x {
 				rep.Trimmed += c.N
 				moved = math.Max(moved, math.Abs(y-x))
@@ -183,7 +189,7 @@ func Rake(vars []string, cells []RakeCell, m Margins) ([]float64, WeightingRepor
 	// The bounds must hold of the weights used: renormalise the last
 	// trimmed weights to mean 1 (shares, indexes and n_eff do not change)
 	// and check them again.
-	inBounds := renormalise(cells, w, respondents)
+	inBounds := renormalise(cells, w, respondents, low, high)
 	rep.Converged = matchable && raked && settled && inBounds
 	rep.MaxError = *round(ptr(rakeError(rv, cells, w, false)), 6)
 	var sw, sw2 float64
@@ -201,9 +207,9 @@ func Rake(vars []string, cells []RakeCell, m Margins) ([]float64, WeightingRepor
 }
 
 // renormalise scales the weights of the cells with respondents to mean 1
-// and reports whether every one lies in [TrimLow, TrimHigh] (to within the
-// raking tolerance).
-func renormalise(cells []RakeCell, w []float64, respondents float64) bool {
+// and reports whether every one lies in [low, high] (to within the raking
+// tolerance).
+func renormalise(cells []RakeCell, w []float64, respondents, low, high float64) bool {
 	var sum float64
 	for i, c := range cells {
 		if c.N > 0 {
@@ -220,7 +226,7 @@ func renormalise(cells []RakeCell, w []float64, respondents float64) bool {
 			continue
 		}
 		w[i] /= mean
-		if w[i] < TrimLow-rakeTolerance || w[i] > TrimHigh+rakeTolerance {
+		if w[i] < low-rakeTolerance || w[i] > high+rakeTolerance {
 			ok = false
 		}
 	}

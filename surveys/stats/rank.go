@@ -4,11 +4,14 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-// MinRankN is the least n of a unit's overall index (n_eff when weighted)
-// for the unit to be ranked.
-const MinRankN = 100
+// MinRankN is the default least n of a unit's overall index (n_eff when
+// weighted) for the unit to be ranked; a survey may set another
+// (questionnaire.Thresholds).
+const MinRankN = questionnaire.DefaultRankMinN
 
 // rankZ is the two-sided 95% normal quantile of the difference test.
 const rankZ = 1.96
@@ -22,19 +25,24 @@ const rankZ = 1.96
 // 1.96·√(SE_i² + SE_j²). The ranked units are listed by index, highest
 // first (equal indexes in the definition's order), and form equal-rank
 // groups in that order: a unit joins the current group unless it differs
-// significantly from a member of it (the first member, or one with a
-// smaller SE), and a new group takes rank 1 + the number of units listed
-// before it. So a unit never ranks better than a unit with a higher index,
-// and its rank lies in its range. Tied is set when the group has another
-// member. RankRange is [1 + #units significantly above, K − #units
-// significantly below] among the K ranked units. The units keep their
-// order.
-func RankUnits(units []UnitResults) {
+// significantly from the group's first member (METHODOLOGY's rule), and a
+// new group takes rank 1 + the number of units listed before it. So a unit
+// never ranks better than a unit with a higher index, nor worse than the
+// worst of its range. Tied is set when the group has another member.
+// RankRange is [1 + #units significantly above, K − #units significantly
+// below] among the K ranked units; a group's later members may differ from
+// each other (overlap is not transitive), and a unit's rank may then be
+// better than the best of its range: the range is the honest statement of
+// where it could stand. The units keep their order.
+func RankUnits(units []UnitResults) { RankUnitsMin(units, MinRankN) }
+
+// RankUnitsMin is RankUnits with minN in place of MinRankN.
+func RankUnitsMin(units []UnitResults, minN float64) {
 	ranked := make([]int, 0, len(units))
 	for i := range units {
 		u := &units[i]
 		u.Rank, u.Tied, u.RankRange = nil, false, nil
-		if rankable(u.Overall) {
+		if rankable(u.Overall, minN) {
 			ranked = append(ranked, i)
 		}
 	}
@@ -42,15 +50,14 @@ func RankUnits(units []UnitResults) {
 		return cmp.Compare(*units[b].Overall.Index, *units[a].Overall.Index)
 	})
 	size := map[int]int{} // rank → members
-	var group []int       // the current group's members
+	head := -1            // the current group's first member
 	for pos, i := range ranked {
 		rank := pos + 1
-		if len(group) > 0 && !slices.ContainsFunc(group, func(j int) bool { return differ(units[j].Overall, units[i].Overall) }) {
-			rank = *units[group[0]].Rank
+		if head >= 0 && !differ(units[head].Overall, units[i].Overall) {
+			rank = *units[head].Rank
 		} else {
-			group = group[:0]
+			head = i
 		}
-		group = append(group, i)
 		units[i].Rank = &rank
 		size[rank]++
 	}
@@ -79,10 +86,10 @@ func differ(a, b Summary) bool {
 }
 
 // rankable reports whether an overall index may be ranked.
-func rankable(s Summary) bool {
+func rankable(s Summary, minN float64) bool {
 	n := float64(s.N)
 	if s.NEff != nil {
 		n = *s.NEff
 	}
-	return s.Index != nil && s.SE != nil && !math.IsNaN(*s.SE) && n >= MinRankN
+	return s.Index != nil && s.SE != nil && !math.IsNaN(*s.SE) && n >= minN
 }

@@ -28,6 +28,17 @@ type Results struct {
 	Previous *Comparison `json:"previous,omitempty"`
 	// Weighting reports the raking behind a weighted body.
 	Weighting *WeightingReport `json:"weighting,omitempty"`
+	// Limits are the survey's thresholds the figures were marked with.
+	Limits Limits `json:"limits"`
+	// Category is the category a body is limited to (?category=).
+	Category string `json:"category,omitempty"`
+	// Quotas is the quota progress of a body for one unit, or of a survey
+	// without units.
+	Quotas []QuotaProgress `json:"quotas,omitempty"`
+	// Notices name, per category, the units at the bottom (通报).
+	Notices []Notice `json:"notices,omitempty"`
+	// Ranking is, in a body for one unit, where it stands in its category.
+	Ranking *UnitRanking `json:"ranking,omitempty"`
 	// Channel is the channel the body is scored from ("" for all);
 	// Channels counts the responses per channel (web, cati).
 	Channel  string         `json:"channel,omitempty"`
@@ -35,6 +46,13 @@ type Results struct {
 	// ResponseRates are the AAPOR rates (rr1, rr3, coop1, ref1, con1, e)
 	// of a telephone sample, when the survey has one.
 	ResponseRates map[string]*float64 `json:"response_rates,omitempty"`
+}
+
+// Limits are the greyed-cell n (low_sample marks n_eff under it) and the
+// least n_eff of a ranked unit, as the survey's definition sets them.
+type Limits struct {
+	LowSample float64 `json:"low_sample"`
+	RankMinN  float64 `json:"rank_min_n"`
 }
 
 // HourCount is the number of responses submitted in one hour.
@@ -163,4 +181,12 @@ type UnitResults struct {
 	Rank      *int         `json:"rank"`
 	Tied      bool         `json:"tied,omitempty"`
 	RankRange []int        `json:"rank_range"`
+	// Campaign fields: the unit's category (ranks are within it), its
+	// planned sample, its completed interviews (the responses of the
+	// body's set), completed/target (nil without a target) and quotas.
+	Category  string          `json:"category,omitempty"`
+	Target    int             `json:"target,omitempty"`
+	Completed int64           `json:"completed"`
+	Progress  *float64        `json:"progress"`
+	Quotas    []QuotaProgress `json:"quotas,omitempty"`
 }

@@ -6,8 +6,9 @@ import (
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
-// LowSample is the valid n under which a cell is shown greyed ("样本不足").
-const LowSample = 30
+// LowSample is the default valid n under which a cell is shown greyed
+// ("样本不足"); a survey may set another (questionnaire.Thresholds).
+const LowSample = questionnaire.DefaultLowSample
 
 // scorer scores results of one questionnaire version from its counters.
 type scorer struct{ *questionnaire.Compiled }
@@ -55,16 +56,18 @@ func Score(c *questionnaire.Compiled, t Tallies, unit string, excludeFlagged boo
 
 func (c scorer) score(t Tallies, unit string, excludeFlagged bool) Results {
 	r := c.header(t, unit, excludeFlagged)
-	groups := t.scopes()
-	c.scoreInto(&r, unweighted(groups.scopeFor(unit, excludeFlagged)), false)
+	groups := t.scopes() // one pass over t, not one per unit
+	c.scoreIntoOf(&r, unweighted(groups.scopeFor(unit, excludeFlagged)), false, unit)
 	if unit == "" {
 		for _, u := range c.Def.Units {
 			us := unweighted(groups.scopeFor(u.Code, excludeFlagged))
 			ur := UnitResults{Code: u.Code, Name: u.Name, Responses: us.get(KeyResponses).N}
-			ur.Overall, ur.Areas = c.scoreAreas(us, false)
+			ur.Overall, ur.Areas = c.scoreAreasOf(us, false, u.Code)
 			r.Units = append(r.Units, ur)
 		}
-		RankUnits(r.Units)
+		c.campaignInto(&r, t) // categories, targets, quotas, ranks, notices
+	} else {
+		c.unitCampaignInto(&r, t, unit)
 	}
 	return r
 }
@@ -78,6 +81,7 @@ func (c scorer) header(t Tallies, unit string, excludeFlagged bool) Results {
 		Unit:            unit,
 		IncludesFlagged: !excludeFlagged,
 		Sample:          "opt-in",
+		Limits:          Limits{LowSample: c.Def.LowSample(), RankMinN: c.Def.RankMinN()},
 	}
 	if c.Def.Dedup == questionnaire.DedupToken {
 		r.Sample = "sampled"
@@ -89,8 +93,13 @@ func (c scorer) header(t Tallies, unit string, excludeFlagged bool) Results {
 // scoreInto fills the responses, areas, overall index and overall question
 // of r from one scope's counters.
 func (c scorer) scoreInto(r *Results, scope counters, weighted bool) {
+	c.scoreIntoOf(r, scope, weighted, "")
+}
+
+// scoreIntoOf is scoreInto on the areas that apply to unit ("" for all).
+func (c scorer) scoreIntoOf(r *Results, scope counters, weighted bool, unit string) {
 	r.Responses = scope.get(KeyResponses).N
-	r.Overall, r.Areas = c.scoreAreas(scope, weighted)
+	r.Overall, r.Areas = c.scoreAreasOf(scope, weighted, unit)
 	if q := c.OverallQuestion(); q != nil {
 		item, _ := c.scoreItem(scope, q, weighted)
 		roundItem(&item)
@@ -165,18 +174,29 @@ func (s wstat) sd(unit float64) (float64, bool) {
 }
 
 func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult) {
-	areas := make([]AreaResult, len(c.Def.Areas))
+	return c.scoreAreasOf(scope, weighted, "")
+}
+
+// scoreAreasOf scores the areas that apply to unit ("" for every area)
+// and the overall index over them: ω is renormalised over the unit's
+// areas, and the others are neither listed nor counted.
+func (c scorer) scoreAreasOf(scope counters, weighted bool, unit string) (Summary, []AreaResult) {
+	areas := make([]AreaResult, 0, len(c.Def.Areas))
 	var oSum, oW float64
 	var all []moments       // every scored item, for the overall index
 	areaOf := []int{}       // all[i]'s area
 	areaCoef := []float64{} // all[i]'s λ/Σλ within its area, 0 without an index
 	haveIndex := make([]bool, len(c.Def.Areas))
 	for i, a := range c.Def.Areas {
+		if !c.AreaApplies(unit, i) {
+			continue
+		}
 		var items []ItemResult
 		var weights []float64
 		first := len(all)
 		for _, q := range a.Questions {
 			item, m := c.scoreItem(scope, c.Question(q.Code), weighted)
+			m.area = i
 			items = append(items, item)
 			weights = append(weights, q.WeightOrDefault())
 			all = append(all, m)
@@ -205,13 +225,13 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 		}
 		stats := scope.get(AreaKey(a.Code))
 		ar.N = stats.N
-		ar.Low = stats.neff() < LowSample
+		ar.Low = stats.neff() < c.Def.LowSample()
 		if weighted {
 			ar.NEff = ptr(stats.neff())
 		}
 		if ar.Index != nil {
 			haveIndex[i] = true
-			ar.SE = linearSE(scope, all[first:], stats.N)
+			ar.SE = linearSE(scope, all[first:], stats.N, true)
 			ar.CI95 = linearInterval(*ar.Index, ar.SE, stats.neff())
 			oSum += a.WeightOrDefault() * *ar.Index
 			oW += a.WeightOrDefault()
@@ -220,10 +240,10 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 			}
 		}
 		roundItem(&ar.ItemResult)
-		areas[i] = ar
+		areas = append(areas, ar)
 	}
 	stats := scope.get(KeyOverall)
-	o := Summary{N: stats.N, Low: stats.neff() < LowSample}
+	o := Summary{N: stats.N, Low: stats.neff() < c.Def.LowSample()}
 	if weighted {
 		o.NEff = round(ptr(stats.neff()), 1)
 	}
@@ -236,7 +256,7 @@ func (c scorer) scoreAreas(scope counters, weighted bool) (Summary, []AreaResult
 				all[j].coef = c.Def.Areas[a].WeightOrDefault() / oW * areaCoef[j]
 			}
 		}
-		o.SE = linearSE(scope, all, stats.N)
+		o.SE = linearSE(scope, all, stats.N, keepsCrossPairs(c.Compiled))
 		o.CI95 = linearInterval(idx, o.SE, stats.neff())
 		o.exact = exact{ptr(idx), clone(o.SE)}
 		o.Index = round(&idx, 2)
@@ -273,7 +293,7 @@ func (c scorer) scoreItem(scope counters, q *questionnaire.CompiledQuestion, wei
 	}
 	n := valid.neff()
 	r.N = valid.N
-	r.Low = n < LowSample
+	r.Low = n < c.Def.LowSample()
 	if weighted {
 		r.NEff = ptr(n)
 	}

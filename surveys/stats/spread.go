@@ -1,6 +1,10 @@
 package stats
 
-import "math"
+import (
+	"math"
+
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+)
 
 // The interval of an area or overall index is an interval of that
 // estimator: a linear combination Σ c_j·I_j of item indexes, each
@@ -16,12 +20,35 @@ import "math"
 // C_jk = Σw²x_jx_k − I_k·Σw²x_j − I_j·Σw²x_k + I_j·I_k·Σw². Unweighted, a
 // one-item area gets the item's s/√n, and an area everyone answered in
 // full gets s/√n of the respondents' area scores.
+//
+// Pairs of items of one area are always counted. Pairs across areas are
+// counted unless the definition has more than maxCrossPairItems scored
+// items (their number grows as the square of the items, per scope: a
+// 100-area campaign would keep 9,900 per unit); without them, each
+// cross-area C_jk is replaced by its Cauchy–Schwarz bound √(C_jj·C_kk)
+// with the sign that makes V largest, so the overall interval of such a
+// definition is conservative (wider, never narrower), and area intervals
+// stay exact.
+const maxCrossPairItems = 40
+
+// keepsCrossPairs reports whether the counters of c keep pairs of items
+// of different areas.
+func keepsCrossPairs(c *questionnaire.Compiled) bool {
+	n := 0
+	for _, q := range c.Questions {
+		if q.Kind == questionnaire.KindSatisfaction && q.Area >= 0 {
+			n++
+		}
+	}
+	return n <= maxCrossPairItems
+}
 
 // moments are an item's index and the sums its variance terms need, in
 // points: W = Σw, and over its valid answers W2 = Σw², S2 = Σw²·x,
 // SS2 = Σw²·x².
 type moments struct {
 	code        string
+	area        int // the item's area in the definition
 	index       float64
 	w           float64
 	w2, s2, ss2 float64
@@ -30,26 +57,31 @@ type moments struct {
 }
 
 // linearSE is the standard error √V of Σ coef·index over items, nil when
-// n < 2 or when no item has an index.
-func linearSE(scope counters, items []moments, n int64) *float64 {
+// n < 2 or when no item has an index; cross says whether the counters keep
+// pairs of items of different areas (else their bound is used).
+func linearSE(scope counters, items []moments, n int64, cross bool) *float64 {
 	if n < 2 {
 		return nil
 	}
 	var sum float64
-	any := false
+	some := false
 	for i := range items {
 		j := &items[i]
 		if !j.ok || j.coef == 0 || j.w <= 0 {
 			continue
 		}
-		any = true
+		some = true
 		aj := j.coef / j.w
 		// The item with itself.
-		cjj := j.ss2 - 2*j.index*j.s2 + j.index*j.index*j.w2
+		cjj := itemC(j)
 		sum += aj * aj * cjj
 		for l := i + 1; l < len(items); l++ {
 			k := &items[l]
 			if !k.ok || k.coef == 0 || k.w <= 0 {
+				continue
+			}
+			if !cross && j.area != k.area {
+				sum += 2 * math.Abs(aj*(k.coef/k.w)) * math.Sqrt(cjj*itemC(k))
 				continue
 			}
 			jk, kj := scope.get(PairKey(j.code, k.code)), scope.get(PairKey(k.code, j.code))
@@ -61,7 +93,7 @@ func linearSE(scope counters, items []moments, n int64) *float64 {
 			sum += 2 * aj * (k.coef / k.w) * cjk
 		}
 	}
-	if !any {
+	if !some {
 		return nil
 	}
 	v := float64(n) / float64(n-1) * sum
@@ -69,6 +101,12 @@ func linearSE(scope counters, items []moments, n int64) *float64 {
 		v = 0
 	}
 	return ptr(math.Sqrt(v))
+}
+
+// itemC is C_jj, an item's own term: Σw²·(x − I)² over its valid answers
+// (never below 0).
+func itemC(j *moments) float64 {
+	return math.Max(0, j.ss2-2*j.index*j.s2+j.index*j.index*j.w2)
 }
 
 // linearInterval is center ± t(0.975, n_eff − 1)·se, clamped to 0-100;

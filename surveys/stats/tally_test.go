@@ -313,3 +313,21 @@ func TestJointCellsOnlyWhenAsked(t *testing.T) {
 		t.Errorf("joint counting added %d counters besides its cells", len(joint)-len(plain)-2*len(joint.Scope("", "w:t02||f")))
 	}
 }
+
+// TestFlaggedTwinsOfBreakdownCells: a flagged response is counted in the
+// flagged twin of each of its breakdown cells, for the whole sample only
+// (breakdowns are for the whole sample); its unit keeps its own twin.
+func TestFlaggedTwinsOfBreakdownCells(t *testing.T) {
+	c := mustCompile(t, scoringDefinition())
+	tl := countAll(c, []stats.Accepted{response("u1", true, "q1", "5", "town", "t1"), response("u1", false, "q1", "4", "town", "t1")})
+	twin := stats.FlaggedCellDim(stats.DimKey(questionnaire.RoleTown, "t1"))
+	if got := tl[stats.TallyID{Dim: twin, Key: stats.KeyResponses}].N; got != 1 {
+		t.Errorf("whole-sample twin of town t1: %d responses, want 1", got)
+	}
+	if got := tl[stats.TallyID{Unit: "u1", Dim: twin, Key: stats.KeyResponses}].N; got != 0 {
+		t.Errorf("unit u1's twin of town t1: %d responses, want none kept", got)
+	}
+	if got := tl[stats.TallyID{Unit: "u1", Dim: stats.DimFlagged, Key: stats.KeyResponses}].N; got != 1 {
+		t.Errorf("unit u1's flagged twin: %d responses, want 1", got)
+	}
+}

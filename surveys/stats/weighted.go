@@ -128,7 +128,8 @@ func ScoreWeighted(c *questionnaire.Compiled, t Tallies, m Margins, excludeFlagg
 		}
 		rc[i] = RakeCell{Levels: levels, N: cell.scope[KeyResponses].N}
 	}
-	weights, report := Rake(vars, rc, m)
+	low, high := c.Def.TrimBounds()
+	weights, report := RakeWithin(vars, rc, m, low, high)
 
 	scope := wscope{}
 	for i, cell := range cells {

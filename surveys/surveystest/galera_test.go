@@ -17,7 +17,8 @@ func TestGalera(t *testing.T) {
 	t.Logf("3 nodes synced after %v", time.Since(began).Round(time.Millisecond))
 	dsns := g.CreateDatabase("minyi_g")
 	open := func(i int) *sql.DB {
-		db, err := sql.Open("mysql", dsns[i])
+		// wsrep_sync_wait: a read sees what other nodes committed before it.
+		db, err := sql.Open("mysql", dsns[i]+"?wsrep_sync_wait=1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +90,16 @@ func lockRules(t *testing.T, a, b *sql.DB) {
 	if _, err := a.Exec("INSERT INTO l VALUES ('tally', 0)"); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // applied on b
+	for deadline := time.Now().Add(10 * time.Second); ; { // applied on b
+		var n int
+		if err := b.QueryRow("SELECT COUNT(*) FROM l").Scan(&n); err == nil && n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lock row did not reach the second node within 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	ta, err := a.Begin()
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,19 @@ function initList() {
     return td;
   }
 
+  // ownerLine says whose survey it is and what the user may do with it.
+  function ownerLine(s) {
+    var roles = { owner: ['负责人', 'owner'], collaborator: ['协作者', 'collaborator'], reader: ['查看者', 'reader'], admin: ['管理员', 'admin'] };
+    var line = make('div', 'small muted survey-owner');
+    line.appendChild(bi('span', '', '负责人 ' + (s.owner || '—'), s.owner ? 'owner' : 'no owner: admins only'));
+    var r = roles[s.access];
+    if (r && s.access !== 'admin') {
+      line.appendChild(document.createTextNode(' · '));
+      line.appendChild(bi('span', 'survey-access', '我是' + r[0], 'you: ' + r[1]));
+    }
+    return line;
+  }
+
   function fillRow(tr, s) {
     clear(tr);
     var th = make('th', 'title-cell');
@@ -36,6 +49,7 @@ function initList() {
     a.href = '/admin/surveys/' + s.id;
     th.appendChild(a);
     th.appendChild(make('div', 'mono muted small', s.slug));
+    th.appendChild(ownerLine(s));
     tr.appendChild(th);
     var st = make('td');
     st.appendChild(badge(s.status));

@@ -28,7 +28,7 @@ function initDesigner() {
     panels.forEach(function (p) { if (p[method]) p[method].apply(p, args); });
   }
 
-  panels.push(initQuality(dz.base), initResults(dz.base), initWeighting(dz.base), initCati(dz.base));
+  panels.push(initQuality(dz.base), initResults(dz.base), initWeighting(dz.base), initMembers(dz.base), initCati(dz.base));
   var editor = initEditor(dz);
   var preview = initPreview(dz);
   dz.dirty = editor.dirty;
@@ -57,6 +57,10 @@ function initDesigner() {
     byId('d-slug').textContent = s.slug;
     byId('f-slug').textContent = s.slug;
     byId('d-responses').textContent = String(s.responses);
+    // Whose survey it is: whom a collaborator or reader asks for more.
+    var owner = byId('d-owner');
+    clear(owner);
+    owner.appendChild(bi('span', '', '负责人 ' + (s.owner || '—'), s.owner ? 'owner' : 'no owner: admins only'));
     var links = byId('d-links');
     clear(links);
     if (s.published_version !== null && s.published_version !== undefined) {

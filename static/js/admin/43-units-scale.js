@@ -19,21 +19,43 @@ var CLASSES = [
 ];
 
 // Units: the textarea is the source; the list shows how it was read.
-function parseUnits(text) {
+// A line is "code name", or CSV/TSV "code,name,category,target" (a header
+// line naming the columns is skipped). What the text does not hold — a
+// unit's summaries and quotas, and with "code name" its category and
+// target — is kept from old, the units before, by code.
+function parseUnits(text, old) {
+  var prev = {};
+  (old || []).forEach(function (u) { prev[u.code] = u; });
   var out = [];
   text.split(/\r?\n/).forEach(function (line) {
     line = line.trim();
     if (!line) return;
-    var m = /^(\S+?)[\s,，、\t]+(.*)$/.exec(line);
-    if (m) out.push({ code: m[1], name: m[2].trim() });
-    else out.push({ code: line, name: '' });
+    var cells = line.split(/\t|,|，/).map(function (c) { return c.trim(); });
+    var u;
+    if (cells.length >= 3) {
+      if (/^(code|代码|编码|单位代码)$/i.test(cells[0])) return;
+      u = Object.assign({}, prev[cells[0]] || {}, { code: cells[0], name: cells[1] || '' });
+      if (cells[2]) u.category = cells[2]; else delete u.category;
+      var n = parseInt(cells[3], 10);
+      if (n > 0 || n < 0) u.target = n; else delete u.target;
+    } else {
+      var m = /^(\S+?)[\s,，、\t]+(.*)$/.exec(line);
+      var code = m ? m[1] : line;
+      u = Object.assign({}, prev[code] || {}, { code: code, name: m ? m[2].trim() : '' });
+    }
+    out.push(u);
   });
   return out;
 }
 
-// unitsText is the units as the textarea shows them, one "code name" a line.
+// unitsText is the units as the textarea shows them: one "code name" a
+// line, or "code,name,category,target" once a unit has a category or target.
 function unitsText(def) {
-  return (def.units || []).map(function (u) { return u.code + ' ' + u.name; }).join('\n');
+  var units = def.units || [];
+  var csv = units.some(function (u) { return u.category || u.target; });
+  return units.map(function (u) {
+    return csv ? [u.code, u.name, u.category || '', u.target || ''].join(',') : u.code + ' ' + u.name;
+  }).join('\n');
 }
 
 function renderUnits(def) {
@@ -48,6 +70,8 @@ function renderUnits(def) {
     var name = make('td', '', u.name);
     if (!u.name) name.appendChild(bi('span', 'field-error', '缺名称', 'name missing'));
     tr.appendChild(name);
+    tr.appendChild(make('td', 'mono', u.category || ''));
+    tr.appendChild(make('td', 'num', u.target ? String(u.target) : ''));
     var td = make('td');
     if (CAN_EDIT) {
       var b = make('button', 'btn icon danger', '×');

@@ -59,6 +59,7 @@ function initEditor(dz) {
     fillValues(byId('sec-legal'), def);
     byId('units-text').value = unitsText(def);
     renderUnits(def);
+    renderCampaign(def);
     renderScale(def);
     renderAreas(def, open);
     renderExtras(def, open);
@@ -68,11 +69,12 @@ function initEditor(dz) {
 
   // Units: the textarea is the source; the list shows how it was read.
   byId('units-text').addEventListener('input', function () {
-    var units = parseUnits(byId('units-text').value);
+    var units = parseUnits(byId('units-text').value, dz.def.units);
     if (units.length) dz.def.units = units;
     else delete dz.def.units;
     errors.clearUnder('units');
     renderUnits(dz.def);
+    renderCampaign(dz.def);
     touched('units');
   });
   byId('units-rows').addEventListener('click', function (ev) {
@@ -83,6 +85,7 @@ function initEditor(dz) {
     if (!def.units.length) delete def.units;
     byId('units-text').value = unitsText(def);
     renderUnits(def);
+    renderCampaign(def);
     touched('units');
   });
 
@@ -227,6 +230,7 @@ function initEditor(dz) {
 
   editor.addEventListener('input', onEdit);
   editor.addEventListener('change', onEdit);
+  initCampaign(dz, touched);
 
   return {
     load: function () {

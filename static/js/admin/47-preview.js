@@ -7,7 +7,8 @@ function initPreview(dz) {
   var frame = byId('pv-frame');
   function reloadPreview(force) {
     if (pane.hidden) return;
-    if (force || !frame.getAttribute('src')) frame.setAttribute('src', '/admin/surveys/' + SURVEY + '/preview?_=' + Date.now());
+    var unit = byId('pv-unit').value;
+    if (force || !frame.getAttribute('src')) frame.setAttribute('src', '/admin/surveys/' + SURVEY + '/preview?_=' + Date.now() + (unit ? '&unit=' + encodeURIComponent(unit) : ''));
   }
   function fitPhone() {
     if (pane.hidden) return;
@@ -26,6 +27,7 @@ function initPreview(dz) {
     byId('d-layout').classList.toggle('with-preview', on);
     byId('preview-toggle').setAttribute('aria-pressed', on ? 'true' : 'false');
     if (on) {
+      fillUnits();
       reloadPreview(false);
       fitPhone();
     }
@@ -36,12 +38,34 @@ function initPreview(dz) {
   });
   byId('pv-close').addEventListener('click', function () { setPreview(false); });
   byId('pv-reload').addEventListener('click', function () { reloadPreview(true); });
+  // Preview as a resident of any unit: its areas and its own summaries.
+  function fillUnits() {
+    var sel = byId('pv-unit');
+    var keep = sel.value;
+    clear(sel);
+    var none = make('option', '', '全部 all units');
+    none.value = '';
+    sel.appendChild(none);
+    ((dz.def && dz.def.units) || []).forEach(function (u) {
+      var o = make('option', '', u.name || u.code);
+      o.value = u.code;
+      sel.appendChild(o);
+    });
+    sel.value = keep;
+    if (sel.value !== keep) sel.value = '';
+    sel.hidden = sel.options.length < 2;
+  }
+  byId('pv-unit').addEventListener('change', function () { reloadPreview(true); });
+  byId('pv-unit').addEventListener('focus', fillUnits);
   window.addEventListener('resize', fitPhone);
 
   return {
     survey: function (s) {
       byId('pv-which').textContent = s.draft ? '草稿 draft' : '已发布版本 published';
     },
-    reload: function () { reloadPreview(true); }
+    reload: function () {
+      fillUnits();
+      reloadPreview(true);
+    }
   };
 }

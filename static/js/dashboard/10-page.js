@@ -27,6 +27,7 @@ const RESULTS = pageData.results;
 const LIVE = pageData.live;
 const TITLE = pageData.title || '';
 const TITLE_EN = pageData.titleEn || '';
+const UNIT = pageData.unit || ''; // a unit's page: the results are that unit's
 const RETRY_MIN = 3000; // ms, after a failed fetch or a closed stream
 const RETRY_MAX = 60000;
 const BY_EVERY = 10000; // ms between breakdown fetches while events arrive
@@ -55,6 +56,7 @@ let last = null; // the results body on screen
 let lastAt = 0; // Date.now() when it arrived, to move as_of on
 const byBody = {}; // breakdown role → its last body, or null when the survey has none
 let hasUnits = false; // unweighted bodies rank units
+let limits = { low_sample: 30, rank_min_n: 100 }; // the survey's thresholds, from the body
 let hasPrevious = false; // unweighted bodies compare with last year
 
 const charts = {};

@@ -14,9 +14,9 @@ const T = {
   included: ['已计入以下结果', 'included in the figures'],
   excluded: ['已从以下结果中剔除', 'left out of the figures'],
   tooFew: ['样本不足', 'Too few'],
-  tooFewTitle: ['有效样本少于30', 'fewer than 30 valid answers'],
+  tooFewTitle: ['有效样本少于{n}', 'fewer than {n} valid answers'],
   unranked: ['未排名', 'unranked'],
-  unrankedTitle: ['有效样本不足100，不排名', 'fewer than 100 answers: not ranked'],
+  unrankedTitle: ['有效样本不足{n}，不排名', 'fewer than {n} answers: not ranked'],
   index: ['满意度指数', 'Index'],
   compositeIndex: ['综合指数', 'Composite index'],
   rate: ['满意率', 'Satisfied rate'],
@@ -44,6 +44,7 @@ const T = {
     'Weighted: raked to {v} in {i} iterations, {c}; largest gap to the targets {e}; {t} weights trimmed to {lo}–{hi}× the mean; effective n {n}. Group results are unweighted.'],
   converged: ['已收敛', 'converged'],
   notConverged: ['未收敛', 'not converged'],
+  notConvergedWarn: ['注意：加权未收敛，加权结果与人口边际仍有差距，请谨慎使用。', 'Caution: the weighting did not converge; the weighted figures still miss the population margins.'],
   vars: { town: ['镇街', 'town'], age: ['年龄段', 'age band'], gender: ['性别', 'gender'] }
 };
 

@@ -14,7 +14,7 @@ function setText(el, s) {
 
 function tagEl() {
   const t = make('span', 'tag', tr('tooFew'));
-  t.title = tr('tooFewTitle');
+  t.title = fill(tr('tooFewTitle'), { n: limits.low_sample });
   return t;
 }
 

@@ -13,7 +13,9 @@ function mainURL() {
   return withParams(RESULTS, { units: '1', flagged: flagged === 'exclude' ? 'exclude' : null, weighted: weighted ? '1' : null });
 }
 
-function isDefaultView() { return flagged === 'include' && !weighted; }
+// isDefaultView: the live events carry this view's body (all units,
+// unweighted, flagged included); a unit's page fetches its own instead.
+function isDefaultView() { return flagged === 'include' && !weighted && !UNIT; }
 
 function getJSON(url) {
   return fetchJSON('GET', url);

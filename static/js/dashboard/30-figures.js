@@ -16,6 +16,7 @@ function render(res, again) {
   setText(byId('flagged'), fmtCount(res.flagged));
   setText(byId('flagged-state'), res.flagged > 0 ? '（' + tr(res.includes_flagged ? 'included' : 'excluded') + '）' : '');
   each(document.querySelectorAll('.sample-note'), function (el) { el.hidden = res.sample !== 'opt-in'; });
+  if (res.limits) limits = res.limits;
   const asOf = Date.parse(res.as_of);
   setText(byId('updated'), clock(isFinite(asOf) ? new Date(asOf) : new Date()));
   renderPerHour();
@@ -45,6 +46,7 @@ function render(res, again) {
   renderAreaChart(res.areas || []);
   renderTimeline(res.timeline || [], asOf);
   renderQuality(res.quality, res.flagged);
+  renderCampaign(res);
   renderUnits(res.units, wt);
   renderWeighting(res.weighting);
   byId('by-unweighted').hidden = !wt;

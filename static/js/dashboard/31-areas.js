@@ -45,7 +45,7 @@ function renderAreaRows(areas, prev, wt) {
     r.tr.classList.toggle('low', !!a.low_sample);
     r.tag.hidden = !a.low_sample;
     setText(r.tag, tr('tooFew'));
-    r.tag.title = tr('tooFewTitle');
+    r.tag.title = fill(tr('tooFewTitle'), { n: limits.low_sample });
     setText(r.idx, fmtIndex(a.index));
     setText(r.idxSub, okCI(a.ci95) ? fmtCI(a.ci95) : '');
     setText(r.rate, fmtPct(a.rate));

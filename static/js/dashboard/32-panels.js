@@ -9,7 +9,10 @@ function renderUnits(units, wt) {
   byId('units').hidden = none;
   if (none) return;
   const body = byId('unit-rows');
+  // Ranks are within a category: list each category's units together.
+  const catAt = function (u) { const i = categoryOrder.indexOf(u.category || ''); return i < 0 ? categoryOrder.length : i; };
   const sorted = units.slice().sort(function (a, b) {
+    if (catAt(a) !== catAt(b)) return catAt(a) - catAt(b);
     const ra = isNum(a.rank) ? a.rank : Infinity;
     const rb = isNum(b.rank) ? b.rank : Infinity;
     if (ra !== rb) return ra - rb;
@@ -18,8 +21,18 @@ function renderUnits(units, wt) {
     return ib - ia;
   });
   const frag = document.createDocumentFragment();
+  let cat = null;
   sorted.forEach(function (u) {
     const o = u.overall || {};
+    if (categoryOrder.length && u.category !== cat) {
+      cat = u.category;
+      const head = make('tr', 'cat-row');
+      const th = make('th', '', categoryNames[cat] || cat || '');
+      th.colSpan = 6;
+      th.scope = 'colgroup';
+      head.appendChild(th);
+      frag.appendChild(head);
+    }
     const row = make('tr');
     row.setAttribute('data-unit', u.code);
     row.setAttribute('data-rank', isNum(u.rank) ? String(u.rank) : '');
@@ -29,7 +42,7 @@ function renderUnits(units, wt) {
       rank.textContent = (u.tied ? '=' : '') + u.rank;
     } else {
       const s = make('span', 'unranked', tr('unranked'));
-      s.title = tr('unrankedTitle');
+      s.title = fill(tr('unrankedTitle'), { n: limits.rank_min_n });
       rank.appendChild(s);
     }
     row.appendChild(rank);
@@ -37,7 +50,9 @@ function renderUnits(units, wt) {
     row.appendChild(make('td', 'fig rank-range', rr && rr.length === 2 ? (rr[0] === rr[1] ? String(rr[0]) : rr[0] + '–' + rr[1]) : '—'));
     const name = make('th', 'name');
     name.scope = 'row';
-    name.appendChild(make('span', 'unit-name', u.name || u.code));
+    const label = make('span', 'unit-name');
+    label.appendChild(unitLink(u));
+    name.appendChild(label);
     if (o.low_sample) name.appendChild(tagEl());
     row.appendChild(name);
     row.appendChild(make('td', 'fig idx', fmtIndex(o.index)));
@@ -84,7 +99,8 @@ function renderWeighting(w) {
   el.hidden = !w;
   if (!w) return;
   const vars = (w.variables || []).map(function (v) { return T.vars[v] ? pick(T.vars[v]) : v; });
-  setText(el, fill(tr('weighting'), {
+  el.classList.toggle('warn', !w.converged);
+  setText(el, (w.converged ? '' : tr('notConvergedWarn') + ' ') + fill(tr('weighting'), {
     v: vars.join(lang === 'en' ? ', ' : '、'),
     i: w.iterations,
     c: tr(w.converged ? 'converged' : 'notConverged'),

@@ -42,14 +42,17 @@ function init() {
   var urlToken = mode === 'token' ? (tokenFromURL() || trim(form.getAttribute('data-token') || '')) : '';
   // Each invitation link keeps its own draft: two residents who share a
   // phone, each with a link, never see each other's answers.
-  var draftKey = DRAFT_PREFIX + slug + ':' + version + (urlToken ? ':t:' + urlToken : '');
+  // A unit's page (data-unit) keeps its own draft too: its areas are its own.
+  var fixedUnit = form.getAttribute('data-unit') || '';
+  var draftKey = DRAFT_PREFIX + slug + ':' + version + (fixedUnit ? ':u:' + fixedUnit : '') + (urlToken ? ':t:' + urlToken : '');
   // Only a device-mode survey is "done" for the whole browser: a token or a
   // phone number counts a person, and another person may use this phone.
   var doneKey = mode === 'device' ? DONE_PREFIX + slug : '';
 
   var questions = [];
   each(form.querySelectorAll('[data-question]'), function (q) { questions.push(q); });
-  var unitSelect = form.querySelector('select[name="unit"]');
+  // The unit chooser, or on a unit's page the hidden input holding its code.
+  var unitSelect = form.querySelector('[name="unit"]');
   var unitWrap = byId('field-unit');
   var tokenCard = byId('card-token');
   var tokenWrap = mode === 'token' ? byId('field-token') : null;
@@ -181,7 +184,7 @@ function init() {
     var code = codeOf(q);
     if (has(draft.answers, code) && draft.answers[code] !== null) writeAnswer(q, draft.answers[code]);
   });
-  if (unitSelect && draft.unit) {
+  if (unitSelect && draft.unit && !fixedUnit) {
     unitSelect.value = draft.unit;
     if (unitSelect.value !== draft.unit) unitSelect.value = '';
   }

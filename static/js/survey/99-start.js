@@ -2,6 +2,8 @@
 
 if (document.readyState === 'loading') {
   document.addEventListener('DOMContentLoaded', init);
+  document.addEventListener('DOMContentLoaded', initPicker);
 } else {
   init();
+  initPicker();
 }
