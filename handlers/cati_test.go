@@ -17,6 +17,7 @@ import (
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/staff"
@@ -576,5 +577,80 @@ func TestCatiScheduling(t *testing.T) {
 	r.clock.Add(11*time.Hour + 35*time.Minute) // 09:05 the next day
 	if rep := next(y); rep.Status != 200 {
 		t.Fatalf("nothing given at 09:05: %d %s", rep.Status, rep.Raw)
+	}
+}
+
+// TestCatiCampaignQuotas: a campaign's unit targets and quota cells (the
+// definition's) are the telephone work's: a sample for a unit brings its
+// cells into the quota table, a screening reserves in the unit's cell, and
+// the report shows the unit's target.
+func TestCatiCampaignQuotas(t *testing.T) {
+	r := catiRigs(t)[0]
+	sid, err := r.a.Svc.CreateSurvey(surveys.NewSurvey{Slug: "campaign-2022", Template: "campaign-2022"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.a.Svc.Publish(sid); err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.a.Svc.Published("campaign-2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := p.Compiled.Def.Units[0]
+	admin := signIn(t, r.a, models.RoleAdmin)
+	var b strings.Builder
+	b.WriteString("phone,unit\n13905710001," + unit.Code + "\n")
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/admin/surveys/%d/cati/sample", admin.base, p.Survey.ID), strings.NewReader(b.String()))
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("X-CSRF-Token", admin.csrf)
+	if rep := do(t, admin.c, req); rep.Status != 200 || rep.Body["added"] != 1.0 {
+		t.Fatalf("sample: %d %s", rep.Status, rep.Raw)
+	}
+	iv := r.interviewers(t, "camp", 1)[0]
+	rep := iv.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", p.Survey.ID), nil)
+	id := caseID(t, rep)
+	if rep.Body["unit"] != unit.Code {
+		t.Fatalf("case of unit %v", rep.Body["unit"])
+	}
+	gender := unit.Quotas[0].Cell["gender"]
+	scr := map[string]string{"gender": gender}
+	for _, role := range []string{"town", "age"} {
+		if q := p.Compiled.BreakdownQuestion(role); q != nil {
+			scr[role] = q.Options[0].Code
+		}
+	}
+	if rep := iv.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/cases/%d/screen", id), scr); rep.Status != 200 {
+		t.Fatalf("screen: %d %s", rep.Status, rep.Raw)
+	}
+	rep = admin.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/cati/report", p.Survey.ID), nil)
+	var report struct {
+		Units []struct {
+			Unit   string
+			Target *int
+		}
+		Quotas []struct {
+			Unit             string
+			Key              string
+			Target, Reserved int
+		}
+	}
+	if rep.Status != 200 || json.Unmarshal(rep.Raw, &report) != nil {
+		t.Fatalf("report: %d %s", rep.Status, rep.Raw)
+	}
+	reserved, target := 0, 0
+	for _, q := range report.Quotas {
+		if q.Unit == unit.Code && q.Key == "gender="+gender {
+			reserved, target = q.Reserved, q.Target
+		}
+	}
+	unitTarget := 0
+	for _, u := range report.Units {
+		if u.Unit == unit.Code && u.Target != nil {
+			unitTarget = *u.Target
+		}
+	}
+	if reserved != 1 || target != unit.Quotas[0].Target || unitTarget != unit.Target {
+		t.Fatalf("unit %s: cell reserved %d target %d, unit target %d: %s", unit.Code, reserved, target, unitTarget, rep.Raw)
 	}
 }

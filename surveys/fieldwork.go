@@ -222,6 +222,9 @@ func (s *Service) AddSample(surveyID uint64, csvFile io.Reader, now time.Time) (
 	if err != nil {
 		return SampleResult{}, fmt.Errorf("%w: %v", ErrSample, err)
 	}
+	if err := s.syncDefinitionQuotas(p); err != nil {
+		return SampleResult{}, err
+	}
 	res := SampleResult{Duplicates: sample.Duplicates, Invalid: []SampleRowError{}}
 	for _, e := range sample.Invalid {
 		res.Invalid = append(res.Invalid, SampleRowError{e.Line, e.Reason})
@@ -240,6 +243,9 @@ func (s *Service) AddRDD(surveyID uint64, r RDD, now time.Time) (SampleResult, e
 	}
 	if r.Count < 1 || r.Count > 100000 {
 		return SampleResult{}, &questionnaire.InvalidError{Fields: map[string]string{"rdd.count": "数量应在 1 到 100000 之间 count must be 1 to 100000"}}
+	}
+	if err := s.syncDefinitionQuotas(p); err != nil {
+		return SampleResult{}, err
 	}
 	numbers, err := cati.RandomNumbers(r.Prefixes, r.Count, rand.Reader)
 	if err != nil {
@@ -333,7 +339,7 @@ func (s *Service) NextCase(surveyID, interviewer uint64, now time.Time) (*CaseFo
 	if err != nil {
 		return nil, err
 	}
-	units, err := s.unitsInNeed(surveyID, st)
+	units, err := s.unitsInNeed(surveyID, withDefinitionTargets(p, st))
 	if err != nil {
 		return nil, err
 	}
@@ -346,6 +352,62 @@ func (s *Service) NextCase(surveyID, interviewer uint64, now time.Time) (*CaseFo
 		return nil, storeErr(err)
 	}
 	return s.caseForCall(p, held)
+}
+
+// syncDefinitionQuotas sets the quota cells of the published definition
+// (the campaign's units' quotas, or the survey's) in the telephone quota
+// table, where screenings reserve their slots; cells set in the telephone
+// settings are kept as they are.
+func (s *Service) syncDefinitionQuotas(p *Published) error {
+	var cells []models.CatiQuotaCell
+	add := func(unit string, qs []questionnaire.Quota) {
+		for _, q := range qs {
+			cell := cati.Cell(q.Cell)
+			if cell.Validate() == nil {
+				cells = append(cells, models.CatiQuotaCell{SurveyID: p.Survey.ID, Unit: unit, CellKey: cell.Key(), Target: q.Target})
+			}
+		}
+	}
+	add("", p.Compiled.Def.Quotas)
+	for _, u := range p.Compiled.Def.Units {
+		add(u.Code, u.Quotas)
+	}
+	if len(cells) == 0 {
+		return nil
+	}
+	st, _, err := s.CatiSettingsOf(p.Survey.ID)
+	if err != nil {
+		return err
+	}
+	own := map[string]bool{}
+	for _, q := range st.Quotas {
+		own[q.Unit+"|"+q.Cell.Key()] = true
+	}
+	keep := cells[:0]
+	for _, c := range cells {
+		if !own[c.Unit+"|"+c.CellKey] {
+			keep = append(keep, c)
+		}
+	}
+	return storeErr(s.store.UpsertQuotaCells(keep))
+}
+
+// withDefinitionTargets adds the campaign's unit targets to the settings'
+// (a target set in the telephone settings wins).
+func withDefinitionTargets(p *Published, st CatiSettings) CatiSettings {
+	for _, u := range p.Compiled.Def.Units {
+		if u.Target <= 0 {
+			continue
+		}
+		if _, ok := st.Targets[u.Code]; ok {
+			continue
+		}
+		if st.Targets == nil {
+			st.Targets = map[string]int{}
+		}
+		st.Targets[u.Code] = u.Target
+	}
+	return st
 }
 
 // unitsInNeed are the units whose completed interviews are below their

@@ -127,6 +127,11 @@ func (s *Service) FieldworkReport(surveyID uint64, now time.Time) (*CatiReport, 
 	for _, h := range holds {
 		r.Holds = append(r.Holds, HoldReport{h.Interviewer, names[h.Interviewer], h.CaseID, h.Unit, h.Attempts + 1, h.Screened != "", h.HeldUntil})
 	}
+	if sv, err := s.store.SurveyByID(surveyID); err == nil {
+		if p, err := s.Published(sv.Slug); err == nil {
+			st = withDefinitionTargets(p, st)
+		}
+	}
 	if r.Units, err = s.unitFieldwork(surveyID, st, now); err != nil {
 		return nil, err
 	}
