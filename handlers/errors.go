@@ -101,6 +101,18 @@ func classify(err error) (int, errorDetail) {
 	case errors.Is(err, questionnaire.ErrMalformed):
 		return http.StatusBadRequest, errorDetail{Code: "malformed",
 			Message: "提交内容不是有效的JSON the body is not the JSON this endpoint expects"}
+	case errors.Is(err, surveys.ErrQuotaFull):
+		return http.StatusConflict, errorDetail{Code: "quota_full", Message: "配额已满，请记录 4.8 配额已满并结束通话 a quota cell this respondent is in is full; record 4.8 quota filled and end the call"}
+	case errors.Is(err, surveys.ErrNotHeld):
+		return http.StatusConflict, errorDetail{Code: "not_held", Message: "您没有持有这个样本（占用已超时或已转给他人），请取下一个 you do not hold this case (the hold lapsed or it went to another interviewer); take the next one"}
+	case errors.Is(err, surveys.ErrCaseClosed):
+		return http.StatusConflict, errorDetail{Code: "case_closed", Message: "这个样本已结束 this case is already closed"}
+	case errors.Is(err, surveys.ErrNotScreened):
+		return http.StatusConflict, errorDetail{Code: "not_screened", Message: "请先完成甄别 screen the respondent first"}
+	case errors.Is(err, surveys.ErrCaseNotFound):
+		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "没有这个样本 no such case"}
+	case errors.Is(err, surveys.ErrSample):
+		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid_sample", Message: strings.TrimPrefix(err.Error(), surveys.ErrSample.Error()+": ")}
 	case errors.Is(err, surveys.ErrNotFound):
 		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "没有找到这份问卷 no such survey"}
 	case errors.Is(err, surveys.ErrWeightingNotReady):

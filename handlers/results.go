@@ -13,6 +13,7 @@ import (
 
 // GetResults handles GET /api/v1/surveys/:slug/results[?unit=CODE]
 // [&units=1][&flagged=include|exclude][&by=town|age|gender][&weighted=1]
+// [&channel=web|cati] (one channel's responses, counted from the raw rows)
 // [&key=SHARE]. The per-unit blocks come only with units=1 (or one unit's
 // figures with unit=CODE); the previous year's Δ only when the reader may
 // read that survey too.
@@ -31,7 +32,7 @@ func (a *App) GetResults(c echo.Context) error {
 			"flagged": "须为 include 或 exclude must be include or exclude",
 		}}
 	}
-	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude, Category: c.QueryParam("category")}
+	q := surveys.ResultsQuery{Unit: c.QueryParam("unit"), By: c.QueryParam("by"), ExcludeFlagged: exclude, Category: c.QueryParam("category"), Channel: c.QueryParam("channel")}
 	if q.Weighted, err = flagParam(c, "weighted"); err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func (a *App) GetResults(c echo.Context) error {
 
 // resultsKey names a query's results among the encoded bodies.
 func resultsKey(slug string, q surveys.ResultsQuery) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%t|%t", slug, q.Unit, q.By, q.Category, q.ExcludeFlagged, q.Weighted)
+	return fmt.Sprintf("%s|%s|%s|%s|%t|%t|%s", slug, q.Unit, q.By, q.Category, q.ExcludeFlagged, q.Weighted, q.Channel)
 }
 
 // flagParam reads an on/off query parameter: 1/true, or 0/false/absent.

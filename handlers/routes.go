@@ -12,10 +12,11 @@ import (
 
 // The least role a route needs; anyone lets everybody in, signed in or not.
 const (
-	anyone   = ""
-	viewer   = models.RoleViewer
-	designer = models.RoleDesigner
-	admin    = models.RoleAdmin
+	anyone      = ""
+	interviewer = models.RoleInterviewer
+	viewer      = models.RoleViewer
+	designer    = models.RoleDesigner
+	admin       = models.RoleAdmin
 )
 
 // Route is an entry of the route table as tests and documentation see
@@ -75,9 +76,9 @@ func (a *App) routeTable() []route {
 
 		// Staff API: signing in.
 		r(post, "/api/v1/admin/login", anyone, a.PostLogin),
-		r(post, "/api/v1/admin/logout", viewer, a.PostLogout),
-		r(get, "/api/v1/admin/me", viewer, a.GetMe),
-		r(post, "/api/v1/admin/password", viewer, a.PostPassword),
+		r(post, "/api/v1/admin/logout", interviewer, a.PostLogout),
+		r(get, "/api/v1/admin/me", interviewer, a.GetMe),
+		r(post, "/api/v1/admin/password", interviewer, a.PostPassword),
 		// Surveys.
 		r(get, "/api/v1/admin/surveys", viewer, a.GetAdminSurveys),
 		r(post, "/api/v1/admin/surveys", designer, a.PostAdminSurvey),
@@ -114,6 +115,19 @@ func (a *App) routeTable() []route {
 		r(patch, "/api/v1/admin/users/:id", admin, a.PatchUser),
 		r(post, "/api/v1/admin/users/:id/unlock", admin, a.PostUserUnlock),
 		r(get, "/api/v1/admin/audit", admin, a.GetAudit),
+
+		// Telephone interviewing: the console and its API (the case an
+		// interviewer holds), and the designers' supervision of it.
+		r(get, "/cati", interviewer, a.GetCatiPage),
+		r(get, "/api/v1/cati/surveys", interviewer, a.GetCatiSurveys),
+		r(post, "/api/v1/cati/surveys/:id/next", interviewer, a.PostCatiNext),
+		r(post, "/api/v1/cati/cases/:id/screen", interviewer, a.PostCatiScreen),
+		r(post, "/api/v1/cati/cases/:id/responses", interviewer, a.PostCatiResponse),
+		r(post, "/api/v1/cati/cases/:id/outcome", interviewer, a.PostCatiOutcome),
+		r(post, "/api/v1/admin/surveys/:id/cati/sample", designer, a.PostCatiSample),
+		r(get, "/api/v1/admin/surveys/:id/cati/settings", viewer, a.GetCatiSettings),
+		r(put, "/api/v1/admin/surveys/:id/cati/settings", designer, a.PutCatiSettings),
+		r(get, "/api/v1/admin/surveys/:id/cati/report", viewer, a.GetCatiReport),
 	}
 }
 
@@ -145,7 +159,9 @@ func (a *App) routes(e *echo.Echo) {
 // /surveys/:id needs: a viewer's route asks for a reader of the survey, a
 // designer's for a collaborator (admins have every access).
 func surveyAccessOf(path, role string) surveys.Access {
-	if role == anyone || !strings.Contains(path, "/surveys/:id") {
+	// The telephone console's routes are any interviewer's (the case
+	// held decides); a survey's designers supervise it on the admin routes.
+	if role == anyone || role == interviewer || !strings.Contains(path, "/surveys/:id") {
 		return surveys.AccessNone
 	}
 	if role == viewer {

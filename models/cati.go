@@ -66,6 +66,10 @@ type CatiCase struct {
 	PreferredBy *uint64
 	PreferUntil *time.Time
 	LastOutcome string `gorm:"size:16"`
+	// Screened holds the screening answers ({"town","age","gender"} option
+	// codes, JSON) the case's quota slots were reserved for; the interview
+	// must give the same answers.
+	Screened string `gorm:"size:240"`
 	// Disposition is what the case counts as in the outcome rates now (the
 	// final code once closed); FinalCode is set when it is closed.
 	Disposition string `gorm:"size:16"`
@@ -120,7 +124,7 @@ type CatiReservation struct {
 
 // catiTables are the telephone tables, for the migration.
 func catiTables() []any {
-	return []any{&CatiCase{}, &CatiAttempt{}, &CatiDoNotCall{}, &CatiQuotaCell{}, &CatiReservation{}}
+	return []any{&catiCaseV8{}, &CatiAttempt{}, &CatiDoNotCall{}, &CatiQuotaCell{}, &CatiReservation{}}
 }
 
 // AddResult counts what AddCases did with the numbers it was given.

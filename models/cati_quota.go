@@ -51,6 +51,8 @@ type Reserve struct {
 	// Until is when the slots lapse unless the interview completes: the
 	// case's hold, which a screening renews.
 	Until time.Time
+	// Screened is stored on the case: the answers the slots are for.
+	Screened string
 }
 
 // ReserveQuota reserves one slot in every cell of r or in none, in one
@@ -75,7 +77,8 @@ func (s *Store) ReserveQuota(r Reserve) error {
 				return ErrNotHeld
 			}
 			// A screening renews the hold.
-			if err := tx.Model(&CatiCase{}).Where("id = ?", c.ID).Update("held_until", until).Error; err != nil {
+			if err := tx.Model(&CatiCase{}).Where("id = ?", c.ID).
+				Updates(map[string]any{"held_until": until, "screened": r.Screened}).Error; err != nil {
 				return err
 			}
 			// Screened again: the earlier slots go first, their cells and the

@@ -125,6 +125,16 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{13, "telephone fieldwork: calling settings per survey, screening answers on cases", func(tx *gorm.DB) error {
+		if err := createTables(tx, &CatiSetting{}); err != nil {
+			return err
+		}
+		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+		if !m.HasColumn(&CatiCase{}, "Screened") {
+			return m.AddColumn(&CatiCase{}, "Screened")
+		}
+		return nil
+	}},
 }
 
 // recountTallies drops every counter and marks every response untallied,

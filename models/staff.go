@@ -7,9 +7,12 @@ import (
 
 // Staff roles, from least to most rights.
 const (
-	RoleViewer   = "viewer"   // dashboards and results
-	RoleDesigner = "designer" // + create, edit, publish, close surveys; exports; tokens
-	RoleAdmin    = "admin"    // + users and the audit log
+	// RoleInterviewer works the telephone console: the case it holds and
+	// nothing else (no results, exports or other cases).
+	RoleInterviewer = "interviewer"
+	RoleViewer      = "viewer"   // dashboards and results
+	RoleDesigner    = "designer" // + create, edit, publish, close surveys; exports; tokens
+	RoleAdmin       = "admin"    // + users and the audit log
 )
 
 // User is a member of the bureau's staff.

@@ -20,6 +20,7 @@ type bundle struct {
 func sharedSources() map[string][]string {
 	return map[string][]string{
 		"admin":     {"10-dom.js", "20-format.js", "30-fetch.js"},
+		"cati":      {"10-dom.js", "30-fetch.js"},
 		"dashboard": {"10-dom.js", "20-format.js", "30-fetch.js"},
 		"survey":    {"10-dom.js"},
 	}

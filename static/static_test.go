@@ -133,8 +133,8 @@ func TestBundlesJoinSources(t *testing.T) {
 			t.Logf("%s: %d sources, %d lines, %d bytes, %d gzipped", b.Name, len(b.Sources), strings.Count(text, "\n"), len(data), gz.Len())
 		})
 	}
-	if !slices.Equal(names, []string{"admin.js", "dashboard.js", "survey.js"}) {
-		t.Errorf("bundles %v, want admin.js, dashboard.js and survey.js", names)
+	if !slices.Equal(names, []string{"admin.js", "cati.js", "dashboard.js", "survey.js"}) {
+		t.Errorf("bundles %v, want admin.js, cati.js, dashboard.js and survey.js", names)
 	}
 	for _, src := range sources(t) {
 		if !used[src] {

@@ -27,6 +27,9 @@ type ResultsQuery struct {
 	Weighted       bool
 	// Category limits the body to one category of a campaign's units.
 	Category string
+	// Channel scores the responses of one channel only ("web" or "cati"),
+	// counted from the raw responses; "" is every channel.
+	Channel string
 	// alone leaves the previous year's comparison out: a survey scored as
 	// another's previous year is not compared further back (nor in a cycle).
 	alone bool
@@ -34,6 +37,12 @@ type ResultsQuery struct {
 
 func (q ResultsQuery) check() error {
 	fields := map[string]string{}
+	if q.Channel != "" && q.Channel != "web" && q.Channel != ChannelCati {
+		fields["channel"] = "须为 web 或 cati must be web or cati"
+	}
+	if q.Channel != "" && (q.Weighted || q.By != "") {
+		fields["channel"] = "按渠道的结果不能与 by 或 weighted 同用 results of one channel are not broken down or weighted"
+	}
 	if q.Weighted && (q.Unit != "" || q.By != "") {
 		fields["weighted"] = "加权结果针对全部样本，不能与 unit 或 by 同用 weighted results are for the whole sample, not with unit or by"
 	}
@@ -48,7 +57,7 @@ func (q ResultsQuery) check() error {
 
 // key names the query in the results cache.
 func (q ResultsQuery) key() string {
-	return fmt.Sprintf("%s/%t/%s/%t/%t/%s", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone, q.Category)
+	return fmt.Sprintf("%s/%t/%s/%t/%t/%s/%s", q.Unit, q.ExcludeFlagged, q.By, q.Weighted, q.alone, q.Category, q.Channel)
 }
 
 // Results scores the results q asks for of a published survey from its
@@ -154,7 +163,9 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 	}
 	var rows []models.Tally
 	var err error
-	if q.Unit != "" {
+	if q.Channel != "" {
+		rows, err = s.channelTallies(p.Survey.ID, q.Channel)
+	} else if q.Unit != "" {
 		rows, err = s.store.TalliesOfUnitCells(p.Survey.ID, q.Unit, dims...)
 	} else {
 		rows, err = s.store.TalliesOfCells(p.Survey.ID, dims...)
@@ -195,7 +206,10 @@ func (s *Service) resultsOf(p *Published, q ResultsQuery) (*stats.Results, error
 		r.Timeline = t.Timeline()
 		r.Quality = t.Quality()
 	}
-	if prev := p.Compiled.Def.Previous; prev != "" && q.Unit == "" && !q.alone {
+	if err := s.addChannels(p, &r, q); err != nil {
+		return nil, err
+	}
+	if prev := p.Compiled.Def.Previous; prev != "" && q.Unit == "" && !q.alone && q.Channel == "" {
 		r.Previous = s.compareWith(prev, q, &r)
 		if len(r.Notices) > 0 {
 			s.markRepeatNotices(prev, q, &r)

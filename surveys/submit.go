@@ -29,7 +29,10 @@ type SubmitInput struct {
 	DeviceID   string // from the verified respondent cookie; "" if none
 	ClientIP   string
 	Channel    string
-	Now        time.Time
+	// CaseKey is the respondent key of a telephone case (fieldwork_call.go):
+	// set, it replaces the survey's dedup mode, one interview per case.
+	CaseKey string
+	Now     time.Time
 }
 
 // SubmitResult is an accepted submission.
@@ -131,6 +134,9 @@ func (s *Service) replay(r *models.Response, key string) (SubmitResult, error) {
 // respondentKey is who answers, by the survey's dedup mode (see
 // respondent.go for the format).
 func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
+	if in.CaseKey != "" {
+		return in.CaseKey, nil
+	}
 	switch p.Compiled.Def.Dedup {
 	case questionnaire.DedupPhone:
 		phone := strings.TrimSpace(in.Submission.Phone)

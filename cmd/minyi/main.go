@@ -272,6 +272,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	defer stopWork()
 	go svc.RunFanout(workCtx, hub)
 	go st.RunSessionPurge(workCtx, time.Hour)
+	go svc.RunReservationSweep(workCtx, time.Minute)
 	tallierDone := make(chan struct{})
 	go func() { defer close(tallierDone); svc.RunTallier(workCtx) }()
 

@@ -44,13 +44,14 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-@]{2,64}$`)
 // letters, digits or _.-@.
 func ValidName(name string) bool { return namePattern.MatchString(name) }
 
-// Roles in order of rights.
-var roleRank = map[string]int{models.RoleViewer: 1, models.RoleDesigner: 2, models.RoleAdmin: 3}
+// Roles in order of rights. An interviewer is below a viewer: the
+// telephone console is all it may use.
+var roleRank = map[string]int{models.RoleInterviewer: 1, models.RoleViewer: 2, models.RoleDesigner: 3, models.RoleAdmin: 4}
 
 // RoleAtLeast reports whether role has at least the rights of min.
 func RoleAtLeast(role, min string) bool { return roleRank[role] >= roleRank[min] && roleRank[min] > 0 }
 
-// ValidRole reports whether role is one of admin, designer, viewer.
+// ValidRole reports whether role is one of admin, designer, viewer, interviewer.
 func ValidRole(role string) bool { return roleRank[role] > 0 }
 
 // Service manages staff accounts and sessions.
@@ -101,7 +102,7 @@ func (s *Service) CreateUser(name, role, password string) (*models.User, error) 
 		return nil, fmt.Errorf("%w: 用户名须为2-64位字母、数字或 _.-@ the name must be 2-64 letters, digits or _.-@", ErrInvalid)
 	}
 	if !ValidRole(role) {
-		return nil, fmt.Errorf("%w: 角色须为 admin、designer 或 viewer the role must be admin, designer or viewer", ErrInvalid)
+		return nil, fmt.Errorf("%w: 角色须为 admin、designer、viewer 或 interviewer the role must be admin, designer, viewer or interviewer", ErrInvalid)
 	}
 	hash, err := s.hashPassword(password)
 	if err != nil {
@@ -200,7 +201,7 @@ func (s *Service) UpdateUser(id uint64, ch UserChange) (*models.User, error) {
 	}
 	if ch.Role != nil {
 		if !ValidRole(*ch.Role) {
-			return nil, fmt.Errorf("%w: 角色须为 admin、designer 或 viewer the role must be admin, designer or viewer", ErrInvalid)
+			return nil, fmt.Errorf("%w: 角色须为 admin、designer、viewer 或 interviewer the role must be admin, designer, viewer or interviewer", ErrInvalid)
 		}
 		u.Role = *ch.Role
 	}

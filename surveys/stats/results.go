@@ -39,6 +39,13 @@ type Results struct {
 	Notices []Notice `json:"notices,omitempty"`
 	// Ranking is, in a body for one unit, where it stands in its category.
 	Ranking *UnitRanking `json:"ranking,omitempty"`
+	// Channel is the channel the body is scored from ("" for all);
+	// Channels counts the responses per channel (web, cati).
+	Channel  string         `json:"channel,omitempty"`
+	Channels map[string]int `json:"channels,omitempty"`
+	// ResponseRates are the AAPOR rates (rr1, rr3, coop1, ref1, con1, e)
+	// of a telephone sample, when the survey has one.
+	ResponseRates map[string]*float64 `json:"response_rates,omitempty"`
 }
 
 // Limits are the greyed-cell n (low_sample marks n_eff under it) and the

@@ -28,7 +28,8 @@ var STATUS = {
 var ROLES = {
   admin: ['管理员', 'admin'],
   designer: ['设计员', 'designer'],
-  viewer: ['查看者', 'viewer']
+  viewer: ['查看者', 'viewer'],
+  interviewer: ['电话访员', 'interviewer']
 };
 
 function badge(status) {

@@ -32,8 +32,11 @@ function initLogin() {
     }
     showMsg(err, '');
     btn.disabled = true;
-    api('POST', '/api/v1/admin/login', { name: name, password: pw }, { noRedirect: true }).then(function () {
-      location.href = safeNext(body.getAttribute('data-next'));
+    api('POST', '/api/v1/admin/login', { name: name, password: pw }, { noRedirect: true }).then(function (me) {
+      var dest = safeNext(body.getAttribute('data-next'));
+      // An interviewer may open the telephone console only.
+      if (me && me.role === 'interviewer' && dest.indexOf('/cati') !== 0) dest = '/cati';
+      location.href = dest;
     }, function (e) {
       showMsg(err, e.message, 'error');
       btn.disabled = false;

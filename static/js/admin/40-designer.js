@@ -28,7 +28,7 @@ function initDesigner() {
     panels.forEach(function (p) { if (p[method]) p[method].apply(p, args); });
   }
 
-  panels.push(initQuality(dz.base), initResults(dz.base), initWeighting(dz.base), initMembers(dz.base));
+  panels.push(initQuality(dz.base), initResults(dz.base), initWeighting(dz.base), initMembers(dz.base), initCati(dz.base));
   var editor = initEditor(dz);
   var preview = initPreview(dz);
   dz.dirty = editor.dirty;
