@@ -24,6 +24,9 @@ type Input struct {
 	// Results is the whole sample with its units and, when linked, the
 	// previous year's comparison.
 	Results *stats.Results
+	// Categories are a campaign's unit categories in order: the ranking
+	// has a table and a notice per category. None: one table of all units.
+	Categories []Category
 	// Profiles are the breakdowns by town, age band and sex (those the
 	// survey asks), scored with the same flagged choice, unweighted.
 	Profiles []*stats.Breakdown
@@ -92,9 +95,10 @@ func Build(in Input) (*Document, error) {
 
 // builder holds what the sections share.
 type builder struct {
-	in Input
-	r  *stats.Results
-	w  buildWords
+	in    Input
+	r     *stats.Results
+	w     buildWords
+	cells *unitCells // the units' suppression, once the ranking is built
 }
 
 func (b *builder) small(n int64) bool { return n > 0 && n < int64(b.in.K) }
