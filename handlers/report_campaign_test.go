@@ -33,14 +33,16 @@ func campaignReasons(n stats.Notice, reasons []string) string {
 // responses, has a ranking table per category whose rows (rank with = for
 // ties, index, interval, rank range, n, target, progress) are those of
 // /results?category=CODE, and a notice per category naming the units the
-// results' notices name, for the same reasons — in HTML and in the PDF's
-// text — and the methods box gives the planned and achieved sample.
+// results' notices name, for the same reasons — in HTML, in the PDF's
+// text and in the DOCX — and the methods box gives the planned and achieved sample.
 func TestReportCampaignRanking(t *testing.T) {
 	for name, in := range instances(t, handlers.Config{}) {
 		t.Run(name, func(t *testing.T) {
 			p := seedCampaign(t, in)
 			v := signIn(t, in, models.RoleViewer)
+			d := signIn(t, in, models.RoleDesigner)
 			addMember(t, in, p.Survey.ID, v.name, models.MemberReader)
+			addMember(t, in, p.Survey.ID, d.name, models.MemberCollaborator)
 			const n = 1200
 			if err := in.Svc.SeedResponses(t.Context(), campaign, n, rand.New(rand.NewPCG(15, 2)), nil); err != nil {
 				t.Fatal(err)
@@ -51,10 +53,11 @@ func TestReportCampaignRanking(t *testing.T) {
 			waitCounted(t, in, campaign, n)
 			page := v.do(http.MethodGet, "/r/"+campaign, nil)
 			pdf := v.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/report.pdf", p.Survey.ID), nil)
-			if page.Status != 200 || pdf.Status != 200 {
-				t.Fatalf("report: page %d, pdf %d %.200s", page.Status, pdf.Status, pdf.Raw)
+			docx := d.do(http.MethodGet, fmt.Sprintf("/api/v1/admin/surveys/%d/report.docx", p.Survey.ID), nil)
+			if page.Status != 200 || pdf.Status != 200 || docx.Status != 200 {
+				t.Fatalf("report: page %d, pdf %d, docx %d %.200s", page.Status, pdf.Status, docx.Status, pdf.Raw)
 			}
-			formats := map[string][]string{"html": htmlRows(page.Raw), "pdf": pdfRows(t, pdf.Raw)}
+			formats := map[string][]string{"html": htmlRows(page.Raw), "pdf": pdfRows(t, pdf.Raw), "docx": docxRows(t, docx.Raw)}
 			var want []string
 			planned, achieved := 0, int64(0)
 			ranked, named := 0, 0
