@@ -240,8 +240,8 @@ func (b *builder) areas() Section {
 		t.Notes = append(t.Notes, Note{"a", SuppressionNote(b.in.Lang, b.in.K)})
 	}
 	if sig {
-		t.Notes = append(t.Notes, Note{"*", b.w.pick("* 与上年相比变化在5%水平上统计显著（|Δ| > 1.96×标准误）。",
-			"* The change on last year is significant at the 5% level (|Δ| > 1.96 × its standard error).")})
+		t.Notes = append(t.Notes, Note{"*", b.w.pick("与上年相比变化在5%水平上统计显著（|Δ| > 1.96×标准误）。",
+			"The change on last year is significant at the 5% level (|Δ| > 1.96 × its standard error).")})
 	}
 	if r.Previous != nil {
 		t.Notes = append(t.Notes, Note{"", b.w.pick("上年数据：", "Last year: ") + r.Previous.Title})

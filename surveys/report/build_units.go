@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -145,6 +146,12 @@ func (b *builder) rankingTable(idx []int, cells unitCells) *Table {
 		}
 		return *us[i].Rank
 	}
+	indexOf := func(i int) float64 {
+		if cells.withheld(i) || us[i].Overall.Index == nil {
+			return 0
+		}
+		return *us[i].Overall.Index
+	}
 	slices.SortStableFunc(order, func(x, y int) int {
 		if wx, wy := cells.withheld(x), cells.withheld(y); wx != wy {
 			if wx {
@@ -152,7 +159,10 @@ func (b *builder) rankingTable(idx []int, cells unitCells) *Table {
 			}
 			return -1
 		}
-		return rankOf(x) - rankOf(y)
+		if d := rankOf(x) - rankOf(y); d != 0 {
+			return d
+		}
+		return cmp.Compare(indexOf(y), indexOf(x)) // tied: the higher index first
 	})
 	targets := slices.ContainsFunc(idx, func(i int) bool { return us[i].Target > 0 })
 	t := &Table{
@@ -200,7 +210,7 @@ func (b *builder) rankingTable(idx []int, cells unitCells) *Table {
 		t.Notes = append(t.Notes, Note{"a", SuppressionNote(b.in.Lang, b.in.K)})
 	}
 	if anyTied {
-		t.Notes = append(t.Notes, Note{"=", b.w.pick("= 并列：与相邻单位差异不显著。", "= tied: not significantly different from a neighbour.")})
+		t.Notes = append(t.Notes, Note{"=", b.w.pick("并列：与相邻单位差异不显著。", "tied: not significantly different from a neighbour.")})
 	}
 	if anyUnranked {
 		t.Notes = append(t.Notes, Note{"", b.w.pick(fmt.Sprintf("样本不足%d份的单位不排名。", stats.MinRankN),

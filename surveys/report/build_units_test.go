@@ -146,3 +146,31 @@ func TestBuildCampaignAchievedWithheld(t *testing.T) {
 		t.Errorf("甲区 without a target: %q", got)
 	}
 }
+
+// TestBuildTiedUnitsByIndex: units tied on a rank are listed by index,
+// the higher first, whatever their order in the definition.
+func TestBuildTiedUnitsByIndex(t *testing.T) {
+	in := campaignInput(ZH)
+	r := *in.Results
+	one := 1
+	r.Units = append([]stats.UnitResults(nil), r.Units...)
+	r.Units[0], r.Units[1] = r.Units[1], r.Units[0] // 乙区 (76.25) before 甲区 (80.50)
+	r.Units[0].Rank, r.Units[0].Tied = &one, true
+	r.Units[1].Rank, r.Units[1].Tied = &one, true
+	in.Results = &r
+	d, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range d.Sections {
+		for _, b := range s.Blocks {
+			if tb, ok := b.(*Table); ok && strings.HasPrefix(tb.Caption, "表2-1") {
+				if got := tb.Rows[0][1].Text + " " + tb.Rows[1][1].Text; got != "甲区 乙区" {
+					t.Errorf("tied units in the order %q, want 甲区 乙区", got)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("no table 2-1")
+}
