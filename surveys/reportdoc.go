@@ -56,6 +56,9 @@ func (s *Service) ReportOf(ctx context.Context, p *Published, q ReportQuery) (*r
 		Lang: q.Lang, Title: def.Title, Year: def.Year, Internal: def.ReportInternal(), K: def.SuppressK(),
 		Results: r, Marks: legalMarks(def.Legal, q.Lang),
 	}
+	for _, c := range def.Categories {
+		in.Categories = append(in.Categories, report.Category{Code: c.Code, Name: c.Name})
+	}
 	if q.Lang == report.EN && def.TitleEn != "" {
 		in.Title = def.TitleEn
 	}

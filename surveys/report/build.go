@@ -24,6 +24,9 @@ type Input struct {
 	// Results is the whole sample with its units and, when linked, the
 	// previous year's comparison.
 	Results *stats.Results
+	// Categories are a campaign's unit categories in order: the ranking
+	// has a table and a notice per category. None: one table of all units.
+	Categories []Category
 	// Profiles are the breakdowns by town, age band and sex (those the
 	// survey asks), scored with the same flagged choice, unweighted.
 	Profiles []*stats.Breakdown
@@ -92,9 +95,10 @@ func Build(in Input) (*Document, error) {
 
 // builder holds what the sections share.
 type builder struct {
-	in Input
-	r  *stats.Results
-	w  buildWords
+	in    Input
+	r     *stats.Results
+	w     buildWords
+	cells *unitCells // the units' suppression, once the ranking is built
 }
 
 func (b *builder) small(n int64) bool { return n > 0 && n < int64(b.in.K) }
@@ -236,8 +240,8 @@ func (b *builder) areas() Section {
 		t.Notes = append(t.Notes, Note{"a", SuppressionNote(b.in.Lang, b.in.K)})
 	}
 	if sig {
-		t.Notes = append(t.Notes, Note{"*", b.w.pick("* 与上年相比变化在5%水平上统计显著（|Δ| > 1.96×标准误）。",
-			"* The change on last year is significant at the 5% level (|Δ| > 1.96 × its standard error).")})
+		t.Notes = append(t.Notes, Note{"*", b.w.pick("与上年相比变化在5%水平上统计显著（|Δ| > 1.96×标准误）。",
+			"The change on last year is significant at the 5% level (|Δ| > 1.96 × its standard error).")})
 	}
 	if r.Previous != nil {
 		t.Notes = append(t.Notes, Note{"", b.w.pick("上年数据：", "Last year: ") + r.Previous.Title})

@@ -2,105 +2,10 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/minyi-survey/minyi/surveys/stats"
 )
-
-// units is the unit ranking table, when the survey evaluates units. The
-// units and the responses without a unit partition the sample, whose size
-// the overview publishes: a unit under K is withheld, and so is another
-// when the withheld ones could be worked out by subtraction. Withheld
-// units are listed last, in the definition's order, without a rank.
-func (b *builder) units() (Section, bool, error) {
-	us := b.r.Units
-	if len(us) == 0 {
-		return Section{}, false, nil
-	}
-	counts := []int{int(b.r.Responses)}
-	parts := make([]int, 0, len(us)+1)
-	sum := 0
-	for i, u := range us {
-		counts = append(counts, int(u.Responses))
-		parts = append(parts, i+1)
-		sum += int(u.Responses)
-	}
-	if rest := int(b.r.Responses) - sum; rest > 0 {
-		counts = append(counts, rest)
-		parts = append(parts, len(counts)-1)
-	} else {
-		counts[0] = sum // never fewer than the parts: Suppress refuses a relation that does not add up
-	}
-	sup, err := Suppress(counts, []Relation{{Total: 0, Parts: parts}}, b.in.K)
-	if err != nil {
-		return Section{}, false, err
-	}
-	order := make([]int, len(us))
-	for i := range order {
-		order[i] = i
-	}
-	withheld := func(i int) bool { return sup.Suppressed(i + 1) }
-	rankOf := func(i int) int {
-		if withheld(i) || us[i].Rank == nil {
-			return 1 << 30
-		}
-		return *us[i].Rank
-	}
-	slices.SortStableFunc(order, func(x, y int) int {
-		if wx, wy := withheld(x), withheld(y); wx != wy {
-			if wx {
-				return 1
-			}
-			return -1
-		}
-		return rankOf(x) - rankOf(y)
-	})
-	t := &Table{
-		Caption: b.w.pick("表2 单位排名", "Table 2 Units ranked"),
-		Head: [][]HeadCell{{{b.w.pick("名次", "Rank"), 1}, {b.w.pick("单位", "Unit"), 1}, {b.w.pick("综合指数", "Index"), 1},
-			{b.w.pick("95%区间", "95% interval"), 1}, {b.w.pick("名次区间", "Rank range"), 1}, {b.w.pick("答卷", "Responses"), 1}}},
-		Align:  []Align{Right, Left, Right, Center, Center, Right},
-		Widths: []float64{1, 3, 1.3, 2, 1.3, 1.1},
-	}
-	var anyWithheld, anyTied, anyUnranked bool
-	for _, i := range order {
-		u := us[i]
-		if withheld(i) {
-			anyWithheld = true
-			t.Rows = append(t.Rows, []Cell{dash(), {Text: u.Name}, dash(), dash(), dash(), dash()})
-			continue
-		}
-		rank, rr := b.w.pick("未排名", "unranked"), ""
-		if u.Rank != nil {
-			rank = fmt.Sprint(*u.Rank)
-			if u.Tied {
-				rank += "="
-				anyTied = true
-			}
-			if len(u.RankRange) == 2 {
-				rr = fmt.Sprintf("%d–%d", u.RankRange[0], u.RankRange[1])
-			}
-		} else {
-			anyUnranked = true
-		}
-		t.Rows = append(t.Rows, []Cell{{Text: rank}, {Text: u.Name}, {Text: fmtIndex(u.Overall.Index), Low: u.Overall.Low},
-			{Text: b.w.range2(u.Overall.CI95, fmtNum2)}, {Text: rr}, {Text: fmt.Sprint(u.Responses)}})
-	}
-	if anyWithheld {
-		t.Notes = append(t.Notes, Note{"a", SuppressionNote(b.in.Lang, b.in.K)})
-	}
-	if anyTied {
-		t.Notes = append(t.Notes, Note{"=", b.w.pick("= 并列：与相邻单位差异不显著。", "= tied: not significantly different from a neighbour.")})
-	}
-	if anyUnranked {
-		t.Notes = append(t.Notes, Note{"", b.w.pick(fmt.Sprintf("样本不足%d份的单位不排名。", stats.MinRankN),
-			fmt.Sprintf("Units with fewer than %d responses are not ranked.", stats.MinRankN))})
-	}
-	t.Notes = append(t.Notes, Note{"", b.w.pick("名次区间：在95%置信水平上该单位可能的名次范围。",
-		"Rank range: the ranks the unit could hold at the 95% level.")})
-	return Section{Heading: b.w.pick("单位排名", "Units"), Blocks: []Block{t}}, true, nil
-}
 
 // profileNames names the breakdowns.
 var profileNames = map[string][2]string{
@@ -257,6 +162,9 @@ func (b *builder) methods() Section {
 			fmt.Sprintf("; %d invitations issued, %d answered, response rate %s", m.Invited, m.Used, share(m.Used, m.Invited)))
 	}
 	lines = append(lines, Line{b.w.pick("样本量", "Sample"), sample})
+	if plan := b.sampleLine(); plan != "" {
+		lines = append(lines, Line{b.w.pick("计划与完成", "Planned and achieved"), plan})
+	}
 	lines = append(lines, Line{b.w.pick("质量控制", "Quality"), b.w.flaggedLine(r)})
 	weighting := WordsFor(b.in.Lang).Unweighted
 	if wr := r.Weighting; wr != nil {
