@@ -164,11 +164,11 @@ func transient(err error) bool {
 }
 
 // retryBudget bounds how long retryTransient keeps trying: past it the
-// error goes to the caller (a 503 the resident's page retries). A Galera
-// node killed mid-commit holds the survivors' commits until they evict it
-// (evs.suspect_timeout, then the view change), which took over 5 s on a
-// loaded machine: 10 s rides that out, well within the page's 45 s wait.
-const retryBudget = 10 * time.Second
+// error goes to the caller (a 503 the resident's page retries, so that a
+// database outage is told to the resident within seconds). A Galera node
+// killed mid-commit holds the survivors' commits until they evict it
+// (evs.suspect_timeout, then the view change): a few seconds.
+const retryBudget = 5 * time.Second
 
 // retryTransient runs fn until it returns nil or an error that is not
 // transient, with jittered exponential backoff from 5 ms to 250 ms, for

@@ -197,6 +197,7 @@ type attempt struct {
 	err      error // no answer, or an answer cut short
 	sentAt   time.Time
 	took     time.Duration
+	retries  int // 503s the resident sent the same answer again after (retrying loads only)
 }
 
 // load is residents submitting from 16 workers, each a new resident
@@ -208,6 +209,9 @@ type load struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	tr       *http.Transport
+	// retry makes each resident do what the page does with a 503 and its
+	// Retry-After: send the same answer again, for up to 20 s.
+	retry bool
 }
 
 func startLoad(t *testing.T, base string) *load {
@@ -218,6 +222,18 @@ func startLoad(t *testing.T, base string) *load {
 // startLoadN is startLoad with the given number of workers.
 func startLoadN(t *testing.T, base string, workers int) *load {
 	t.Helper()
+	return startLoadWith(t, base, workers, false)
+}
+
+// startLoadRetrying is startLoadN with residents that send their answer
+// again after a 503, as the page does.
+func startLoadRetrying(t *testing.T, base string, workers int) *load {
+	t.Helper()
+	return startLoadWith(t, base, workers, true)
+}
+
+func startLoadWith(t *testing.T, base string, workers int, retry bool) *load {
+	t.Helper()
 	def, err := questionnaire.Builtin(demoSlug)
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +242,7 @@ func startLoadN(t *testing.T, base string, workers int) *load {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &load{stop: make(chan struct{}), tr: &http.Transport{MaxIdleConnsPerHost: 32}}
+	l := &load{stop: make(chan struct{}), tr: &http.Transport{MaxIdleConnsPerHost: 32}, retry: retry}
 	for w := range workers {
 		l.wg.Add(1)
 		go func() {
@@ -240,17 +256,28 @@ func startLoadN(t *testing.T, base string, workers int) *load {
 				}
 				jar, _ := cookiejar.New(nil)
 				a := &attempt{client: &http.Client{Jar: jar, Transport: l.tr, Timeout: 20 * time.Second}}
-				if resp, err := a.client.Get(base + "/s/" + demoSlug); err != nil {
-					return // the server is gone
-				} else {
+				for page := time.Now(); ; {
+					resp, err := a.client.Get(base + "/s/" + demoSlug)
+					if err != nil {
+						return // the server is gone
+					}
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
+					if !l.retry || resp.StatusCode != http.StatusServiceUnavailable || time.Since(page) > 20*time.Second {
+						break
+					}
+					time.Sleep(200 * time.Millisecond)
 				}
 				s := c.RandomSubmission(rng)
 				a.sub = s.SubmissionID
 				a.body, _ = json.Marshal(s)
 				a.sentAt = time.Now()
 				a.status, a.response, a.err = submitTo(a.client, base, a.body)
+				for l.retry && a.err == nil && a.status == http.StatusServiceUnavailable && time.Since(a.sentAt) < 20*time.Second {
+					time.Sleep(200 * time.Millisecond)
+					a.retries++
+					a.status, a.response, a.err = submitTo(a.client, base, a.body)
+				}
 				a.took = time.Since(a.sentAt)
 				l.mu.Lock()
 				l.attempts = append(l.attempts, a)

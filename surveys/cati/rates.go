@@ -3,14 +3,14 @@ package cati
 // Counts are cases per AAPOR group, each case counted once by its
 // disposition (see Standing).
 type Counts struct {
-	I  int `json:"I"`
-	P  int `json:"P"`
-	R  int `json:"R"`
-	NC int `json:"NC"`
-	O  int `json:"O"`
-	UH int `json:"UH"`
-	UO int `json:"UO"`
-	NE int `json:"NE"`
+	I  int `json:"i"`
+	P  int `json:"p"`
+	R  int `json:"r"`
+	NC int `json:"nc"`
+	O  int `json:"o"`
+	UH int `json:"uh"`
+	UO int `json:"uo"`
+	NE int `json:"ne"`
 }
 
 // Add counts one case with disposition d.
