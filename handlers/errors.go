@@ -12,6 +12,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 	"github.com/minyi-survey/minyi/surveys/staff"
+	"github.com/minyi-survey/minyi/surveys/unitfile"
 )
 
 // apiError is an error with its status, code and bilingual message.
@@ -113,6 +114,8 @@ func classify(err error) (int, errorDetail) {
 		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "没有这个样本 no such case"}
 	case errors.Is(err, surveys.ErrSample):
 		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid_sample", Message: strings.TrimPrefix(err.Error(), surveys.ErrSample.Error()+": ")}
+	case errors.Is(err, unitfile.ErrFile):
+		return http.StatusUnprocessableEntity, errorDetail{Code: "invalid_file", Message: strings.TrimPrefix(err.Error(), unitfile.ErrFile.Error()+": ")}
 	case errors.Is(err, surveys.ErrNotFound):
 		return http.StatusNotFound, errorDetail{Code: "not_found", Message: "没有找到这份问卷 no such survey"}
 	case errors.Is(err, surveys.ErrWeightingNotReady):

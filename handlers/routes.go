@@ -103,6 +103,7 @@ func (a *App) routeTable() []route {
 		r(del, "/api/v1/admin/surveys/:id/shares/:sid", designer, a.DeleteShareLink),
 		r(get, "/api/v1/admin/surveys/:id/weighting", viewer, a.GetWeighting),
 		r(put, "/api/v1/admin/surveys/:id/weighting", designer, a.PutWeighting),
+		r(post, "/api/v1/admin/surveys/:id/units/import", designer, a.PostUnitsImport),
 		// Who may see and change the survey.
 		owner(get, "/api/v1/admin/surveys/:id/members", a.GetMembers),
 		owner(put, "/api/v1/admin/surveys/:id/members", a.PutMembers),

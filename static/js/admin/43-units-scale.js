@@ -30,7 +30,7 @@ function parseUnits(text, old) {
   text.split(/\r?\n/).forEach(function (line) {
     line = line.trim();
     if (!line) return;
-    var cells = line.split(/\t|,|，/).map(function (c) { return c.trim(); });
+    var cells = splitCells(line);
     var u;
     if (cells.length >= 3) {
       if (/^(code|代码|编码|单位代码)$/i.test(cells[0])) return;
@@ -48,13 +48,40 @@ function parseUnits(text, old) {
   return out;
 }
 
+// splitCells splits a line at commas (also full-width) and tabs, with CSV
+// quoting: a cell in double quotes may hold commas, "" is a quote.
+function splitCells(line) {
+  var cells = [], cur = '', quoted = false;
+  for (var i = 0; i < line.length; i++) {
+    var ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') quoted = false; else cur += ch;
+    } else if (ch === '"' && !cur.trim()) {
+      quoted = true;
+      cur = '';
+    } else if (ch === ',' || ch === '，' || ch === '\t') {
+      cells.push(cur.trim());
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  cells.push(cur.trim());
+  return cells;
+}
+
+// quoteCell quotes a CSV cell that holds a comma or a quote.
+function quoteCell(s) {
+  return /[",，\t]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
 // unitsText is the units as the textarea shows them: one "code name" a
 // line, or "code,name,category,target" once a unit has a category or target.
 function unitsText(def) {
   var units = def.units || [];
   var csv = units.some(function (u) { return u.category || u.target; });
   return units.map(function (u) {
-    return csv ? [u.code, u.name, u.category || '', u.target || ''].join(',') : u.code + ' ' + u.name;
+    return csv ? [u.code, quoteCell(u.name), u.category || '', u.target || ''].join(',') : u.code + ' ' + u.name;
   }).join('\n');
 }
 

@@ -182,17 +182,77 @@ function initCampaign(dz, touched) {
   byId('summ-only-missing').addEventListener('change', filterSummaryUnits);
   byId('units-file').addEventListener('change', function () {
     var f = byId('units-file').files[0];
-    if (!f) return;
-    if (!/\.(csv|txt|tsv)$/i.test(f.name)) {
-      toast('请先把表格另存为 CSV save the sheet as CSV first', 'warn');
+    if (f) importUnitsFile(dz, f, touched);
+  });
+}
+
+// mergeUnits puts the imported units into def: one with the code of a unit
+// already there replaces its name, category and target but keeps its
+// summaries and quotas; new codes are added at the end.
+function mergeUnits(def, imported) {
+  var units = (def.units || []).slice();
+  var at = {};
+  units.forEach(function (u, i) { at[u.code] = i; });
+  imported.forEach(function (n) {
+    var i = at[n.code];
+    if (i === undefined) {
+      at[n.code] = units.length;
+      units.push(n);
       return;
     }
-    var r = new FileReader();
-    r.onload = function () {
-      var ta = byId('units-text');
-      ta.value = String(r.result).replace(/^\uFEFF/, '');
-      ta.dispatchEvent(new Event('input', { bubbles: true }));
-    };
-    r.readAsText(f);
+    var u = Object.assign({}, units[i], { code: n.code, name: n.name });
+    if (n.category) u.category = n.category; else delete u.category;
+    if (n.target) u.target = n.target; else delete u.target;
+    units[i] = u;
+  });
+  if (units.length) def.units = units;
+  else delete def.units;
+}
+
+// showUnitProblems lists the refused rows of an import by line.
+function showUnitProblems(problems) {
+  var ul = byId('units-problems');
+  ul.textContent = '';
+  (problems || []).forEach(function (p) {
+    var li = document.createElement('li');
+    li.textContent = '第 ' + p.line + ' 行 line ' + p.line + ': ' + p.error;
+    ul.appendChild(li);
+  });
+  ul.hidden = !ul.children.length;
+}
+
+// importUnitsFile sends a CSV or XLSX file to the server, which reads and
+// checks it, and merges the units it returns into the draft (saved as
+// every other change is).
+function importUnitsFile(dz, f, touched) {
+  if (!/\.(csv|txt|xlsx)$/i.test(f.name)) {
+    toast('请选择 CSV 或 XLSX 文件 choose a CSV or XLSX file', 'warn');
+    return;
+  }
+  var form = new FormData();
+  form.append('file', f, f.name);
+  fetch(dz.base + '/units/import', {
+    method: 'POST', credentials: 'same-origin', cache: 'no-store', body: form,
+    headers: { Accept: 'application/json', 'X-CSRF-Token': CSRF }
+  }).then(function (resp) {
+    return resp.json().catch(function () { return {}; }).then(function (body) {
+      if (!resp.ok) throw new Error((body.error && body.error.message) || '导入失败 import failed (HTTP ' + resp.status + ')');
+      return body;
+    });
+  }).then(function (res) {
+    mergeUnits(dz.def, res.units || []);
+    byId('units-text').value = unitsText(dz.def);
+    renderUnits(dz.def);
+    renderCampaign(dz.def);
+    touched('units');
+    showUnitProblems(res.problems);
+    var n = (res.units || []).length, bad = (res.problems || []).length;
+    toast('已导入 ' + n + ' 个单位' + (bad ? '，' + bad + ' 行有问题' : '') + ' imported ' + n + ' units' +
+      (bad ? ', ' + bad + ' rows refused' : ''), bad ? 'warn' : 'ok');
+  }).catch(function (e) {
+    showUnitProblems([]);
+    toast(e.message, 'error');
+  }).then(function () {
+    byId('units-file').value = '';
   });
 }
