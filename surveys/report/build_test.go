@@ -231,3 +231,40 @@ func TestBuildMethods(t *testing.T) {
 		t.Error("the opt-in caveat on an invitation sample")
 	}
 }
+
+// TestBuildMethodsTelephone: with a telephone sample the methods box takes
+// the channels and the AAPOR rates from the results body, names the e
+// rule, and shows "—" for a rate without a denominator; without one it has
+// no rates line.
+func TestBuildMethodsTelephone(t *testing.T) {
+	in := buildInput(ZH)
+	f := func(v float64) *float64 { return &v }
+	in.Results.Channels = map[string]int{"web": 230, "cati": 20}
+	in.Results.ResponseRates = map[string]*float64{"rr1": f(0.2), "rr3": f(0.25), "e": f(0.6), "coop1": f(0.5), "ref1": f(0.1234), "con1": nil}
+	lines := map[string]string{}
+	d, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range d.Sections[len(d.Sections)-1].Blocks[0].(*Methods).Lines {
+		lines[l.Label] = l.Value
+	}
+	if got, want := lines["调查方式"], "网络问卷 92.0%（230）；电话调查 8.0%（20）"; !strings.HasPrefix(got, want) {
+		t.Errorf("modes %q, want %q", got, want)
+	}
+	rates := lines["电话调查回应率"]
+	for _, w := range []string{"RR1 20.0%", "RR3 25.0%", "e 按比例法估计为 0.600", "COOP1 50.0%", "REF1 12.3%", "CON1 —"} {
+		if !strings.Contains(rates, w) {
+			t.Errorf("rates %q: no %q", rates, w)
+		}
+	}
+	in.Results.Channels, in.Results.ResponseRates = nil, nil
+	if d, err = Build(in); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range d.Sections[len(d.Sections)-1].Blocks[0].(*Methods).Lines {
+		if l.Label == "电话调查回应率" {
+			t.Errorf("a rates line without a telephone sample: %q", l.Value)
+		}
+	}
+}
