@@ -104,7 +104,7 @@ func Said(comments []Comment, k int) (writers int, terms []Term) {
 }
 
 // said is "what residents said": how many wrote, and the terms at least K
-// of them used (Terms), never a comment.
+// of them used (Terms), never a comment, then the quotes staff chose.
 func (b *builder) said() Section {
 	writers, terms := b.in.Writers, b.in.Terms
 	blocks := []Block{&Paragraph{Text: b.w.pick(
@@ -119,6 +119,12 @@ func (b *builder) said() Section {
 			t.Rows = append(t.Rows, []Cell{{Text: term.Text}, {Text: fmt.Sprint(term.Writers)}})
 		}
 		blocks = append(blocks, t)
+	}
+	if len(b.in.Quotes) > 0 {
+		blocks = append(blocks, &Paragraph{Text: b.w.pick("以下意见由调查工作人员选录：", "Comments chosen by the survey staff:")})
+		for _, q := range b.in.Quotes {
+			blocks = append(blocks, &Quote{Text: q})
+		}
 	}
 	return Section{Heading: b.w.pick("群众意见", "What residents said"), Blocks: blocks}
 }
