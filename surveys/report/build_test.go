@@ -268,3 +268,37 @@ func TestBuildMethodsTelephone(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildQuotes: the staff's quotes close "what residents said" as
+// quotes, in either language, after the terms.
+func TestBuildQuotes(t *testing.T) {
+	for _, lang := range []Lang{ZH, EN} {
+		in := buildInput(lang)
+		in.Quotes = []string{"路灯修好了。", "希望周末也能办事。"}
+		d, err := Build(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var said *Section
+		for i := range d.Sections {
+			if strings.Contains(d.Sections[i].Heading, wordsOf(lang).pick("群众意见", "What residents said")) {
+				said = &d.Sections[i]
+			}
+		}
+		if said == nil {
+			t.Fatalf("%v: no section of what residents said", lang)
+		}
+		var got []string
+		for _, b := range said.Blocks {
+			if q, ok := b.(*Quote); ok {
+				got = append(got, q.Text)
+			}
+		}
+		if strings.Join(got, "|") != "路灯修好了。|希望周末也能办事。" {
+			t.Errorf("%v: quotes %q", lang, got)
+		}
+		if _, ok := said.Blocks[len(said.Blocks)-1].(*Quote); !ok {
+			t.Errorf("%v: the quotes do not close the section", lang)
+		}
+	}
+}
