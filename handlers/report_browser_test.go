@@ -99,9 +99,10 @@ func TestBrowserReportPage(t *testing.T) {
 	}
 }
 
-// TestBrowserDesignerReportSettings sets the report's threshold, issuer
-// and internal-only mark in the designer, saves the draft and finds them
-// in it; the report links are on the page and answer.
+// TestBrowserDesignerReportSettings sets the report's threshold, issuer,
+// internal-only mark and quotes (one a line, blank lines dropped) in the
+// designer, saves the draft and finds them in it; the report links are on
+// the page and answer.
 func TestBrowserDesignerReportSettings(t *testing.T) {
 	ctx := browser(t)
 	uiWatch(t, ctx)
@@ -112,6 +113,7 @@ func TestBrowserDesignerReportSettings(t *testing.T) {
 		uiSetField(`[data-path="report.suppress_k"]`, "5"),
 		uiSetField(`[data-path="report.issuer"]`, "测试市统计局"),
 		chromedp.Click(chromedp.CSS(`[data-path="report.internal"]`)),
+		uiSetField(`[data-path="report.quotes"]`, "路灯修好了，晚上出门安心。\n\n  希望周末也能办事。 "),
 		chromedp.Click(chromedp.CSS(`#save`)),
 		chromedp.WaitVisible(chromedp.CSS(`#save-state.saved`)),
 	)
@@ -119,7 +121,8 @@ func TestBrowserDesignerReportSettings(t *testing.T) {
 	if err != nil || d.DraftDefinition == nil || d.DraftDefinition.Report == nil {
 		t.Fatalf("the draft: %+v, %v", d, err)
 	}
-	if r := *d.DraftDefinition.Report; r.SuppressK != 5 || !r.Internal || r.Issuer != "测试市统计局" {
+	if r := *d.DraftDefinition.Report; r.SuppressK != 5 || !r.Internal || r.Issuer != "测试市统计局" ||
+		strings.Join(r.Quotes, "|") != "路灯修好了，晚上出门安心。|希望周末也能办事。" {
 		t.Errorf("report settings saved as %+v", r)
 	}
 	for _, sel := range []string{"r-report-pdf", "r-report-docx", "r-report-en"} {

@@ -68,6 +68,9 @@ func (s *Service) ReportOf(ctx context.Context, p *Published, q ReportQuery) (*r
 	case def.Legal != nil:
 		in.Issuer = def.Legal.Issuer
 	}
+	if def.Report != nil {
+		in.Quotes = def.Report.Quotes
+	}
 	for _, role := range []string{questionnaire.RoleTown, questionnaire.RoleAge, questionnaire.RoleGender} {
 		if p.Compiled.BreakdownQuestion(role) == nil {
 			continue

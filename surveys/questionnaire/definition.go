@@ -93,7 +93,17 @@ type ReportOptions struct {
 	// Issuer is the issuing body printed under the title (else the legal
 	// marks' 制表机关).
 	Issuer string `json:"issuer,omitempty"`
+	// Quotes are up to MaxReportQuotes sentences staff chose (and edited so
+	// no one can be recognised) to print in "what residents said"; the raw
+	// comments never are.
+	Quotes []string `json:"quotes,omitempty"`
 }
+
+// Bounds of the report's staff-selected quotes.
+const (
+	MaxReportQuotes     = 10
+	MaxReportQuoteChars = 200
+)
 
 // Bounds of the report's suppression threshold.
 const (

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -131,6 +132,7 @@ func (d *Definition) Validate() error {
 				DefaultSuppressK, MinSuppressK, MaxSuppressK, DefaultSuppressK, MinSuppressK, MaxSuppressK)
 		}
 		c.text("report.issuer", r.Issuer, false, maxNameLength)
+		c.quotes(r.Quotes)
 	}
 
 	if len(d.Units) > MaxUnits {
@@ -275,4 +277,22 @@ func (d *Definition) QuestionCount() int {
 		n += len(a.Questions)
 	}
 	return n
+}
+
+// quotes checks the report's staff-selected quotes: at most
+// MaxReportQuotes, each plain text (no markup) of one line, not empty, at most
+// MaxReportQuoteChars characters.
+func (c *checker) quotes(qs []string) {
+	if len(qs) > MaxReportQuotes {
+		c.add("report.quotes", "引语过多 too many quotes: %d > %d", len(qs), MaxReportQuotes)
+		return
+	}
+	for i, q := range qs {
+		p := fmt.Sprintf("report.quotes[%d]", i)
+		if strings.IndexFunc(q, unicode.IsControl) >= 0 || strings.ContainsAny(q, "<>") {
+			c.add(p, "须为一行纯文字，不含控制字符或 < > must be one line of plain text, without control characters or < >")
+			continue
+		}
+		c.text(p, q, true, MaxReportQuoteChars)
+	}
 }

@@ -246,6 +246,21 @@ func TestValidateProblems(t *testing.T) {
 		{"report k over the maximum",
 			func(d *questionnaire.Definition) { d.Report = &questionnaire.ReportOptions{SuppressK: 1001} },
 			[]string{"report.suppress_k"}},
+		{"report quotes: too many",
+			func(d *questionnaire.Definition) {
+				d.Report = &questionnaire.ReportOptions{Quotes: make([]string, questionnaire.MaxReportQuotes+1)}
+				for i := range d.Report.Quotes {
+					d.Report.Quotes[i] = "路灯修好了"
+				}
+			},
+			[]string{"report.quotes"}},
+		{"report quotes: empty, too long, two lines, markup",
+			func(d *questionnaire.Definition) {
+				d.Report = &questionnaire.ReportOptions{Quotes: []string{"路灯修好了，晚上出门安心。", " ",
+					strings.Repeat("好", questionnaire.MaxReportQuoteChars+1), "一行\n两行", "<b>加粗</b>",
+					strings.Repeat("好", questionnaire.MaxReportQuoteChars)}}
+			},
+			[]string{"report.quotes[1]", "report.quotes[2]", "report.quotes[3]", "report.quotes[4]"}},
 		{"duplicate question code across areas",
 			func(d *questionnaire.Definition) { d.Areas[1].Questions[0].Code = "q1" },
 			[]string{"areas[1].questions[0].code"}},

@@ -34,6 +34,9 @@ type Input struct {
 	// at least K of them used (Said gives both).
 	Writers int
 	Terms   []Term
+	// Quotes are the sentences staff chose to quote (the definition's
+	// report.quotes), printed as they are; no comment is.
+	Quotes  []string
 	Methods MethodFacts
 }
 

@@ -104,7 +104,7 @@ func Said(comments []Comment, k int) (writers int, terms []Term) {
 }
 
 // said is "what residents said": how many wrote, and the terms at least K
-// of them used (Terms), never a comment.
+// of them used (Terms), never a comment, then the quotes staff chose.
 func (b *builder) said() Section {
 	writers, terms := b.in.Writers, b.in.Terms
 	blocks := []Block{&Paragraph{Text: b.w.pick(
@@ -119,6 +119,12 @@ func (b *builder) said() Section {
 			t.Rows = append(t.Rows, []Cell{{Text: term.Text}, {Text: fmt.Sprint(term.Writers)}})
 		}
 		blocks = append(blocks, t)
+	}
+	if len(b.in.Quotes) > 0 {
+		blocks = append(blocks, &Paragraph{Text: b.w.pick("以下意见由调查工作人员选录：", "Comments chosen by the survey staff:")})
+		for _, q := range b.in.Quotes {
+			blocks = append(blocks, &Quote{Text: q})
+		}
 	}
 	return Section{Heading: b.w.pick("群众意见", "What residents said"), Blocks: blocks}
 }
@@ -137,6 +143,10 @@ var modeNames = map[string][2]string{
 // methods is the methods box.
 func (b *builder) methods() Section {
 	m, r := b.in.Methods, b.r
+	if tel := r.Channels["cati"]; tel > 0 {
+		// A telephone sample: the channels are the results body's.
+		m.Modes = []Mode{{"web", int64(r.Channels["web"])}, {"cati", int64(tel)}}
+	}
 	var total int64
 	for _, md := range m.Modes {
 		total += md.Responses
@@ -162,6 +172,9 @@ func (b *builder) methods() Section {
 			fmt.Sprintf("; %d invitations issued, %d answered, response rate %s", m.Invited, m.Used, share(m.Used, m.Invited)))
 	}
 	lines = append(lines, Line{b.w.pick("样本量", "Sample"), sample})
+	if rates := b.ratesLine(); rates != "" {
+		lines = append(lines, Line{b.w.pick("电话调查回应率", "Telephone response rates"), rates})
+	}
 	if plan := b.sampleLine(); plan != "" {
 		lines = append(lines, Line{b.w.pick("计划与完成", "Planned and achieved"), plan})
 	}
@@ -195,4 +208,29 @@ func (w buildWords) flaggedLine(r *stats.Results) string {
 	}
 	return w.pick(fmt.Sprintf("被质量规则标记的 %d 份答卷未计入结果。", r.Flagged),
 		fmt.Sprintf("The %d responses flagged by the quality rules are left out.", r.Flagged))
+}
+
+// ratesLine states the telephone sample's AAPOR rates from the results
+// body (RR1, RR3 with its e, COOP1, REF1, CON1), "" when it has none. A
+// rate without a denominator is "—".
+func (b *builder) ratesLine() string {
+	rr := b.r.ResponseRates
+	if rr == nil {
+		return ""
+	}
+	pct := func(k string) string {
+		if v := rr[k]; v != nil {
+			return fmt.Sprintf("%.1f%%", *v*100)
+		}
+		return Dash
+	}
+	e := Dash
+	if v := rr["e"]; v != nil {
+		e = fmt.Sprintf("%.3f", *v)
+	}
+	return b.w.pick(
+		fmt.Sprintf("按美国舆论研究协会（AAPOR）标准定义：RR1 %s；RR3 %s（未知合格性个案的合格比例 e 按比例法估计为 %s）；合作率 COOP1 %s；拒访率 REF1 %s；接触率 CON1 %s。",
+			pct("rr1"), pct("rr3"), e, pct("coop1"), pct("ref1"), pct("con1")),
+		fmt.Sprintf("AAPOR Standard Definitions: RR1 %s; RR3 %s (e, the eligible share of cases of unknown eligibility, estimated by the proportional rule at %s); cooperation COOP1 %s; refusal REF1 %s; contact CON1 %s.",
+			pct("rr1"), pct("rr3"), e, pct("coop1"), pct("ref1"), pct("con1")))
 }

@@ -231,3 +231,74 @@ func TestBuildMethods(t *testing.T) {
 		t.Error("the opt-in caveat on an invitation sample")
 	}
 }
+
+// TestBuildMethodsTelephone: with a telephone sample the methods box takes
+// the channels and the AAPOR rates from the results body, names the e
+// rule, and shows "—" for a rate without a denominator; without one it has
+// no rates line.
+func TestBuildMethodsTelephone(t *testing.T) {
+	in := buildInput(ZH)
+	f := func(v float64) *float64 { return &v }
+	in.Results.Channels = map[string]int{"web": 230, "cati": 20}
+	in.Results.ResponseRates = map[string]*float64{"rr1": f(0.2), "rr3": f(0.25), "e": f(0.6), "coop1": f(0.5), "ref1": f(0.1234), "con1": nil}
+	lines := map[string]string{}
+	d, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range d.Sections[len(d.Sections)-1].Blocks[0].(*Methods).Lines {
+		lines[l.Label] = l.Value
+	}
+	if got, want := lines["调查方式"], "网络问卷 92.0%（230）；电话调查 8.0%（20）"; !strings.HasPrefix(got, want) {
+		t.Errorf("modes %q, want %q", got, want)
+	}
+	rates := lines["电话调查回应率"]
+	for _, w := range []string{"RR1 20.0%", "RR3 25.0%", "e 按比例法估计为 0.600", "COOP1 50.0%", "REF1 12.3%", "CON1 —"} {
+		if !strings.Contains(rates, w) {
+			t.Errorf("rates %q: no %q", rates, w)
+		}
+	}
+	in.Results.Channels, in.Results.ResponseRates = nil, nil
+	if d, err = Build(in); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range d.Sections[len(d.Sections)-1].Blocks[0].(*Methods).Lines {
+		if l.Label == "电话调查回应率" {
+			t.Errorf("a rates line without a telephone sample: %q", l.Value)
+		}
+	}
+}
+
+// TestBuildQuotes: the staff's quotes close "what residents said" as
+// quotes, in either language, after the terms.
+func TestBuildQuotes(t *testing.T) {
+	for _, lang := range []Lang{ZH, EN} {
+		in := buildInput(lang)
+		in.Quotes = []string{"路灯修好了。", "希望周末也能办事。"}
+		d, err := Build(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var said *Section
+		for i := range d.Sections {
+			if strings.Contains(d.Sections[i].Heading, wordsOf(lang).pick("群众意见", "What residents said")) {
+				said = &d.Sections[i]
+			}
+		}
+		if said == nil {
+			t.Fatalf("%v: no section of what residents said", lang)
+		}
+		var got []string
+		for _, b := range said.Blocks {
+			if q, ok := b.(*Quote); ok {
+				got = append(got, q.Text)
+			}
+		}
+		if strings.Join(got, "|") != "路灯修好了。|希望周末也能办事。" {
+			t.Errorf("%v: quotes %q", lang, got)
+		}
+		if _, ok := said.Blocks[len(said.Blocks)-1].(*Quote); !ok {
+			t.Errorf("%v: the quotes do not close the section", lang)
+		}
+	}
+}

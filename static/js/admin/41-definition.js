@@ -1,7 +1,7 @@
 /*
  * The designer's working copy of a survey definition, and the controls
  * bound to it: each has data-path ("areas[2].questions[0].text") and, where
- * the value is not text, data-type.
+ * the value is not text, data-type ("lines": a list, one item a line).
  */
 
 function clone(v) { return JSON.parse(JSON.stringify(v)); }
@@ -75,6 +75,10 @@ function readInput(el) {
   var t = el.getAttribute('data-type');
   if (t === 'bool') return el.checked;
   var s = el.value;
+  if (t === 'lines') { // one item a line, blank lines dropped
+    var items = s.split('\n').map(function (l) { return l.trim(); }).filter(function (l) { return l !== ''; });
+    return items.length ? items : undefined;
+  }
   if (t === 'int') {
     var n = parseInt(s, 10);
     return isNaN(n) ? 0 : n;
@@ -96,6 +100,7 @@ function readInput(el) {
 function writeInput(el, v) {
   var t = el.getAttribute('data-type');
   if (t === 'bool') { el.checked = !!v; return; }
+  if (t === 'lines') { el.value = Array.isArray(v) ? v.join('\n') : ''; return; }
   if ((t === 'optnum' || t === 'opt') && (v === undefined || v === null || v === 0 && t === 'optnum')) { el.value = ''; return; }
   el.value = v === undefined || v === null ? '' : String(v);
 }
