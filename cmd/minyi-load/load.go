@@ -103,6 +103,16 @@ func run(ctx context.Context, cfg config, out io.Writer) (report, error) {
 		return report{}, err
 	}
 
+	// CPU time of the watched processes, from here until the count check:
+	// the tally passes that count the run's responses are part of its cost.
+	watch, _ := parsePids(cfg.Pids) // validated above
+	cpuBefore, err := cpuSnapshot(watch)
+	if err != nil {
+		stopLive()
+		<-liveDone
+		return report{}, err
+	}
+
 	// The load: workers, the results probe and progress lines.
 	l.loadCtx, l.stopLoad = context.WithTimeout(ctx, cfg.Duration)
 	defer l.stopLoad()
@@ -139,6 +149,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (report, error) {
 
 	// The count check, then a moment for the live stream to show the end.
 	final, ok := l.awaitCount(start+created, setup)
+	cpuAfter, cpuErr := cpuSnapshot(watch)
 	for t := time.Now(); final >= 0 && w.latest.Load() < final && time.Since(t) < liveCatchUp; {
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -148,6 +159,12 @@ func run(ctx context.Context, cfg config, out io.Writer) (report, error) {
 	total.merge(w.st)
 
 	rep := l.report(total, w, elapsed, stoppedBy, countCheck{Start: start, Created: created, Expected: start + created, Final: final, OK: ok})
+	if cpuErr != nil {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("CPU time at the end: %v", cpuErr))
+		rep.OK = false
+	} else if len(watch) > 0 {
+		rep.CPU = cpuUses(watch, cpuBefore, cpuAfter, rep.Accepted)
+	}
 	if err := rep.print(out, cfg.JSON); err != nil {
 		return rep, err
 	}

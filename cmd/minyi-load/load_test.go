@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +52,7 @@ func TestRun(t *testing.T) {
 	t.Run("for a duration, with retries and duplicates", func(t *testing.T) {
 		cfg := base
 		cfg.Duration, cfg.Retry, cfg.Dup = 2*time.Second, 0.2, 0.1
+		cfg.Pids = "app=" + strconv.Itoa(os.Getpid()) // the server runs in this process
 		var out bytes.Buffer
 		rep, err := run(t.Context(), cfg, &out)
 		t.Logf("\n%s", out.String())
@@ -71,6 +74,9 @@ func TestRun(t *testing.T) {
 			{"the count check passed", rep.Count.OK && rep.Count.Final == rep.Count.Start+int64(rep.Accepted)},
 			{"live events, some with new responses", rep.Live.Events > 0 && rep.Live.Updates > 0},
 			{"the results were probed", rep.Probe.N > 0},
+			{"the app's CPU per 201 measured", len(rep.CPU) == 1 && rep.CPU[0].Name == "app" && rep.CPU[0].MS > 0 &&
+				rep.CPU[0].PerAccepted == rep.CPU[0].MS/float64(rep.Accepted)},
+			{"and printed", strings.Contains(out.String(), "CPU-ms/201   app ")},
 			{"latencies are ordered", 0 < rep.Latency.P50 && rep.Latency.P50 <= rep.Latency.P99 && rep.Latency.P99 <= rep.Latency.Max},
 		}
 		for _, c := range checks {
@@ -133,6 +139,7 @@ func TestRunRefuses(t *testing.T) {
 	}{
 		{"a remote host", config{URL: "http://192.168.1.1:8080"}},
 		{"an unknown survey", config{URL: server(t, 0), Survey: "nope"}},
+		{"a process that is not there", config{URL: server(t, 0), Pids: "app=1073741824"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,6 +148,7 @@ func TestRunRefuses(t *testing.T) {
 			if tc.cfg.Survey != "" {
 				cfg.Survey = tc.cfg.Survey
 			}
+			cfg.Pids = tc.cfg.Pids
 			if _, err := run(t.Context(), cfg, &bytes.Buffer{}); err == nil {
 				t.Fatal("run started")
 			}

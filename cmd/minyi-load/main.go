@@ -53,6 +53,7 @@ type config struct {
 	Timeout     time.Duration
 	Probe       time.Duration // results probe interval; 0 = off
 	JSON        bool
+	Pids        string // -pids: NAME=PID,… whose CPU time is measured
 }
 
 func main() {
@@ -100,6 +101,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.DurationVar(&cfg.Probe, "probe", 100*time.Millisecond, "interval of results probes during the run; 0 = off")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
+	fs.StringVar(&cfg.Pids, "pids", "", "processes whose CPU time (utime+stime from /proc) to report per accepted response, as NAME=PID,… e.g. app=$(pidof minyi),db=$(pidof mariadbd)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -130,6 +132,9 @@ func (c config) validate() error {
 		return fmt.Errorf("-probe must not be negative, got %s", c.Probe)
 	case c.Survey == "" || strings.ContainsAny(c.Survey, "/?#"):
 		return fmt.Errorf("-survey must be a survey slug, got %q", c.Survey)
+	}
+	if _, err := parsePids(c.Pids); err != nil {
+		return err
 	}
 	return checkLoopback(c.URL)
 }

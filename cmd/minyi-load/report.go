@@ -33,6 +33,7 @@ type report struct {
 	Latency        spread     `json:"post_latency_ms"`
 	Probe          spread     `json:"results_latency_ms"`
 	Live           liveReport `json:"live"`
+	CPU            []cpuUse   `json:"cpu,omitempty"` // -pids, from the load's start to the count check
 
 	// Status counts every answer by endpoint and status ("error" = no answer).
 	Status map[string]map[string]int `json:"status"`
@@ -127,6 +128,13 @@ func (r *report) print(out io.Writer, asJSON bool) error {
 		fmt.Fprintf(&b, "; %s accepted never shown", group(r.Live.Unreflected))
 	}
 	b.WriteString(")\n")
+	if len(r.CPU) > 0 {
+		parts := make([]string, 0, len(r.CPU))
+		for _, c := range r.CPU {
+			parts = append(parts, fmt.Sprintf("%s %.3f", c.Name, c.PerAccepted))
+		}
+		fmt.Fprintf(&b, "CPU-ms/201   %s  (user+system per accepted response, load start to count check)\n", strings.Join(parts, "  "))
+	}
 	label := "status       "
 	for _, ep := range endpoints {
 		codes := r.Status[ep]
