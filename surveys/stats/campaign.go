@@ -306,7 +306,7 @@ func ScoreUnitBreakdown(c *questionnaire.Compiled, t Tallies, unit, role string,
 	b := &Breakdown{By: role}
 	groups := t.scopes()
 	for _, o := range q.Options {
-		scope := unweighted(groups.cellFor(unit, DimKey(role, o.Code), excludeFlagged))
+		scope := breakdownCounters{unweighted(groups.cellFor(unit, DimKey(role, o.Code), excludeFlagged))}
 		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope.get(KeyResponses).N}
 		cell.Overall, cell.Areas = scorer{c}.scoreAreasOf(scope, false, unit)
 		b.Cells = append(b.Cells, cell)

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
@@ -46,6 +47,7 @@ type Counter struct {
 	scopes     map[scope][]TallyValue
 	extra      map[string]int64 // whole-sample counters with open-ended keys
 	deltas     []slotDelta      // reused per response
+	pairDeltas []slotDelta      // the item pairs' deltas, for the scopes that keep pairs
 	dims       []string
 	quotas     map[string][]quotaCell // unit ("" without units) → its quota cells
 	quota      map[TallyID]int64      // quota counters, per unit
@@ -200,10 +202,11 @@ func (k *Counter) Add(r Accepted) {
 		k.deltas = append(k.deltas, slotDelta{slotOverall, TallyValue{N: 1, Sum: m, SumSq: m * m}})
 	}
 	m := len(k.scored)
+	k.pairDeltas = k.pairDeltas[:0]
 	for _, x := range k.answered {
 		for _, y := range k.answered {
 			if slot := k.pairSlot[x.item*m+y.item]; slot >= 0 {
-				k.deltas = append(k.deltas, slotDelta{slot, TallyValue{N: 1, Sum: x.milli, SumSq: x.milli * y.milli}})
+				k.pairDeltas = append(k.pairDeltas, slotDelta{slot, TallyValue{N: 1, Sum: x.milli, SumSq: x.milli * y.milli}})
 			}
 		}
 	}
@@ -262,17 +265,35 @@ func (k *Counter) Add(r Accepted) {
 				vals = make([]TallyValue, len(k.slotKeys))
 				k.scopes[sc] = vals
 			}
-			for _, dl := range k.deltas {
-				v := &vals[dl.slot]
-				v.N += dl.v.N
-				v.Sum += dl.v.Sum
-				v.SumSq += dl.v.SumSq
+			addDeltas(vals, k.deltas)
+			if keepsPairs(d) {
+				addDeltas(vals, k.pairDeltas)
 			}
 		}
 		if r.Unit == "" {
 			break
 		}
 	}
+}
+
+func addDeltas(vals []TallyValue, deltas []slotDelta) {
+	for _, dl := range deltas {
+		v := &vals[dl.slot]
+		v.N += dl.v.N
+		v.Sum += dl.v.Sum
+		v.SumSq += dl.v.SumSq
+	}
+}
+
+// keepsPairs reports whether a scope keeps item pairs: the whole sample
+// (and its flagged twin), of the survey and of each unit, and the joint
+// cells weighting scores from. Breakdown cells do not: they are many (a
+// cell per town, age band and sex, per unit, with flagged twins), each
+// response would add its pairs to every one of them, and the tally pass
+// fell behind under load; their area and overall SEs bound the
+// covariances instead (breakdownCounters).
+func keepsPairs(dim string) bool {
+	return dim == "" || dim == DimFlagged || strings.HasPrefix(dim, DimJointPrefix) || strings.HasPrefix(dim, DimJointFlaggedPrefix)
 }
 
 // AddTo adds everything counted into t; counters still at zero are left out.

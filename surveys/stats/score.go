@@ -25,7 +25,7 @@ func ScoreBreakdown(c *questionnaire.Compiled, t Tallies, role string, excludeFl
 	b := &Breakdown{By: role}
 	groups := t.scopes()
 	for _, o := range q.Options {
-		scope := unweighted(groups.cellFor("", DimKey(role, o.Code), excludeFlagged))
+		scope := breakdownCounters{unweighted(groups.cellFor("", DimKey(role, o.Code), excludeFlagged))}
 		cell := BreakdownCell{Code: o.Code, Label: o.Label, Responses: scope.get(KeyResponses).N}
 		cell.Overall, cell.Areas = scorer{c}.scoreAreas(scope, false)
 		b.Cells = append(b.Cells, cell)

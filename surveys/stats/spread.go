@@ -80,7 +80,7 @@ func linearSE(scope counters, items []moments, n int64, cross bool) *float64 {
 			if !k.ok || k.coef == 0 || k.w <= 0 {
 				continue
 			}
-			if !cross && j.area != k.area {
+			if _, cell := scope.(breakdownCounters); cell || (!cross && j.area != k.area) {
 				sum += 2 * math.Abs(aj*(k.coef/k.w)) * math.Sqrt(cjj*itemC(k))
 				continue
 			}
@@ -108,6 +108,11 @@ func linearSE(scope counters, items []moments, n int64, cross bool) *float64 {
 func itemC(j *moments) float64 {
 	return math.Max(0, j.ss2-2*j.index*j.s2+j.index*j.index*j.w2)
 }
+
+// breakdownCounters are a breakdown cell's counters, which keep no item
+// pairs (keepsPairs): the cell's area and overall SEs bound every pair's
+// covariance, so their intervals are conservative.
+type breakdownCounters struct{ unweighted }
 
 // linearInterval is center ± t(0.975, n_eff − 1)·se, clamped to 0-100;
 // nil without an SE or unless n_eff > 1.
