@@ -160,6 +160,33 @@ func expectedRows(t *testing.T, res *stats.Results, previous bool) []string {
 	return append(want, "t3组 — — —")
 }
 
+// weightedProfileRows are, per town label, the row the weighted report
+// shows for it unless it is withheld: the unweighted count of responses
+// and the weighting report's share of the town.
+func weightedProfileRows(t *testing.T, d *staffClient, slug string, w *stats.WeightingReport) map[string]string {
+	t.Helper()
+	shares := w.Profile["town"]
+	if shares == nil {
+		t.Fatalf("weighting report without town shares: %+v", w)
+	}
+	var br stats.Results
+	r := d.do(http.MethodGet, "/api/v1/surveys/"+slug+"/results?by=town", nil)
+	if r.Status != 200 || json.Unmarshal(r.Raw, &br) != nil || br.Breakdown == nil {
+		t.Fatalf("results by town: %d %s", r.Status, r.Raw)
+	}
+	rows := map[string]string{}
+	var differs bool
+	for _, c := range br.Breakdown.Cells {
+		weighted, unweighted := fmt.Sprintf("%.1f%%", shares[c.Code]*100), fmt.Sprintf("%.1f%%", float64(c.Responses)*100/float64(br.Responses))
+		rows[c.Label] = fmt.Sprintf("%s %d %s", c.Label, c.Responses, weighted)
+		differs = differs || c.Responses >= 3 && weighted != unweighted
+	}
+	if !differs {
+		t.Fatalf("weighted town shares %v are the unweighted ones: the check would mean nothing", shares)
+	}
+	return rows
+}
+
 func hasRow(rows []string, want string) bool {
 	for _, r := range rows {
 		if strings.Contains(r, want) {
@@ -208,10 +235,19 @@ func TestReportFiguresMatchResults(t *testing.T) {
 				if res.Weighting != nil {
 					want = append(want, fmt.Sprintf("有效样本量 n_eff = %.1f", res.Weighting.NEff))
 				}
+				var profile map[string]string
+				if res.Weighting != nil {
+					profile = weightedProfileRows(t, d, "town-2023", res.Weighting)
+				}
 				for format, rows := range formats {
 					for _, w := range want {
 						if !hasRow(rows, w) {
 							t.Errorf("%s: no %q in\n%s", format, w, strings.Join(rows, "\n"))
+						}
+					}
+					for label, w := range profile { // a town not withheld shows its weighted share
+						if !hasRow(rows, label+" — — —") && !hasRow(rows, w) {
+							t.Errorf("%s: no %q (weighted share) in\n%s", format, w, strings.Join(rows, "\n"))
 						}
 					}
 					// 潭门 (2) is withheld, and so is one of the other towns, else 14 − t1 − t2 gives it away.

@@ -318,6 +318,12 @@ func TestValidateProblems(t *testing.T) {
 				d.Areas[0].Questions[1].Options = []questionnaire.Option{{Code: "y", Label: "是"}}
 			},
 			[]string{"areas[0].questions[1].kind"}},
+		{"comment question inside an area", // comments are one extra question: the report counts them once
+			func(d *questionnaire.Definition) {
+				d.Areas[0].Questions[1].Kind = questionnaire.KindText
+				d.Areas[0].Questions[1].Role = questionnaire.RoleComment
+			},
+			[]string{"areas[0].questions[1].kind", "areas[0].questions[1].role"}},
 		{"area question with a role",
 			func(d *questionnaire.Definition) { d.Areas[1].Questions[0].Role = questionnaire.RoleOverall },
 			[]string{"areas[1].questions[0].role"}},

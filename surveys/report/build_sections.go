@@ -44,35 +44,53 @@ func (b *builder) profile() (Section, bool, error) {
 			return Section{}, false, err
 		}
 		name := profileNames[bd.By]
+		// Weighted results carry each answer's weighted share: counts
+		// stay of responses, shares are of weight.
+		var weighted map[string]float64
+		if wr := b.r.Weighting; wr != nil {
+			weighted = wr.Profile[bd.By]
+		}
+		shareHead := b.w.pick("占比", "Share")
+		if weighted != nil {
+			shareHead = b.w.pick("加权比例", "Weighted share")
+		}
 		t := &Table{
 			Caption: b.w.pick(fmt.Sprintf("表%d 受访者构成（%s）", n+3, strings.TrimPrefix(name[0], "按")),
 				fmt.Sprintf("Table %d Respondents %s", n+3, strings.ToLower(name[1]))),
-			Head: [][]HeadCell{{{b.w.pick("组别", "Group"), 1}, {b.w.pick("答卷", "Responses"), 1}, {b.w.pick("占比", "Share"), 1},
+			Head: [][]HeadCell{{{b.w.pick("组别", "Group"), 1}, {b.w.pick("答卷", "Responses"), 1}, {shareHead, 1},
 				{b.w.pick("综合指数", "Index"), 1}}},
 			Align:  []Align{Left, Right, Right, Right},
 			Widths: []float64{3, 1.3, 1.3, 1.3},
 		}
 		var anyWithheld bool
-		row := func(i int, label string, n int64, idx *float64, low bool) {
+		row := func(i int, label, code string, n int64, idx *float64, low bool) {
 			if sup.Suppressed(i) {
 				anyWithheld = true
 				t.Rows = append(t.Rows, []Cell{{Text: label}, dash(), dash(), dash()})
 				return
 			}
-			t.Rows = append(t.Rows, []Cell{{Text: label}, {Text: fmt.Sprint(n)}, {Text: share(n, total)}, {Text: fmtIndex(idx), Low: low}})
+			sh := share(n, total)
+			if weighted != nil {
+				sh = fmtShare(weighted[code])
+			}
+			t.Rows = append(t.Rows, []Cell{{Text: label}, {Text: fmt.Sprint(n)}, {Text: sh}, {Text: fmtIndex(idx), Low: low}})
 		}
 		for i, c := range bd.Cells {
-			row(i+1, c.Label, c.Responses, c.Overall.Index, c.Overall.Low)
+			row(i+1, c.Label, c.Code, c.Responses, c.Overall.Index, c.Overall.Low)
 		}
 		if rest > 0 {
-			row(len(counts)-1, b.w.pick("未回答", "Not stated"), rest, nil, false)
+			row(len(counts)-1, b.w.pick("未回答", "Not stated"), "", rest, nil, false)
 		}
 		t.Rows = append(t.Rows, []Cell{{Text: b.w.pick("合计", "Total"), Strong: true}, {Text: fmt.Sprint(total), Strong: true},
 			{Text: share(total, total)}, {Text: fmtIndex(b.r.Overall.Index), Strong: true}})
 		if anyWithheld {
 			t.Notes = append(t.Notes, Note{"a", SuppressionNote(b.in.Lang, b.in.K)})
 		}
-		if b.in.Methods.Weighted {
+		switch {
+		case weighted != nil:
+			t.Notes = append(t.Notes, Note{"", b.w.pick("答卷数和各组指数未加权；加权比例为加权后的占比。",
+				"Counts and group indexes are unweighted; shares are weighted.")})
+		case b.in.Methods.Weighted:
 			t.Notes = append(t.Notes, Note{"", b.w.pick("构成为未加权答卷数。", "Counts and shares are of responses, unweighted.")})
 		}
 		blocks = append(blocks, &Heading{Text: b.w.pick(name[0], name[1])}, t)
@@ -85,8 +103,11 @@ func share(n, total int64) string {
 	if total <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(total))
+	return fmtShare(float64(n) / float64(total))
 }
+
+// fmtShare formats a share (0–1) in percent to one decimal.
+func fmtShare(v float64) string { return fmt.Sprintf("%.1f%%", v*100) }
 
 // TermLimit is how many comment terms a report lists.
 const TermLimit = 20

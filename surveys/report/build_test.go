@@ -302,3 +302,73 @@ func TestBuildQuotes(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildWeightedProfile: with weighted results the profile shows each
+// group's weighted share (labelled so) beside its unweighted count; the
+// group under k stays withheld.
+func TestBuildWeightedProfile(t *testing.T) {
+	in := buildInput(ZH)
+	in.Methods.Weighted = true
+	in.Results.Weighting = &stats.WeightingReport{Variables: []string{"town"}, NEff: 230,
+		Profile: map[string]map[string]float64{"town": {"t1": 0.5, "t2": 0.4, "t3": 0.1}}}
+	d, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for label, want := range map[string]string{
+		"嘉积镇": "嘉积镇 150 50.0% 79.00", // unweighted 60.0%
+		"博鳌镇": "博鳌镇 — — —",           // withheld with it (complementary)
+		"潭门镇": "潭门镇 — — —",
+	} {
+		if got := strings.Join(shown(rowOf(d, label)), " "); got != want {
+			t.Errorf("%s: %q, want %q", label, got, want)
+		}
+	}
+	tbl := tableWithRow(d, "嘉积镇")
+	if tbl == nil || tbl.Head[0][2].Text != "加权比例" {
+		t.Fatalf("profile table head %+v, want 加权比例", tbl)
+	}
+	var notes []string
+	for _, n := range tbl.Notes {
+		notes = append(notes, n.Text)
+	}
+	if !strings.Contains(strings.Join(notes, " "), "答卷数和各组指数未加权；加权比例为加权后的占比。") {
+		t.Errorf("notes %q: want the weighted-share note", notes)
+	}
+
+	in.Lang = EN
+	if d, err = Build(in); err != nil {
+		t.Fatal(err)
+	}
+	if tbl := tableWithRow(d, "嘉积镇"); tbl == nil || tbl.Head[0][2].Text != "Weighted share" {
+		t.Errorf("English profile table head %+v, want Weighted share", tbl)
+	}
+
+	in.Lang = ZH
+	in.Results.Weighting.Profile = nil // a body without the shares: counts' shares, said so
+	if d, err = Build(in); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(shown(rowOf(d, "嘉积镇")), " "); got != "嘉积镇 150 60.0% 79.00" {
+		t.Errorf("without weighted shares: %q", got)
+	}
+	if tbl := tableWithRow(d, "嘉积镇"); tbl == nil || tbl.Head[0][2].Text != "占比" {
+		t.Errorf("profile table head %+v, want 占比", tbl)
+	}
+}
+
+// tableWithRow is the table holding the row labelled label.
+func tableWithRow(d *Document, label string) *Table {
+	for _, s := range d.Sections {
+		for _, b := range s.Blocks {
+			if t, ok := b.(*Table); ok {
+				for _, row := range t.Rows {
+					if row[0].Text == label {
+						return t
+					}
+				}
+			}
+		}
+	}
+	return nil
+}

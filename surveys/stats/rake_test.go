@@ -412,10 +412,12 @@ func TestScoreWeightedUnitWeights(t *testing.T) {
 			}
 			want := stats.Score(c, tallies, "", exclude)
 			want.Units = nil
-			rep := got.Weighting
+			rep := *got.Weighting
+			assertEqualJSON(t, "profile", rep.Profile, sampleProfile(rs, exclude))
+			rep.Profile = nil
 			wantRep := stats.WeightingReport{Variables: []string{"town", "age", "gender"}, Iterations: 0, Converged: true,
 				Bounds: [2]float64{0.2, 5}, NEff: float64(want.Responses)}
-			assertEqualJSON(t, "weighting", rep, &wantRep)
+			assertEqualJSON(t, "weighting", &rep, &wantRep)
 			if got.Overall.NEff == nil || *got.Overall.NEff != float64(got.Overall.N) {
 				t.Errorf("overall n %d n_eff %v, want equal", got.Overall.N, toJSON(got.Overall.NEff))
 			}
@@ -478,7 +480,11 @@ func TestScoreWeightedByHand(t *testing.T) {
 		t.Errorf("responses %d units %v survey %q year %d", got.Responses, got.Units, got.Survey, got.Year)
 	}
 	assertEqualJSON(t, "weighting", got.Weighting, &stats.WeightingReport{Variables: []string{"gender"},
-		Iterations: 1, Converged: true, Bounds: [2]float64{0.2, 5}, NEff: 5.3})
+		Iterations: 1, Converged: true, Bounds: [2]float64{0.2, 5}, NEff: 5.3, Profile: map[string]map[string]float64{
+			"gender": {"m": 0.5, "f": 0.5},
+			"town":   {"t1": 0.375, "t2": 0.25, "": 0.375},
+			"age":    {"y": 0.125, "o": 0.125, "": 0.75},
+		}})
 	assertEqualJSON(t, "overall", got.Overall, stats.Summary{Index: num(67.5), N: 6, CI95: []float64{35.39, 99.61},
 		SE: num(11.918), NEff: num(5.3), Low: true})
 	assertEqualJSON(t, "a1", got.Areas[0], stats.AreaResult{Code: "a1", Name: "环境保护", ItemResult: stats.ItemResult{
@@ -498,6 +504,60 @@ func TestScoreWeightedByHand(t *testing.T) {
 		}
 		assertNear(t, got.Areas[0].RateCI95, []float64{0.1765, 0.8235}, 0.00005)
 	})
+}
+
+// TestScoreWeightedProfile: two towns 3:1 raked to 1:1.
+//
+//	t1: 3 respondents (m, m, f), weight 4/(2×3) = 2/3 each; t2: 1 (f), weight 2
+//	town: t1 = 3×2/3 / 4 = 0.5, t2 = 2/4 = 0.5 (unweighted 75/25)
+//	gender: m = 2×2/3 / 4 = 1/3, f = (2/3 + 2)/4 = 2/3 (unweighted 50/50)
+//	age: nobody answered it, all under ""
+func TestScoreWeightedProfile(t *testing.T) {
+	c := mustCompile(t, weightDefinition())
+	rs := []stats.Accepted{
+		response("", false, "q1", "5", "town", "t1", "gender", "m"),
+		response("", false, "q1", "4", "town", "t1", "gender", "m"),
+		response("", false, "q1", "3", "town", "t1", "gender", "f"),
+		response("", false, "q1", "2", "town", "t2", "gender", "f"),
+	}
+	got, err := stats.ScoreWeighted(c, countJoint(c, rs), stats.Margins{"town": {"t1": 1, "t2": 1}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEqualJSON(t, "profile", got.Weighting.Profile, map[string]map[string]float64{
+		"town":   {"t1": 0.5, "t2": 0.5},
+		"gender": {"m": 0.333333, "f": 0.666667},
+		"age":    {"": 1},
+	})
+	if got.Responses != 4 {
+		t.Errorf("responses %d, want 4 (counts stay unweighted)", got.Responses)
+	}
+}
+
+// sampleProfile is each answer's unweighted share of rs (less the flagged
+// when exclude), as the weighted profile is with every weight 1.
+func sampleProfile(rs []stats.Accepted, exclude bool) map[string]map[string]float64 {
+	counts := map[string]map[string]float64{"town": {}, "age": {}, "gender": {}}
+	var n float64
+	for _, r := range rs {
+		if exclude && r.Flagged {
+			continue
+		}
+		n++
+		given := map[string]string{}
+		for _, a := range r.Answers {
+			given[a.Question] = a.Values[0]
+		}
+		for role := range counts {
+			counts[role][given[role]]++
+		}
+	}
+	for _, shares := range counts {
+		for code, v := range shares {
+			shares[code] = math.Round(v/n*1e6) / 1e6
+		}
+	}
+	return counts
 }
 
 // TestScoreWeightedFlagged: leaving flagged responses out rakes and scores

@@ -104,6 +104,10 @@ type WeightingReport struct {
 	Trimmed    int64      `json:"trimmed"`
 	Bounds     [2]float64 `json:"bounds"`
 	NEff       float64    `json:"n_eff"`
+	// Profile is, per demographic question the survey asks (town, age,
+	// gender), each answer's weighted share of the respondents ("" for
+	// those who did not answer it); see ScoreWeighted.
+	Profile map[string]map[string]float64 `json:"profile,omitempty"`
 }
 
 // Breakdown is the results per answer of a demographic question (town,

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
@@ -142,6 +143,40 @@ func ScoreWeighted(c *questionnaire.Compiled, t Tallies, m Margins, excludeFlagg
 	sc := scorer{c}
 	r := sc.header(t, "", excludeFlagged)
 	sc.scoreInto(&r, scope, true)
+	report.Profile = weightedProfile(c, cells, weights)
 	r.Weighting = &report
 	return r, nil
+}
+
+// weightedProfile gives, per demographic question c asks (town, age,
+// gender), each answer's weighted share of the respondents: the share of an
+// answer is Σ w·n over the joint cells with that answer over Σ w·n over all
+// cells, where w is a cell's weight per respondent and n its respondents.
+// Those who did not answer are under "". Shares are rounded to 6 decimals;
+// nil when there is no weight at all.
+func weightedProfile(c *questionnaire.Compiled, cells []jointCell, w []float64) map[string]map[string]float64 {
+	var total float64
+	for i, cell := range cells {
+		total += w[i] * float64(cell.scope[KeyResponses].N)
+	}
+	if !(total > 0) {
+		return nil
+	}
+	out := map[string]map[string]float64{}
+	for k, role := range [...]string{questionnaire.RoleTown, questionnaire.RoleAge, questionnaire.RoleGender} {
+		if c.BreakdownQuestion(role) == nil {
+			continue
+		}
+		shares := map[string]float64{}
+		for i, cell := range cells {
+			if n := cell.scope[KeyResponses].N; n > 0 {
+				shares[cell.levels[k]] += w[i] * float64(n)
+			}
+		}
+		for code, v := range shares {
+			shares[code] = math.Round(v/total*1e6) / 1e6
+		}
+		out[role] = shares
+	}
+	return out
 }
