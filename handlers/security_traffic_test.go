@@ -170,6 +170,11 @@ func TestResultsAndLiveAmplification(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
+	if raceDetector {
+		// Its shadow memory and slowdown make memory and latency figures
+		// meaningless; CI runs this test without it.
+		t.Skip("memory and latency figures mean nothing under the race detector")
+	}
 	const streams, readers, maxRSS = 50, 8, 300 << 20
 	cfg := handlers.Config{LiveMaxPerAddr: streams + 10, ResultsRate: 10}
 	backends := map[string]func(t *testing.T) (*instance, live.Broker){
