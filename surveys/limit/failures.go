@@ -35,15 +35,14 @@ func untilNext(t time.Time, window time.Duration) time.Duration {
 
 // MemoryFailures is the in-process failure counter.
 type MemoryFailures struct {
-	mu     sync.Mutex
-	now    func() time.Time
-	counts map[string]memoryCount
-	swept  time.Time
+	mu  sync.Mutex
+	now func() time.Time
+	windows
 }
 
 // NewMemoryFailures returns an in-process failure counter.
 func NewMemoryFailures() *MemoryFailures {
-	return &MemoryFailures{now: time.Now, counts: map[string]memoryCount{}}
+	return &MemoryFailures{now: time.Now, windows: newWindows()}
 }
 
 // Exhausted implements Failures.
@@ -59,22 +58,7 @@ func (m *MemoryFailures) Exhausted(_ context.Context, key string, budget int, wi
 func (m *MemoryFailures) Fail(_ context.Context, key string, window time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	if now.Sub(m.swept) > time.Minute { // drop finished windows: memory stays bounded
-		m.swept = now
-		for k, c := range m.counts {
-			if now.After(c.until) {
-				delete(m.counts, k)
-			}
-		}
-	}
-	w := windowOf(now, window)
-	c := m.counts[key]
-	if c.window != w {
-		c = memoryCount{window: w, until: now.Add(window)}
-	}
-	c.n++
-	m.counts[key] = c
+	m.add(key, m.now(), window)
 	return nil
 }
 

@@ -64,10 +64,39 @@ func windowOf(t time.Time, window time.Duration) int64 {
 
 // Memory is the in-process limiter.
 type Memory struct {
-	mu     sync.Mutex
-	now    func() time.Time
+	mu  sync.Mutex
+	now func() time.Time
+	windows
+}
+
+// windows counts events per key in fixed windows, in memory; the caller
+// holds its lock.
+type windows struct {
 	counts map[string]memoryCount
 	swept  time.Time
+}
+
+func newWindows() windows { return windows{counts: map[string]memoryCount{}} }
+
+// add counts one event of key at now in its window and returns the
+// window's count.
+func (w *windows) add(key string, now time.Time, window time.Duration) int {
+	if now.Sub(w.swept) > time.Minute { // drop finished windows: memory stays bounded
+		w.swept = now
+		for k, c := range w.counts {
+			if now.After(c.until) {
+				delete(w.counts, k)
+			}
+		}
+	}
+	cur := windowOf(now, window)
+	c := w.counts[key]
+	if c.window != cur {
+		c = memoryCount{window: cur, until: now.Add(window)}
+	}
+	c.n++
+	w.counts[key] = c
+	return c.n
 }
 
 type memoryCount struct {
@@ -77,7 +106,7 @@ type memoryCount struct {
 }
 
 // NewMemory returns an in-process limiter.
-func NewMemory() *Memory { return &Memory{now: time.Now, counts: map[string]memoryCount{}} }
+func NewMemory() *Memory { return &Memory{now: time.Now, windows: newWindows()} }
 
 // Allow implements Limiter.
 func (m *Memory) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error) {
@@ -90,23 +119,7 @@ func (m *Memory) Count(_ context.Context, key string, window time.Duration) (int
 	key = boundKey(key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	if now.Sub(m.swept) > time.Minute { // drop finished windows: memory stays bounded
-		m.swept = now
-		for k, c := range m.counts {
-			if now.After(c.until) {
-				delete(m.counts, k)
-			}
-		}
-	}
-	w := windowOf(now, window)
-	c := m.counts[key]
-	if c.window != w {
-		c = memoryCount{window: w, until: now.Add(window)}
-	}
-	c.n++
-	m.counts[key] = c
-	return c.n, nil
+	return m.add(key, m.now(), window), nil
 }
 
 // Redis is the limiter shared by every instance.
