@@ -160,18 +160,7 @@ func (a *App) PostCatiResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
-		return errUnsupportedMedia
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return errTooLarge
-	case err != nil:
-		return errMalformedBody
-	}
-	sub, err := questionnaire.DecodeSubmission(body)
+	sub, err := readSubmission(c)
 	if err != nil {
 		return err
 	}

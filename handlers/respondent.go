@@ -158,6 +158,23 @@ type acceptedBody struct {
 	Status     string `json:"status"`
 }
 
+// readSubmission reads a submission body: JSON of at most MaxBodyBytes,
+// decoded strictly (the web page's and the telephone console's alike).
+func readSubmission(c echo.Context) (*questionnaire.Submission, error) {
+	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
+		return nil, errUnsupportedMedia
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, errTooLarge
+	case err != nil:
+		return nil, errMalformedBody
+	}
+	return questionnaire.DecodeSubmission(body)
+}
+
 // PostResponse handles POST /api/v1/surveys/:slug/responses.
 func (a *App) PostResponse(c echo.Context) error {
 	now := a.cfg.Clock()
@@ -168,18 +185,7 @@ func (a *App) PostResponse(c echo.Context) error {
 	if !p.Open(now) {
 		return surveys.ErrClosed
 	}
-	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
-		return errUnsupportedMedia
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return errTooLarge
-	case err != nil:
-		return errMalformedBody
-	}
-	sub, err := questionnaire.DecodeSubmission(body)
+	sub, err := readSubmission(c)
 	if err != nil {
 		return err
 	}
