@@ -18,11 +18,24 @@ func (s *Store) InsertResponse(r *Response) error {
 // ResponseBySubmission returns the response a submission id created.
 func (s *Store) ResponseBySubmission(surveyID uint64, submissionID string) (*Response, error) {
 	var r Response
-	err := s.W.Where("survey_id = ? AND submission_id = ?", surveyID, submissionID).Take(&r).Error
+	err := retryTransient(func() error {
+		return s.W.Where("survey_id = ? AND submission_id = ?", surveyID, submissionID).Take(&r).Error
+	})
 	if err != nil {
 		return nil, translate(err)
 	}
 	return &r, nil
+}
+
+// RespondentStored reports whether a respondent key has a stored response,
+// read from the primary (HasResponded reads a replica): what decides that
+// a unique-index conflict was this respondent's earlier answer.
+func (s *Store) RespondentStored(surveyID uint64, respondentKey string) (bool, error) {
+	var n int64
+	err := retryTransient(func() error {
+		return s.W.Model(&Response{}).Where("survey_id = ? AND respondent_key = ?", surveyID, respondentKey).Limit(1).Count(&n).Error
+	})
+	return n > 0, err
 }
 
 // HasResponded reports whether a respondent key already answered a survey.

@@ -90,16 +90,30 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, err
 		s.wakeTallier()
 		return SubmitResult{ResponseID: r.PublicID}, nil
 	case errors.Is(err, models.ErrDuplicate):
-		if prev, err := s.store.ResponseBySubmission(p.Survey.ID, sub.SubmissionID); err == nil {
-			if prev.PublicID == r.PublicID {
-				// This very insert committed, but its acknowledgement was
-				// lost (a dropped connection, a failed-over node) and the
-				// retry met the row: the response is new, not a replay.
-				s.commitClaim(ctx, dedup.Commit{Key: claimKey, Submission: sub.SubmissionID, TTL: ttl})
-				s.wakeTallier()
-				return SubmitResult{ResponseID: r.PublicID}, nil
-			}
+		prev, err := s.store.ResponseBySubmission(p.Survey.ID, sub.SubmissionID)
+		switch {
+		case err == nil && prev.PublicID == r.PublicID:
+			// This very insert committed, but its acknowledgement was
+			// lost (a dropped connection, a failed-over node) and the
+			// retry met the row: the response is new, not a replay.
+			s.commitClaim(ctx, dedup.Commit{Key: claimKey, Submission: sub.SubmissionID, TTL: ttl})
+			s.wakeTallier()
+			return SubmitResult{ResponseID: r.PublicID}, nil
+		case err == nil:
 			return s.replay(prev, key)
+		case !errors.Is(err, models.ErrNotFound):
+			return SubmitResult{}, storeErr(fmt.Errorf("look up a duplicate submission: %w", err))
+		}
+		// Not this submission id: the respondent's, unless the row the
+		// unique index met is not yet visible where this read ran (a
+		// cluster node still applying it). Then the resident's page sends
+		// the same submission again, and is answered from the row.
+		taken, err := s.store.RespondentStored(p.Survey.ID, key)
+		switch {
+		case err != nil:
+			return SubmitResult{}, storeErr(fmt.Errorf("look up a duplicate respondent: %w", err))
+		case !taken:
+			return SubmitResult{}, fmt.Errorf("%w: a duplicate row not visible yet", ErrUnavailable)
 		}
 		return SubmitResult{}, ErrDuplicate
 	default:
