@@ -273,7 +273,10 @@ func startLoadWith(t *testing.T, base string, workers int, retry bool) *load {
 				a.body, _ = json.Marshal(s)
 				a.sentAt = time.Now()
 				a.status, a.response, a.err = submitTo(a.client, base, a.body)
-				for l.retry && a.err == nil && a.status == http.StatusServiceUnavailable && time.Since(a.sentAt) < 20*time.Second {
+				// The page keeps an unsent answer and retries with backoff for as
+				// long as it stays open; on a loaded machine a node's rejoin by
+				// state transfer (which blocks its donor) has taken 36 s.
+				for l.retry && a.err == nil && a.status == http.StatusServiceUnavailable && time.Since(a.sentAt) < 90*time.Second {
 					time.Sleep(200 * time.Millisecond)
 					a.retries++
 					a.status, a.response, a.err = submitTo(a.client, base, a.body)
