@@ -144,6 +144,30 @@ func (m *Memory) Verify(_ context.Context, in VerifyArgs) (Verdict, error) {
 	return Verdict{Outcome: Wrong, Left: in.MaxFails - n.fails}, nil
 }
 
+// Unsend implements Store.
+func (m *Memory) Unsend(_ context.Context, number, token string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := m.numbers[number]; n != nil {
+		n.sends.refund(token)
+	}
+	return nil
+}
+
+// Release implements Store.
+func (m *Memory) Release(_ context.Context, in ReleaseArgs) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := m.numbers[in.Number]
+	if n == nil {
+		return nil
+	}
+	if c := n.codes[in.Scope]; c != nil && c.used && c.use == in.Use && hmac.Equal([]byte(c.hash), []byte(in.CodeHash)) {
+		c.used, c.use = false, ""
+	}
+	return nil
+}
+
 func (m *Memory) full() bool { return len(m.windows)+len(m.numbers) >= MaxMemoryEntries }
 
 // sweep drops what has expired, at most once a minute of caller time, or

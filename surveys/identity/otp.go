@@ -138,8 +138,9 @@ type SendRequest struct {
 // Send creates a code for r.Phone and texts it. The limits of the address,
 // the survey and the number are checked in that order; a refused request
 // counts against none of them (*WaitError). A provider failure is returned
-// wrapped (an *sms.Error); the code it carried stays valid, and the send
-// still counts, so a failing provider is not asked again at once.
+// wrapped (an *sms.Error) and costs the number and the survey nothing (the
+// resident may ask again at once); it still counts against the address, so
+// one client cannot hammer a failing provider.
 func (o *OTP) Send(ctx context.Context, r SendRequest) error {
 	if o.SMS == nil {
 		return fmt.Errorf("identity: send: %w", sms.ErrNotConfigured)
@@ -203,6 +204,20 @@ func (o *OTP) Send(ctx context.Context, r SendRequest) error {
 	}
 	if _, err := o.SMS.Send(ctx, sms.Message{Phone: phone, Template: sms.OTP,
 		Params: []sms.Param{{Name: "code", Value: code}}}); err != nil {
+		// Not delivered: the resident may ask again at once, and the
+		// survey's budget is not spent. The address window keeps the
+		// request, so one client cannot hammer a failing provider.
+		bg := context.WithoutCancel(ctx)
+		if uerr := o.Store.Unsend(bg, number, token); uerr != nil {
+			slog.Warn("identity: refund the number's slot of an undelivered code", slog.Any("error", uerr))
+		}
+		for _, k := range taken {
+			if strings.HasPrefix(k, "s:") {
+				if rerr := o.Store.Refund(bg, k, token); rerr != nil {
+					slog.Warn("identity: refund the survey's slot of an undelivered code", slog.Any("error", rerr))
+				}
+			}
+		}
 		return fmt.Errorf("identity: send code: %w", err)
 	}
 	return nil
@@ -249,6 +264,23 @@ func (o *OTP) Verify(ctx context.Context, r CheckRequest) error {
 		return &WaitError{Limit: "locked", Wait: v.Wait}
 	}
 	return &CodeError{Outcome: v.Outcome, Left: v.Left}
+}
+
+// Release gives back a code Verify accepted for r.Use, when what it was
+// spent on was not kept (the response could not be stored): the same code
+// is accepted again, for any use, until it expires.
+func (o *OTP) Release(ctx context.Context, r CheckRequest) error {
+	phone, ok := NormalizePhone(r.Phone)
+	code := asciiDigits(r.Code)
+	if !ok || r.Use == "" || len(code) != 6 {
+		return nil // nothing Verify could have accepted for a use
+	}
+	number := o.Hasher.Hash("phone", phone)
+	if err := o.Store.Release(ctx, ReleaseArgs{Number: number, Scope: r.Scope,
+		CodeHash: o.codeHash(r.Scope, number, code), Use: o.Hasher.Hash("otp-use", r.Use)}); err != nil {
+		return fmt.Errorf("identity: release: %w", err)
+	}
+	return nil
 }
 
 // codeHash binds a code to its scope and number.

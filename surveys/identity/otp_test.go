@@ -280,22 +280,62 @@ type sendStep struct {
 	retry       int
 }
 
-func TestProviderFailureStillCounts(t *testing.T) {
+// TestProviderFailureRefundsTheNumber: a code the provider failed to
+// deliver costs the number and the survey nothing, so the resident may ask
+// again at once; the address still counts it.
+func TestProviderFailureRefundsTheNumber(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			c := newClock()
 			o, box := service(b.new(t), c)
+			o.Config.PerAddress = []identity.Rate{{2, time.Hour}}
+			o.Config.PerSurvey = []identity.Rate{{1, time.Hour}}
 			box.fail = &sms.Error{Provider: "inbox", Kind: sms.Unavailable, Code: "transport"}
-			err := send(o, phone, "")
+			err := send(o, phone, "10.0.0.9")
 			if !errors.Is(err, sms.ErrUnavailable) {
 				t.Fatalf("send with the provider down: %v", err)
 			}
 			box.fail = nil
-			wantWait(t, send(o, phone, ""), "number", 60)
+			// The number's minute and the survey's only slot are free again.
+			if err := send(o, phone, "10.0.0.9"); err != nil {
+				t.Fatalf("asking again after a failed send: %v", err)
+			}
+			if box.count() != 1 {
+				t.Fatalf("%d messages delivered, want 1", box.count())
+			}
+			// The address counted both requests.
 			c.Advance(time.Minute)
+			wantWait(t, send(o, "13912345678", "10.0.0.9"), "address", 3540)
+		})
+	}
+}
+
+// TestReleasedCodeIsAcceptedAgain: a code given back (its response was not
+// stored) is accepted again, also for another submission, until it expires.
+func TestReleasedCodeIsAcceptedAgain(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			c := newClock()
+			o, box := service(b.new(t), c)
 			if err := send(o, phone, ""); err != nil {
 				t.Fatal(err)
 			}
+			code := box.code(t, phone)
+			release := func(use string) {
+				t.Helper()
+				if err := o.Release(context.Background(), identity.CheckRequest{Scope: "7", Phone: phone, Code: code, Use: use}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			nilError(t)(verify(o, phone, code, "s1"))
+			release("s2") // not its use: nothing changes
+			wantCodeError(t, verify(o, phone, code, "s2"), identity.Used, -1)
+			release("s1")
+			nilError(t)(verify(o, phone, code, "s2"))
+			wantCodeError(t, verify(o, phone, code, "s1"), identity.Used, -1)
+			release("s2")
+			c.Advance(5 * time.Minute)
+			wantCodeError(t, verify(o, phone, code, "s3"), identity.Missing, -1)
 		})
 	}
 }

@@ -128,6 +128,18 @@ end
 redis.call("SET", KEYS[2], count .. ":" .. ms(till), "PX", ms(till - now))
 return {6, 0, maxf - count}`)
 
+// releaseScript: KEYS code; ARGV code hash, use. A code used for this use
+// becomes unused again, its expiry unchanged.
+var releaseScript = redis.NewScript(`
+local v = redis.call("GET", KEYS[1])
+if not v then return 0 end
+local kind, exp, rest = string.match(v, "^(%a):(%d+):(.*)$")
+if kind == "u" and rest == ARGV[1] .. ":" .. ARGV[2] then
+	redis.call("SET", KEYS[1], "c:" .. exp .. ":" .. ARGV[1], "KEEPTTL")
+	return 1
+end
+return 0`)
+
 func rateArgs(args []any, rates []Rate) []any {
 	args = append(args, len(rates))
 	for _, r := range rates {
@@ -184,6 +196,28 @@ func (r *Redis) Verify(ctx context.Context, in VerifyArgs) (Verdict, error) {
 		return Verdict{}, fmt.Errorf("identity: redis verify: %w", err)
 	}
 	return verdict(v)
+}
+
+// Unsend implements Store.
+func (r *Redis) Unsend(ctx context.Context, number, token string) error {
+	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	_, _, sends, _ := r.numberKeys(number, "")
+	if err := r.rdb.ZRem(ctx, sends, token).Err(); err != nil {
+		return fmt.Errorf("identity: redis unsend: %w", err)
+	}
+	return nil
+}
+
+// Release implements Store.
+func (r *Redis) Release(ctx context.Context, in ReleaseArgs) error {
+	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	_, _, _, code := r.numberKeys(in.Number, in.Scope)
+	if err := releaseScript.Run(ctx, r.rdb, []string{code}, in.CodeHash, in.Use).Err(); err != nil {
+		return fmt.Errorf("identity: redis release: %w", err)
+	}
+	return nil
 }
 
 // verdict reads a script's {outcome, wait ms[, left]}.

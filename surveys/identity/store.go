@@ -23,6 +23,21 @@ type Store interface {
 	// Verify checks a code and uses it up: Accepted, Repeated, Wrong
 	// (with Left), Missing, Used or Locked (with Wait).
 	Verify(ctx context.Context, in VerifyArgs) (Verdict, error)
+	// Unsend removes the send token recorded in a number's send window by
+	// Issue, if it is there: a code the provider failed to deliver costs
+	// the resident no slot.
+	Unsend(ctx context.Context, number, token string) error
+	// Release makes a code used for in.Use unused again, if it is (and is
+	// still valid): what it was spent on was not stored.
+	Release(ctx context.Context, in ReleaseArgs) error
+}
+
+// ReleaseArgs is a used code to give back.
+type ReleaseArgs struct {
+	Number   string
+	Scope    string
+	CodeHash string
+	Use      string // the hash Verify was given
 }
 
 // IssueArgs is a code to store.
