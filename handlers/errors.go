@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -66,6 +67,9 @@ func classify(err error) (int, errorDetail) {
 	var invalid *questionnaire.InvalidError
 	var he *echo.HTTPError
 	var defErr *questionnaire.DefinitionError
+	if status, detail, ok := classifyOTP(err); ok {
+		return status, detail
+	}
 	switch {
 	case errors.As(err, &api):
 		return api.Status, errorDetail{Code: api.Code, Message: api.Message}
@@ -176,6 +180,9 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	if status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", "5")
+	}
+	if wait := retryAfterOf(err); wait > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(wait))
 	}
 	var werr error
 	switch {

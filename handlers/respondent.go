@@ -43,6 +43,11 @@ type SurveyPage struct {
 	// Picker lists a campaign's units by category on an open link without
 	// a unit, each linking to its own page.
 	Picker []PickerGroup
+	// VerifyPhone says a phone-mode survey verifies the number with a
+	// text-message code (an SMS provider is configured): the page shows
+	// the code field and the 获取验证码 button, posting to OTPEndpoint.
+	VerifyPhone bool
+	OTPEndpoint string
 }
 
 // GetSurveyPage handles GET /s/:slug[?t=TOKEN], the respondent page. An
@@ -96,6 +101,10 @@ func (a *App) surveyPage(c echo.Context, p *surveys.Published, unit *questionnai
 		Dedup:    mode,
 		HasToken: hasToken,
 	}
+	if a.svc.OTPRequired(p) {
+		page.VerifyPhone = true
+		page.OTPEndpoint = "/api/v1/surveys/" + p.Survey.Slug + "/otp"
+	}
 	unitKey := ""
 	switch {
 	case unit != nil:
@@ -108,7 +117,7 @@ func (a *App) surveyPage(c echo.Context, p *surveys.Published, unit *questionnai
 		page.Def = p.Compiled.Directory()
 		page.Picker = pickerGroups(p.Compiled)
 	}
-	key := fmt.Sprintf("page/%d/%s/%t/%s", p.Version, state, hasToken, unitKey)
+	key := fmt.Sprintf("page/%d/%s/%t/%s/%t", p.Version, state, hasToken, unitKey, page.VerifyPhone)
 	return a.bodies.serve(c, key, echo.MIMETextHTMLCharsetUTF8, func() ([]byte, error) {
 		var b bytes.Buffer
 		err := a.templates.ExecuteTemplate(&b, "survey.html", page)
@@ -121,6 +130,9 @@ type surveyBody struct {
 	*questionnaire.Definition
 	Version uint64 `json:"version"`
 	Open    bool   `json:"open"`
+	// VerifyPhone: submissions carry "otp", a code asked for at
+	// POST /api/v1/surveys/{slug}/otp (phone mode, SMS configured).
+	VerifyPhone bool `json:"verify_phone,omitempty"`
 }
 
 // GetSurvey handles GET /api/v1/surveys/:slug[?unit=CODE]: the published
@@ -146,9 +158,10 @@ func (a *App) GetSurvey(c echo.Context) error {
 	a.ensureDevice(c)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	open := p.Open(time.Now())
-	key := fmt.Sprintf("survey/%d/%t/%s", p.Version, open, unit)
+	verify := a.svc.OTPRequired(p)
+	key := fmt.Sprintf("survey/%d/%t/%s/%t", p.Version, open, unit, verify)
 	return a.bodies.serve(c, key, echo.MIMEApplicationJSON, func() ([]byte, error) {
-		return json.Marshal(surveyBody{def, p.Version, open})
+		return json.Marshal(surveyBody{def, p.Version, open, verify})
 	})
 }
 

@@ -61,6 +61,7 @@ func (a *App) routeTable() []route {
 		r(get, "/d/:slug/u/:unit", anyone, a.GetUnitDashboardPage),
 		r(get, "/api/v1/surveys/:slug", anyone, a.GetSurvey),
 		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),
+		r(post, "/api/v1/surveys/:slug/otp", anyone, a.PostOTP),
 		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults, a.resultsRateLimit),
 		r(get, "/api/v1/surveys/:slug/live", anyone, a.GetLive),
 		r(get, "/r/:slug", anyone, a.GetReportPage, a.resultsRateLimit),

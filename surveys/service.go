@@ -29,6 +29,7 @@ import (
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
@@ -53,6 +54,8 @@ type Service struct {
 	speeders speederChecks
 
 	reportFacts reportFactsCache
+
+	otp *identity.OTP // text-message codes for phone mode (otp.go); nil = off
 }
 
 // Published is a survey with its published version, compiled.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 	"time"
 
@@ -13,14 +12,13 @@ import (
 
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
 
 // claimTTL is how long a committed claim is kept when a survey has no close
 // date: past any annual campaign.
 const claimTTL = 400 * 24 * time.Hour
-
-var phonePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
 // SubmitInput is a submission with what the HTTP layer knows of its sender.
 type SubmitInput struct {
@@ -59,6 +57,30 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, err
 	if err != nil {
 		return SubmitResult{}, err
 	}
+	if in.CaseKey != "" || !s.OTPRequired(p) {
+		return s.storeResponse(ctx, p, in, key, answers)
+	}
+	// Phone mode with codes: the number must be the one the code was sent to.
+	if err := s.checkOTP(ctx, p, sub); err != nil {
+		// A retry of a submission already stored, after its code expired
+		// or was locked: answered from the row, as any retry is.
+		if errors.Is(err, identity.ErrInvalid) || errors.Is(err, identity.ErrLocked) {
+			if prev, lerr := s.store.ResponseBySubmission(p.Survey.ID, strings.ToLower(sub.SubmissionID)); lerr == nil {
+				return s.replay(prev, key)
+			}
+		}
+		return SubmitResult{}, err
+	}
+	res, err := s.storeResponse(ctx, p, in, key, answers)
+	if err != nil {
+		s.releaseOTP(ctx, p, sub)
+	}
+	return res, err
+}
+
+// storeResponse stores a checked submission of respondent key, exactly once.
+func (s *Service) storeResponse(ctx context.Context, p *Published, in SubmitInput, key string, answers []questionnaire.Answer) (SubmitResult, error) {
+	sub := in.Submission
 	claimKey := fmt.Sprintf("%d:%s", p.Survey.ID, key)
 
 	// Fast path: the claim. Its failure never blocks a resident; the
@@ -153,8 +175,8 @@ func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
 	}
 	switch p.Compiled.Def.Dedup {
 	case questionnaire.DedupPhone:
-		phone := strings.TrimSpace(in.Submission.Phone)
-		if !phonePattern.MatchString(phone) {
+		phone, ok := identity.NormalizePhone(in.Submission.Phone)
+		if !ok {
 			return "", &questionnaire.InvalidError{Fields: map[string]string{
 				"phone": "请填写11位手机号码 enter an 11-digit mainland mobile number",
 			}}

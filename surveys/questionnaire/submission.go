@@ -36,6 +36,7 @@ type Submission struct {
 	Unit         string                     `json:"unit,omitempty"`
 	Token        string                     `json:"token,omitempty"`
 	Phone        string                     `json:"phone,omitempty"`
+	OTP          string                     `json:"otp,omitempty"` // the text-message code, phone mode with codes on
 	StartedAt    *time.Time                 `json:"started_at,omitempty"`
 	Answers      map[string]json.RawMessage `json:"answers"`
 }
