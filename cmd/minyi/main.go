@@ -19,12 +19,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/identity"
+	"github.com/minyi-survey/minyi/surveys/identity/sms"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/staff"
@@ -50,6 +53,11 @@ type config struct {
 	ResultsRate    int
 	LiveMaxStreams int
 	LiveMaxPerAddr int
+	// SMS is the text-message provider's settings (MINYI_SMS_*, env only:
+	// keys do not belong on a command line); OTP the one-time code rules
+	// (MINYI_OTP_*).
+	SMS sms.Settings
+	OTP identity.Config
 }
 
 func main() {
@@ -181,6 +189,10 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	cfg.SMS = sms.SettingsFromEnv(getenv)
+	if cfg.OTP, err = identity.ConfigFromEnv(getenv); err != nil {
+		return cfg, err
+	}
 	if _, err := handlers.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		return cfg, err
 	}
@@ -208,6 +220,10 @@ func (c config) demo() bool {
 // run serves until ctx ends, then drains in-flight requests. When ready is
 // not nil it receives the listening address.
 func run(ctx context.Context, cfg config, ready chan<- string) error {
+	provider, err := smsProvider(cfg)
+	if err != nil {
+		return err
+	}
 	store, secret, err := openData(cfg)
 	if err != nil {
 		return err
@@ -223,9 +239,10 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	var limiter limit.Limiter = limit.NewMemory()
 	var codeFailures limit.Failures = limit.NewMemoryFailures()
 	redisKind := "none"
+	var rdb redis.UniversalClient
 	if cfg.RedisURL != "" {
-		rdb, rc, err := openRedis(ctx, cfg.RedisURL)
-		if err != nil {
+		var rc redisConfig
+		if rdb, rc, err = openRedis(ctx, cfg.RedisURL); err != nil {
 			return err
 		}
 		defer rdb.Close()
@@ -237,6 +254,13 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	}
 
 	svc := surveys.NewService(store, claimer, broker, secret)
+	otp, otpStore, err := otpService(cfg, provider, rdb, secret)
+	if err != nil {
+		return err
+	}
+	if otp != nil {
+		svc.UseOTP(otp)
+	}
 	if cfg.demo() {
 		for _, name := range []string{"social-2022", "campaign-2022"} {
 			seeded, err := svc.SeedBuiltin(name)
@@ -296,7 +320,13 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		database = "mysql"
 	}
 	slog.Info("minyi started", slog.String("addr", ln.Addr().String()), slog.String("database", database),
-		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()), slog.String("redis", redisKind))
+		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()), slog.String("redis", redisKind),
+		slog.String("sms", smsName(provider)), slog.String("otp", otpStore))
+	if otp == nil {
+		slog.Info("no SMS provider (MINYI_SMS_PROVIDER): phone-mode surveys count typed numbers without verifying them")
+	} else if rdb == nil && store.Dialect == models.DialectMySQL {
+		slog.Warn("one-time codes are kept in this process: run several instances only with MINYI_REDIS_URL, or a code sent by one is unknown to the others")
+	}
 	printURLs(ln.Addr().String(), cfg.demo())
 	if firstPassword != "" {
 		if err := showFirstPassword(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())), cfg.DataDir,

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/minyi-survey/minyi/surveys/identity"
+	"github.com/minyi-survey/minyi/surveys/identity/sms"
+)
+
+// smsProvider builds the text-message provider of MINYI_SMS_*, once, for
+// every feature that sends messages; nil without error when
+// MINYI_SMS_PROVIDER is empty (text messages off). The log provider is
+// refused unless the server runs in demo mode: it writes every code to
+// the server log.
+func smsProvider(cfg config) (sms.Provider, error) {
+	s := cfg.SMS
+	s.Demo = cfg.demo()
+	if !s.Enabled() {
+		return nil, nil
+	}
+	p, err := sms.New(s, sms.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("text messages (MINYI_SMS_*): %w", err)
+	}
+	if p.Name() == sms.ProviderLog {
+		slog.Warn("MINYI_SMS_PROVIDER=log: text messages and their codes are written to this log, not sent (demo only)")
+	}
+	return p, nil
+}
+
+// otpService is the one-time code service of phone-mode surveys on
+// provider: its state in Redis when the server has one (every instance
+// shares codes, locks and limits), else in this process. It returns nil
+// when provider is nil, and the store's name for the start-up line.
+func otpService(cfg config, provider sms.Provider, rdb redis.UniversalClient, secret []byte) (*identity.OTP, string, error) {
+	if provider == nil {
+		return nil, "off", nil
+	}
+	var store identity.Store = identity.NewMemory()
+	name := "memory"
+	if rdb != nil {
+		rs, err := identity.NewRedis(rdb, "minyi:id:")
+		if err != nil {
+			return nil, "", err
+		}
+		store, name = rs, "redis"
+	}
+	o := identity.NewOTP(store, provider, identity.NewHasher(secret))
+	o.Config = cfg.OTP
+	return o, name, nil
+}
+
+// smsName names provider for the start-up line.
+func smsName(p sms.Provider) string {
+	if p == nil {
+		return "off"
+	}
+	return p.Name()
+}
