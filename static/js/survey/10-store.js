@@ -9,7 +9,9 @@
  *
  * Sampling modes (data-dedup): "device" counts the signed cookie; "token"
  * sends the invitation token from the address (?t=, or ?token=) or the code
- * the resident types; "phone" sends the mobile number typed in. The staff
+ * the resident types; "phone" sends the mobile number typed in, and, when
+ * the server verifies numbers (data-otp-endpoint), the text-message code
+ * its 获取验证码 button asked for. The staff
  * preview (data-state="preview") shows the same form but never writes
  * localStorage and never sends a request.
  */

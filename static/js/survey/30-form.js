@@ -59,6 +59,11 @@ function init() {
   var tokenInput = tokenWrap && tokenWrap.querySelector('input');
   var phoneWrap = mode === 'phone' ? byId('field-phone') : null;
   var phoneInput = phoneWrap && phoneWrap.querySelector('input');
+  // Phone mode with text-message codes (an SMS provider is configured).
+  var otpEndpoint = phoneWrap ? form.getAttribute('data-otp-endpoint') || '' : '';
+  var otpWrap = otpEndpoint ? byId('field-otp') : null;
+  var otpInput = otpWrap && byId('resp-otp');
+  var otpButton = otpWrap && byId('otp-send');
   var button = byId('submit');
   var statusEl = byId('status');
   var progressEl = byId('progress');
@@ -198,7 +203,7 @@ function init() {
   // Errors and status.
   function wrapOf(el) {
     while (el && el !== form) {
-      if (el.getAttribute && (el.hasAttribute('data-question') || el === unitWrap || el === tokenWrap || el === phoneWrap)) return el;
+      if (el.getAttribute && (el.hasAttribute('data-question') || el === unitWrap || el === tokenWrap || el === phoneWrap || el === otpWrap)) return el;
       el = el.parentNode;
     }
     return null;
@@ -221,6 +226,7 @@ function init() {
     var w = [];
     if (tokenWrap) w.push(tokenWrap);
     if (phoneWrap) w.push(phoneWrap);
+    if (otpWrap) w.push(otpWrap);
     if (unitWrap) w.push(unitWrap);
     return w.concat(questions);
   }
@@ -228,6 +234,7 @@ function init() {
   var MSG_TOKEN = '请输入邀请码 Enter your invitation code';
   var MSG_TOKEN_BAD = '邀请码无效或已使用 This invitation code is not valid';
   var MSG_PHONE = '请填写11位手机号码 Enter an 11-digit mainland mobile number';
+  var MSG_OTP = '请填写短信中的6位验证码 Enter the 6-digit code from the text message';
 
   // showTokenError reveals the code card with a message next to the input.
   function showTokenError(msg) {
@@ -270,6 +277,10 @@ function init() {
         phoneInput.value = ph;
       }
     }
+    if (otpWrap && !/^\d{6}$/.test(otpCode())) {
+      setError(otpWrap, MSG_OTP);
+      missing.push(otpWrap);
+    }
     if (unitSelect && !unitSelect.value) {
       setError(unitWrap || unitSelect.parentNode, '请选择被评价单位 Please choose the unit being evaluated.');
       missing.push(unitWrap || unitSelect.parentNode);
@@ -291,6 +302,7 @@ function init() {
     if (unitSelect) b.unit = unitSelect.value;
     if (mode === 'token') b.token = sentToken = token();
     if (phoneInput) b.phone = normalizePhone(phoneInput.value);
+    if (otpWrap) b.otp = otpCode();
     b.started_at = draft.started_at;
     b.answers = {};
     each(questions, function (q) {
@@ -361,6 +373,7 @@ function init() {
       if (!has(fields, code)) continue;
       var wrap = code === 'unit' ? unitWrap :
         code === 'phone' && phoneWrap ? phoneWrap :
+          code === 'otp' && otpWrap ? otpWrap :
           code === 'token' && tokenWrap ? tokenWrap :
             byId('q-' + code);
       if (wrap && wrap === tokenWrap) tokenCard.hidden = false;
@@ -423,6 +436,12 @@ function init() {
       return mode === 'token' && byId('screen-used') ? usedScreen() : finish('answered');
     }
     if (s === 410) return finish('closed');
+    if (otpWrap && (s === 403 && err.code === 'otp_invalid' || s === 429 && err.code === 'otp_locked')) {
+      // The code, not the connection: the resident gets a new one.
+      stop();
+      otpRefused(err.message || MSG_OTP);
+      return;
+    }
     if (retryable(s)) return retryLater(res);
     if (s === 403 && mode === 'token') {
       // In token mode a 403 is about the invitation, unless the server
@@ -449,6 +468,98 @@ function init() {
     request('POST', endpoint, body, handle);
   }
 
+  // Text-message codes: the button asks for one, then counts down until
+  // another may be asked for; the answer's errors go next to the fields.
+  var otpTimer = null;
+  var otpLabel = otpButton ? otpButton.innerHTML : '';
+
+  function otpCode() {
+    return otpInput ? String(otpInput.value).replace(/[\uff10-\uff19]/g, function (d) {
+      return String.fromCharCode(d.charCodeAt(0) - 0xfee0);
+    }).replace(/\s/g, '') : '';
+  }
+
+  function otpNote(line, second) {
+    var old = byId('otp-sent');
+    if (old) old.parentNode.removeChild(old);
+    if (!line) return;
+    var p = make('p', 'otp-sent', line);
+    p.id = 'otp-sent';
+    p.setAttribute('role', 'status');
+    if (second) p.appendChild(make('span', 'en', second));
+    otpWrap.insertBefore(p, byId('fe-otp'));
+  }
+
+  // otpCountdown disables the button for seconds, showing them.
+  function otpCountdown(seconds) {
+    if (otpTimer) clearInterval(otpTimer);
+    var left = Math.max(1, seconds);
+    function tick() {
+      if (left <= 0) {
+        clearInterval(otpTimer);
+        otpTimer = null;
+        otpButton.disabled = false;
+        otpButton.innerHTML = otpLabel;
+        return;
+      }
+      otpButton.disabled = true;
+      otpButton.textContent = '重新获取 ' + left + 's';
+      left--;
+    }
+    tick();
+    otpTimer = setInterval(tick, 1000);
+  }
+
+  function otpRefused(msg) {
+    setError(otpWrap, msg);
+    setStatus('error', '验证码未通过，请查看提示', 'The code was not accepted; see the message by the code.');
+    focusField(otpWrap);
+  }
+
+  function askCode() {
+    if (preview || !otpButton || otpButton.disabled) return;
+    clearError(phoneWrap);
+    clearError(otpWrap);
+    var ph = normalizePhone(phoneInput.value);
+    if (!/^1[3-9]\d{9}$/.test(ph)) {
+      setError(phoneWrap, MSG_PHONE);
+      focusField(phoneWrap);
+      return;
+    }
+    phoneInput.value = ph;
+    saveDraft();
+    otpButton.disabled = true;
+    otpNote('正在发送…', 'Sending…');
+    request('POST', otpEndpoint, JSON.stringify({ phone: ph }), function (res) {
+      var err = errorOf(res.body);
+      otpButton.disabled = false;
+      otpNote('');
+      if (res.status === 202) {
+        otpNote('验证码已发送至 ' + ph.slice(0, 3) + '****' + ph.slice(7) + '，5分钟内有效',
+          'A code was sent to this number; it is valid for 5 minutes.');
+        otpCountdown((res.body && res.body.resend_after) || 60);
+        try { otpInput.focus(); } catch (e) { /* ignore */ }
+        return;
+      }
+      if (res.status === 410) return finish('closed');
+      if (res.status === 400) {
+        setError(phoneWrap, err.message || MSG_PHONE);
+        return focusField(phoneWrap);
+      }
+      if (res.status === 429) {
+        var wait = retryAfterMs(res.retryAfter);
+        if (wait && err.code !== 'otp_locked') otpCountdown(Math.ceil(wait / 1000));
+        return setError(otpWrap, err.message || '获取验证码过于频繁，请稍后再试 Too many codes asked for; try again later');
+      }
+      if (res.status === 0) {
+        return setError(otpWrap, '网络不稳定，请稍后再点“获取验证码” The network is unstable; tap Get code again shortly');
+      }
+      setError(otpWrap, err.message || '短信发送失败，请稍后再试 the text message could not be sent; try again later');
+    });
+  }
+
+  if (otpButton) otpButton.addEventListener('click', askCode);
+
   // Events.
   form.addEventListener('change', function (e) {
     clearError(wrapOf(e.target));
@@ -457,7 +568,7 @@ function init() {
   });
   form.addEventListener('input', function (e) {
     var el = e.target;
-    if (el && (el.tagName === 'TEXTAREA' || el === tokenInput || el === phoneInput)) {
+    if (el && (el.tagName === 'TEXTAREA' || el === tokenInput || el === phoneInput || el === otpInput)) {
       clearError(wrapOf(el));
       saveSoon();
       updateProgress();
