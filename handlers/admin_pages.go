@@ -122,6 +122,8 @@ func (a *App) GetPreviewPage(c echo.Context) error {
 	page := SurveyPage{
 		Def: comp.Def, Slug: def.Slug, State: "preview", Endpoint: "",
 		Scale: comp.ScaleOptions(), Total: comp.QuestionCount(),
+		// The code field as residents will see it; its button sends nothing here.
+		VerifyPhone: a.svc.OTPOn() && comp.Def.Dedup == questionnaire.DedupPhone,
 	}
 	// ?unit= previews the page of one unit, as its residents see it.
 	if u := comp.Unit(c.QueryParam("unit")); u != nil {

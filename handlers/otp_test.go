@@ -387,3 +387,34 @@ func TestOTPTwoInstancesShareLimits(t *testing.T) {
 		t.Fatalf("%d responses stored, want 1", n)
 	}
 }
+
+// TestOTPAddressAndSurveyLimits: the configurable limits per client
+// address and per survey refuse with 429 and Retry-After, and a refused
+// request sends nothing.
+func TestOTPAddressAndSurveyLimits(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
+	box, clk := &otpInbox{}, &otpClock{t: time.Now()}
+	o := useOTP(in, identity.NewMemory(), box, clk)
+	o.Config.PerAddress = []identity.Rate{{N: 2, Per: 10 * time.Minute}}
+	o.Config.PerSurvey = []identity.Rate{{N: 3, Per: time.Hour}}
+
+	wantStatus(t, "first number", askCode(t, in.URL, phoneSlug, "13600000001"), http.StatusAccepted, "")
+	wantStatus(t, "second number", askCode(t, in.URL, phoneSlug, "13600000002"), http.StatusAccepted, "")
+	r := askCode(t, in.URL, phoneSlug, "13600000003")
+	wantStatus(t, "a third number from one address", r, http.StatusTooManyRequests, "rate_limited")
+	if r.Header.Get("Retry-After") != "600" {
+		t.Errorf("address limit: Retry-After %q, want 600", r.Header.Get("Retry-After"))
+	}
+	clk.Advance(10 * time.Minute)
+	wantStatus(t, "ten minutes later", askCode(t, in.URL, phoneSlug, "13600000003"), http.StatusAccepted, "")
+	clk.Advance(10 * time.Minute)
+	r = askCode(t, in.URL, phoneSlug, "13600000004")
+	wantStatus(t, "the survey's fourth code in the hour", r, http.StatusTooManyRequests, "rate_limited")
+	if ra, _ := strconv.Atoi(r.Header.Get("Retry-After")); ra != 40*60 {
+		t.Errorf("survey limit: Retry-After %q, want 2400", r.Header.Get("Retry-After"))
+	}
+	if box.count() != 3 {
+		t.Fatalf("%d messages sent, want 3", box.count())
+	}
+}

@@ -48,6 +48,10 @@ func (s *Service) OTPConfig() identity.Config {
 	return s.otp.Config
 }
 
+// OTPOn reports whether text-message codes are on: phone-mode surveys
+// then verify every number.
+func (s *Service) OTPOn() bool { return s.otp != nil }
+
 // OTPRequired reports whether submissions to p must carry a code.
 func (s *Service) OTPRequired(p *Published) bool {
 	return s.otp != nil && p.Compiled.Def.Dedup == questionnaire.DedupPhone
