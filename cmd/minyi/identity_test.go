@@ -2,12 +2,26 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/identity"
+	"github.com/minyi-survey/minyi/surveys/live"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
 // TestSMSProviderFromEnv builds the provider from MINYI_SMS_* as the server
@@ -88,5 +102,105 @@ func TestRunRefusesTheLogProviderWithoutDemo(t *testing.T) {
 	err = run(context.Background(), cfg, nil)
 	if err == nil || !strings.Contains(err.Error(), "仅限演示模式") || !strings.Contains(err.Error(), "MINYI_DEMO=on") {
 		t.Fatalf("run with the log provider and no demo: %v, want a refusal", err)
+	}
+}
+
+// TestRunWiresPhoneCodes starts the server as main does, with the log
+// provider in demo mode, on each backend: a phone-mode survey answers a
+// code request, the code read from the server log is accepted, and the
+// start-up line names the provider and where codes live.
+func TestRunWiresPhoneCodes(t *testing.T) {
+	type backendCfg struct {
+		cfg      config
+		otpStore string
+	}
+	env := map[string]string{"MINYI_SMS_PROVIDER": "log"}
+	mk := func(args ...string) config {
+		cfg, err := parseConfig(append([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--demo", "on"}, args...),
+			func(k string) string { return env[k] }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	configs := map[string]backendCfg{"sqlite": {mk(), "memory"}}
+	if surveystest.Required() || surveystest.MySQLConfigured() {
+		surveystest.Redis(t)
+		configs["mysql+redis"] = backendCfg{mk("--secret", testSecret, "--mysql-dsn", surveystest.MySQLDSN(t),
+			"--redis-url", os.Getenv(surveystest.EnvRedis)), "redis"}
+	}
+	logs := &lockedBuffer{}
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	for name, bc := range configs {
+		t.Run(name, func(t *testing.T) {
+			phoneSurvey(t, bc.cfg, "phone-wired")
+			base, stop := serve(t, bc.cfg)
+			defer stop()
+			// A number of its own: the test Redis keeps a number's limits for an hour.
+			number := fmt.Sprintf("135%08d", mrand.IntN(100_000_000))
+			resp, err := http.Post(base+"/api/v1/surveys/phone-wired/otp", "application/json", strings.NewReader(`{"phone":"`+number+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("code request: %d", resp.StatusCode)
+			}
+			m := regexp.MustCompile(`phone=` + number + ` .*param\.code=(\d{6})`).FindStringSubmatch(logs.String())
+			if m == nil {
+				t.Fatalf("no code for %s in the log:\n%s", number, logs.tail(2000))
+			}
+			body := `{"submission_id":"` + uuid.NewString() + `","phone":"` + number + `","otp":"` + m[1] + `","answers":{` +
+				`"q01":"5","q02":"5","q03":"5","q04":"5","q05":"5","q06":"5","q07":"5","q08":"5","q09":"5","q10":"5","q11":"5","q12":"5","q13":"4",` +
+				`"overall":"5","town":"t02","age":"40-49","gender":"m"}}`
+			wrong := strings.Replace(body, `"otp":"`+m[1], `"otp":"`+map[bool]string{true: "000001", false: "000000"}[m[1] == "000000"], 1)
+			for _, step := range []struct {
+				name, body string
+				status     int
+			}{{"a wrong code", wrong, http.StatusForbidden}, {"the code from the log", body, http.StatusCreated}} {
+				resp, err := http.Post(base+"/api/v1/surveys/phone-wired/responses", "application/json", strings.NewReader(step.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != step.status {
+					t.Fatalf("%s: %d, want %d", step.name, resp.StatusCode, step.status)
+				}
+			}
+			if !regexp.MustCompile(`msg="minyi started".* sms=log otp=` + bc.otpStore).MatchString(logs.String()) {
+				t.Errorf("the start-up line does not say sms=log otp=%s:\n%s", bc.otpStore, logs.tail(2000))
+			}
+		})
+	}
+}
+
+// phoneSurvey publishes a phone-mode copy of social-2022 under slug in the
+// database cfg names, as staff would before the server starts.
+func phoneSurvey(t *testing.T, cfg config, slug string) {
+	t.Helper()
+	store, secret, err := openData(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	raw, err := questionnaire.Builtin("social-2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def questionnaire.Definition
+	if err := json.Unmarshal(raw, &def); err != nil {
+		t.Fatal(err)
+	}
+	def.Slug, def.Dedup = slug, questionnaire.DedupPhone
+	svc := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), secret)
+	defer svc.Close()
+	id, err := svc.CreateSurvey(surveys.NewSurvey{Definition: &def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Publish(id); err != nil {
+		t.Fatal(err)
 	}
 }
