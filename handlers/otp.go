@@ -32,6 +32,7 @@ const smsFailedMessage = "短信发送失败，请稍后再试 the text message 
 // otpRequest is the body of a code request.
 type otpRequest struct {
 	Phone string `json:"phone"`
+	Unit  string `json:"unit,omitempty"` // the unit's page; checked against the roster
 }
 
 // otpSentBody answers a code request: the code is on its way.
@@ -43,8 +44,9 @@ type otpSentBody struct {
 
 // PostOTP handles POST /api/v1/surveys/:slug/otp {"phone"}: texts a
 // six-digit code to the number, for a phone-mode survey with codes on.
-// 202 sent · 400 malformed number · 409 otp_not_used · 410 closed ·
-// 429 beyond a limit (Retry-After) · 503 the provider failed.
+// 202 sent · 400 malformed number · 403 not_on_roster · 404 unknown
+// survey or unit · 409 otp_not_used · 410 closed · 429 beyond a limit
+// (Retry-After) · 503 the provider failed.
 func (a *App) PostOTP(c echo.Context) error {
 	now := a.cfg.Clock()
 	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
@@ -65,7 +67,17 @@ func (a *App) PostOTP(c echo.Context) error {
 	if !questionnaire.ValidSlug(c.Param("slug")) {
 		return surveys.ErrNotFound
 	}
-	if err := a.svc.SendOTP(c.Request().Context(), c.Param("slug"), req.Phone, clientKey(c), now); err != nil {
+	// A number off the roster counts against the guessing budget of
+	// invitation codes: the answer tells whether a number is on the list.
+	slug := c.Param("slug")
+	if err := a.checkCodeBudget(c, slug); err != nil {
+		return err
+	}
+	err = a.svc.SendOTP(c.Request().Context(), slug, req.Phone, req.Unit, clientKey(c), now)
+	if errors.Is(err, surveys.ErrNotOnRoster) {
+		a.countCodeFailure(c, slug)
+	}
+	if err != nil {
 		return err
 	}
 	o := a.svc.OTPConfig()
@@ -114,6 +126,9 @@ func classifyOTP(err error) (status int, detail errorDetail, ok bool) {
 			Message: "验证码已过期或已使用，请重新获取 the code has expired or was already used; ask for a new one"}, true
 	case errors.Is(err, surveys.ErrSMSFailed):
 		return http.StatusServiceUnavailable, errorDetail{Code: "sms_failed", Message: smsFailedMessage}, true
+	case errors.Is(err, surveys.ErrNotOnRoster):
+		return http.StatusForbidden, errorDetail{Code: "not_on_roster",
+			Message: "此号码不在本次调查的名单中，请使用接到邀请的手机号 this number is not on the survey's list; use the number that was invited"}, true
 	case errors.Is(err, surveys.ErrNoOTP):
 		return errNoOTP.Status, errorDetail{Code: errNoOTP.Code, Message: errNoOTP.Message}, true
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,8 +21,10 @@ import (
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/sms"
+	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/staff"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
@@ -417,4 +421,79 @@ func TestOTPAddressAndSurveyLimits(t *testing.T) {
 	if box.count() != 3 {
 		t.Fatalf("%d messages sent, want 3", box.count())
 	}
+}
+
+// putRoster uploads a roster CSV as an admin.
+func putRoster(t *testing.T, in *instance, id uint64, csv string) reply {
+	t.Helper()
+	cookie, csrf := staffSession(t, &staff.Service{Store: in.Store, Limiter: limit.NewMemory(), Cost: 4}, models.RoleAdmin)
+	req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/api/v1/admin/surveys/%d/roster", in.URL, id), strings.NewReader(csv))
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("X-CSRF-Token", csrf)
+	req.AddCookie(cookie)
+	return do(t, http.DefaultClient, req)
+}
+
+// TestPhoneRoster restricts a phone survey to an uploaded list: codes go
+// only to listed numbers, a number taken off the list is refused at
+// submission (its code given back), and an empty upload lifts the list.
+func TestPhoneRoster(t *testing.T) {
+	for name, a := range otpInstances(t) {
+		t.Run(name, func(t *testing.T) {
+			in := a.in
+			id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
+			r := putRoster(t, in, id, "手机号\n13700000011\n137 0000 0012\n12345\n+8613700000011\n\n")
+			if r.Status != http.StatusOK || r.Body["numbers"] != float64(2) || r.Body["duplicates"] != float64(1) {
+				t.Fatalf("upload: %d %s", r.Status, r.Raw)
+			}
+			if inv, _ := r.Body["invalid"].([]any); len(inv) != 1 || inv[0].(map[string]any)["line"] != float64(4) {
+				t.Fatalf("upload: invalid rows %s", r.Raw)
+			}
+			wantStatus(t, "a number off the list", askCode(t, in.URL, phoneSlug, "13700000013"), http.StatusForbidden, "not_on_roster")
+			if n := a.box.count(); n != 0 {
+				t.Fatalf("%d messages sent to numbers off the list", n)
+			}
+			wantStatus(t, "a listed number", askCode(t, in.URL, phoneSlug, "13700000011"), http.StatusAccepted, "")
+			wantStatus(t, "its answer", submitPhone(t, in, otpBody(t, in, "13700000011", a.box.code(t, "13700000011"), "")), http.StatusCreated, "")
+
+			// Taken off the list after the code was sent: refused, the code kept.
+			wantStatus(t, "another listed number", askCode(t, in.URL, phoneSlug, "13700000012"), http.StatusAccepted, "")
+			code := a.box.code(t, "13700000012")
+			if r := putRoster(t, in, id, "13700000011\n"); r.Status != http.StatusOK || r.Body["numbers"] != float64(1) {
+				t.Fatalf("second upload: %d %s", r.Status, r.Raw)
+			}
+			wantStatus(t, "answering after being taken off", submitPhone(t, in, otpBody(t, in, "13700000012", code, "")), http.StatusForbidden, "not_on_roster")
+			putRoster(t, in, id, "13700000011\n13700000012\n")
+			wantStatus(t, "listed again, the same code", submitPhone(t, in, otpBody(t, in, "13700000012", code, "")), http.StatusCreated, "")
+
+			if r := get(t, adminClient(t, in), fmt.Sprintf("%s/api/v1/admin/surveys/%d/roster", in.URL, id)); r.Status != 200 || r.Body["numbers"] != float64(2) {
+				t.Fatalf("roster counts: %d %s", r.Status, r.Raw)
+			}
+			if r := putRoster(t, in, id, ""); r.Status != http.StatusOK || r.Body["numbers"] != float64(0) {
+				t.Fatalf("empty upload: %d %s", r.Status, r.Raw)
+			}
+			wantStatus(t, "any number once the list is gone", askCode(t, in.URL, phoneSlug, "13700000013"), http.StatusAccepted, "")
+			wantStatus(t, "a roster for a device survey", putRoster(t, in, surveyID(t, in), "13700000011\n"), http.StatusUnprocessableEntity, "invalid")
+		})
+	}
+}
+
+// adminClient is a browser signed in as an admin (GET requests only).
+func adminClient(t *testing.T, in *instance) *http.Client {
+	t.Helper()
+	cookie, _ := staffSession(t, &staff.Service{Store: in.Store, Limiter: limit.NewMemory(), Cost: 4}, models.RoleAdmin)
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(in.URL)
+	jar.SetCookies(u, []*http.Cookie{cookie})
+	return &http.Client{Jar: jar}
+}
+
+// TestPhoneRosterWithoutCodes: with codes off, the list still decides
+// which typed numbers may answer.
+func TestPhoneRosterWithoutCodes(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
+	putRoster(t, in, id, "13700000021\n")
+	wantStatus(t, "a number off the list", submitPhone(t, in, otpBody(t, in, "13700000022", "", "")), http.StatusForbidden, "not_on_roster")
+	wantStatus(t, "a listed number", submitPhone(t, in, otpBody(t, in, "13700000021", "", "")), http.StatusCreated, "")
 }

@@ -105,6 +105,9 @@ func (a *App) routeTable() []route {
 		r(get, "/api/v1/admin/surveys/:id/weighting", viewer, a.GetWeighting),
 		r(put, "/api/v1/admin/surveys/:id/weighting", designer, a.PutWeighting),
 		r(post, "/api/v1/admin/surveys/:id/units/import", designer, a.PostUnitsImport),
+		// Phone mode: the numbers allowed to answer.
+		r(get, "/api/v1/admin/surveys/:id/roster", viewer, a.GetRoster),
+		r(put, "/api/v1/admin/surveys/:id/roster", designer, a.PutRoster),
 		// Who may see and change the survey.
 		owner(get, "/api/v1/admin/surveys/:id/members", a.GetMembers),
 		owner(put, "/api/v1/admin/surveys/:id/members", a.PutMembers),

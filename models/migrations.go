@@ -135,6 +135,9 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{14, "phone rosters: the numbers (keyed hashes) allowed to answer a phone-mode survey, per unit", func(tx *gorm.DB) error {
+		return createTables(tx, &PhoneRoster{})
+	}},
 }
 
 // recountTallies drops every counter and marks every response untallied,

@@ -62,8 +62,10 @@ func (s *Service) OTPRequired(p *Published) bool {
 func otpScope(p *Published) string { return strconv.FormatUint(p.Survey.ID, 10) }
 
 // SendOTP texts a code for the published survey slug to phone, asked for
-// from the client address addr.
-func (s *Service) SendOTP(ctx context.Context, slug, phone, addr string, now time.Time) error {
+// from the client address addr for unit ("" = not said). A survey with a
+// roster texts only the numbers on it (for unit, when given):
+// ErrNotOnRoster.
+func (s *Service) SendOTP(ctx context.Context, slug, phone, unit, addr string, now time.Time) error {
 	p, err := s.Published(slug)
 	if err != nil {
 		return err
@@ -73,6 +75,12 @@ func (s *Service) SendOTP(ctx context.Context, slug, phone, addr string, now tim
 	}
 	if !s.OTPRequired(p) {
 		return ErrNoOTP
+	}
+	if unit != "" && !unitOf(p, unit) {
+		return ErrUnknownUnit
+	}
+	if err := s.checkRoster(p, phone, unit, unit == ""); err != nil {
+		return err
 	}
 	err = s.otp.Send(ctx, identity.SendRequest{Scope: otpScope(p), Phone: phone, Address: addr})
 	var smsErr *sms.Error

@@ -57,7 +57,13 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, err
 	if err != nil {
 		return SubmitResult{}, err
 	}
-	if in.CaseKey != "" || !s.OTPRequired(p) {
+	if in.CaseKey != "" || p.Compiled.Def.Dedup != questionnaire.DedupPhone {
+		return s.storeResponse(ctx, p, in, key, answers)
+	}
+	if !s.OTPRequired(p) {
+		if err := s.checkRoster(p, sub.Phone, sub.Unit, false); err != nil {
+			return SubmitResult{}, err
+		}
 		return s.storeResponse(ctx, p, in, key, answers)
 	}
 	// Phone mode with codes: the number must be the one the code was sent to.
@@ -71,7 +77,13 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmitResult, err
 		}
 		return SubmitResult{}, err
 	}
-	res, err := s.storeResponse(ctx, p, in, key, answers)
+	// The roster only after the code: only a verified number learns
+	// whether it is on the list.
+	err = s.checkRoster(p, sub.Phone, sub.Unit, false)
+	var res SubmitResult
+	if err == nil {
+		res, err = s.storeResponse(ctx, p, in, key, answers)
+	}
 	if err != nil {
 		s.releaseOTP(ctx, p, sub)
 	}

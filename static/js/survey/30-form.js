@@ -436,6 +436,13 @@ function init() {
       return mode === 'token' && byId('screen-used') ? usedScreen() : finish('answered');
     }
     if (s === 410) return finish('closed');
+    if (phoneWrap && s === 403 && err.code === 'not_on_roster') {
+      stop();
+      setError(phoneWrap, err.message);
+      setStatus('error', '此号码不在本次调查的名单中', 'This number is not on the survey\'s list.');
+      focusField(phoneWrap);
+      return;
+    }
     if (otpWrap && (s === 403 && err.code === 'otp_invalid' || s === 429 && err.code === 'otp_locked')) {
       // The code, not the connection: the resident gets a new one.
       stop();
@@ -530,7 +537,10 @@ function init() {
     saveDraft();
     otpButton.disabled = true;
     otpNote('正在发送…', 'Sending…');
-    request('POST', otpEndpoint, JSON.stringify({ phone: ph }), function (res) {
+    var ask = { phone: ph };
+    var unit = fixedUnit || (unitSelect ? unitSelect.value : '');
+    if (unit) ask.unit = unit;
+    request('POST', otpEndpoint, JSON.stringify(ask), function (res) {
       var err = errorOf(res.body);
       otpButton.disabled = false;
       otpNote('');
@@ -542,7 +552,7 @@ function init() {
         return;
       }
       if (res.status === 410) return finish('closed');
-      if (res.status === 400) {
+      if (res.status === 400 || res.status === 403) {
         setError(phoneWrap, err.message || MSG_PHONE);
         return focusField(phoneWrap);
       }
