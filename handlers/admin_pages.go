@@ -28,17 +28,21 @@ type AdminPage struct {
 	CanManage bool
 	IsAdmin   bool
 	Next      string // where the sign-in page goes afterwards
+	// VerifyPhone: an SMS provider is configured, so phone mode verifies
+	// numbers by text-message code (the designer says which).
+	VerifyPhone bool
 }
 
 func (a *App) adminPage(c echo.Context, name string, surveyID uint64) error {
 	s := current(c)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	p := AdminPage{
-		User:     &s.User,
-		CSRF:     s.CSRF,
-		SurveyID: surveyID,
-		CanEdit:  staff.RoleAtLeast(s.User.Role, models.RoleDesigner),
-		IsAdmin:  s.User.Role == models.RoleAdmin,
+		User:        &s.User,
+		CSRF:        s.CSRF,
+		SurveyID:    surveyID,
+		CanEdit:     staff.RoleAtLeast(s.User.Role, models.RoleDesigner),
+		IsAdmin:     s.User.Role == models.RoleAdmin,
+		VerifyPhone: a.svc.OTPOn(),
 	}
 	if surveyID != 0 {
 		acc := surveyAccess(c)

@@ -469,6 +469,22 @@ func TestPhoneRoster(t *testing.T) {
 			if r := get(t, adminClient(t, in), fmt.Sprintf("%s/api/v1/admin/surveys/%d/roster", in.URL, id)); r.Status != 200 || r.Body["numbers"] != float64(2) {
 				t.Fatalf("roster counts: %d %s", r.Status, r.Raw)
 			}
+			var hashes []string
+			if err := in.Store.R.Raw("SELECT phone_hash FROM phone_rosters WHERE survey_id = ?", id).Scan(&hashes).Error; err != nil || len(hashes) != 2 {
+				t.Fatalf("roster rows %v %v", hashes, err)
+			}
+			for _, h := range hashes {
+				if strings.Contains(h, "1370000001") {
+					t.Fatalf("a roster number stored in clear: %s", h)
+				}
+			}
+			for _, row := range modeRows(t, in.Store, id) {
+				for _, h := range hashes {
+					if strings.Contains(row, h) {
+						t.Fatalf("a response carries the roster hash %s: %s", h, row)
+					}
+				}
+			}
 			if r := putRoster(t, in, id, ""); r.Status != http.StatusOK || r.Body["numbers"] != float64(0) {
 				t.Fatalf("empty upload: %d %s", r.Status, r.Raw)
 			}
@@ -496,4 +512,20 @@ func TestPhoneRosterWithoutCodes(t *testing.T) {
 	putRoster(t, in, id, "13700000021\n")
 	wantStatus(t, "a number off the list", submitPhone(t, in, otpBody(t, in, "13700000022", "", "")), http.StatusForbidden, "not_on_roster")
 	wantStatus(t, "a listed number", submitPhone(t, in, otpBody(t, in, "13700000021", "", "")), http.StatusCreated, "")
+}
+
+// TestDesignerSaysPhonesAreVerified: with an SMS provider, the designer's
+// note on phone mode says numbers are verified (without, that they are
+// not: TestDesignerSaysPhonesAreUnverified).
+func TestDesignerSaysPhonesAreVerified(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	useOTP(in, identity.NewMemory(), &otpInbox{}, &otpClock{t: time.Now()})
+	p, _ := in.Svc.Published(slug)
+	d := signIn(t, in, models.RoleDesigner)
+	addMember(t, in, p.Survey.ID, d.name, models.MemberCollaborator)
+	r := d.do(http.MethodGet, fmt.Sprintf("/admin/surveys/%d", p.Survey.ID), nil)
+	page := string(r.Raw)
+	if r.Status != 200 || !strings.Contains(page, "以短信验证码核实号码") || !strings.Contains(page, "verifies numbers by text-message code") || strings.Contains(page, "不核实号码") {
+		t.Fatalf("designer page %d without the verified phone-mode note", r.Status)
+	}
 }
