@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/sms"
@@ -528,4 +530,63 @@ func TestDesignerSaysPhonesAreVerified(t *testing.T) {
 	if r.Status != 200 || !strings.Contains(page, "以短信验证码核实号码") || !strings.Contains(page, "verifies numbers by text-message code") || strings.Contains(page, "不核实号码") {
 		t.Fatalf("designer page %d without the verified phone-mode note", r.Status)
 	}
+}
+
+// TestPhoneRosterPerUnit: on a campaign, a roster number answers for its
+// own unit only; the unit's page names the unit when asking for a code.
+func TestPhoneRosterPerUnit(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	box := &otpInbox{}
+	useOTP(in, identity.NewMemory(), box, &otpClock{t: time.Now()})
+	raw, err := questionnaire.Builtin("campaign-2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def questionnaire.Definition
+	if err := json.Unmarshal(raw, &def); err != nil {
+		t.Fatal(err)
+	}
+	const campaign = "campaign-2022-phone"
+	def.Slug, def.Dedup = campaign, questionnaire.DedupPhone
+	id, err := in.Svc.CreateSurvey(surveys.NewSurvey{Definition: &def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Svc.Publish(id); err != nil {
+		t.Fatal(err)
+	}
+	p, err := in.Svc.Published(campaign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bodyFor is a complete answer for unit from phone with code.
+	bodyFor := func(unit, phone, code string) []byte {
+		for seed := uint64(1); seed < 500; seed++ {
+			sub := surveystest.RandomSubmission(mrand.New(mrand.NewPCG(seed, 3)), p.Compiled)
+			if sub.Unit != unit {
+				continue
+			}
+			sub.SubmissionID, sub.Phone, sub.OTP = uuid.NewString(), phone, code
+			b, _ := json.Marshal(sub)
+			return b
+		}
+		t.Fatalf("no random submission for unit %s", unit)
+		return nil
+	}
+	if r := putRoster(t, in, id, "13700000031,yunxi\n13700000032,minghu\n13700000031,nosuch\n"); r.Status != 200 || r.Body["numbers"] != float64(2) {
+		t.Fatalf("upload: %d %s", r.Status, r.Raw)
+	}
+	ask := func(phone, unit string) reply {
+		body, _ := json.Marshal(map[string]string{"phone": phone, "unit": unit})
+		return post(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+campaign+"/otp", "application/json", body)
+	}
+	wantStatus(t, "a code for another unit", ask("13700000031", "minghu"), http.StatusForbidden, "not_on_roster")
+	wantStatus(t, "a code for an unknown unit", ask("13700000031", "nosuch"), http.StatusNotFound, "not_found")
+	wantStatus(t, "a code for its unit", ask("13700000031", "yunxi"), http.StatusAccepted, "")
+	code := box.code(t, "13700000031")
+	submit := func(b []byte) reply {
+		return post(t, http.DefaultClient, in.URL+"/api/v1/surveys/"+campaign+"/responses", "application/json", b)
+	}
+	wantStatus(t, "answering for another unit", submit(bodyFor("minghu", "13700000031", code)), http.StatusForbidden, "not_on_roster")
+	wantStatus(t, "answering for its unit, the same code", submit(bodyFor("yunxi", "13700000031", code)), http.StatusCreated, "")
 }
