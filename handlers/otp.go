@@ -23,6 +23,9 @@ const maxOTPBody = 1 << 10
 var (
 	errBadPhone = &apiError{http.StatusBadRequest, "invalid_phone", "请填写11位手机号码 enter an 11-digit mainland mobile number"}
 	errNoOTP    = &apiError{http.StatusConflict, "otp_not_used", "本调查不使用短信验证码 this survey does not use text-message codes"}
+	// errRosterGuessing: past the budget of numbers off the roster (and
+	// wrong invitation codes) from this address or for this survey.
+	errRosterGuessing = &apiError{http.StatusTooManyRequests, "rate_limited", "尝试的号码过多，请稍后再试 too many numbers tried; try again later"}
 )
 
 // smsFailedMessage is all a resident is told when the provider failed;
@@ -71,6 +74,9 @@ func (a *App) PostOTP(c echo.Context) error {
 	// invitation codes: the answer tells whether a number is on the list.
 	slug := c.Param("slug")
 	if err := a.checkCodeBudget(c, slug); err != nil {
+		if err == errCodeGuessing {
+			return errRosterGuessing
+		}
 		return err
 	}
 	err = a.svc.SendOTP(c.Request().Context(), slug, req.Phone, req.Unit, clientKey(c), now)

@@ -590,3 +590,25 @@ func TestPhoneRosterPerUnit(t *testing.T) {
 	wantStatus(t, "answering for another unit", submit(bodyFor("minghu", "13700000031", code)), http.StatusForbidden, "not_on_roster")
 	wantStatus(t, "answering for its unit, the same code", submit(bodyFor("yunxi", "13700000031", code)), http.StatusCreated, "")
 }
+
+// TestRosterGuessingIsSlowed: whether a number is on the roster is worth
+// guessing, so numbers off it spend the address's code budget; past it
+// every code request waits, listed numbers too.
+func TestRosterGuessingIsSlowed(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{CodeFailsPerAddress: 3})
+	box := &otpInbox{}
+	useOTP(in, identity.NewMemory(), box, &otpClock{t: time.Now()})
+	id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
+	putRoster(t, in, id, "13700000041\n")
+	for i := range 3 {
+		wantStatus(t, fmt.Sprintf("guess %d", i+1), askCode(t, in.URL, phoneSlug, fmt.Sprintf("1370000005%d", i)), http.StatusForbidden, "not_on_roster")
+	}
+	r := askCode(t, in.URL, phoneSlug, "13700000041")
+	wantStatus(t, "a listed number past the budget", r, http.StatusTooManyRequests, "rate_limited")
+	if r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body["error"].(map[string]any)["message"].(string), "尝试的号码过多") {
+		t.Errorf("past the budget: %v %s", r.Header, r.Raw)
+	}
+	if box.count() != 0 {
+		t.Fatalf("%d messages sent", box.count())
+	}
+}
