@@ -80,6 +80,9 @@ type Definition struct {
 	// Report sets the published report (公报): its suppression threshold
 	// and whether it is internal only.
 	Report *ReportOptions `json:"report,omitempty"`
+	// Privacy is the notice residents read when the survey collects a phone
+	// number or openid, and how long identifying data is kept (privacy.go).
+	Privacy *Privacy `json:"privacy,omitempty"`
 }
 
 // ReportOptions are the published report's settings.

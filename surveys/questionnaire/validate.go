@@ -126,6 +126,7 @@ func (d *Definition) Validate() error {
 		c.add("previous", "须为另一份调查的标识 must be the slug of another survey")
 	}
 	c.thresholds(d.Thresholds)
+	d.validatePrivacy(c)
 	if r := d.Report; r != nil {
 		if k := r.SuppressK; k != 0 && (k < MinSuppressK || k > MaxSuppressK) {
 			c.add("report.suppress_k", "须为0（默认%d）或%d-%d suppression threshold must be 0 (default %d) or %d-%d",

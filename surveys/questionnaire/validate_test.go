@@ -261,6 +261,16 @@ func TestValidateProblems(t *testing.T) {
 					strings.Repeat("好", questionnaire.MaxReportQuoteChars)}}
 			},
 			[]string{"report.quotes[1]", "report.quotes[2]", "report.quotes[3]", "report.quotes[4]"}},
+		{"privacy: retention negative, over the maximum; collector and purpose too long",
+			func(d *questionnaire.Definition) {
+				d.Privacy = &questionnaire.Privacy{RetentionDays: -1, Collector: strings.Repeat("局", 201), Purpose: strings.Repeat("用", 501)}
+			},
+			[]string{"privacy.retention_days", "privacy.collector", "privacy.purpose"}},
+		{"privacy: retention over the maximum",
+			func(d *questionnaire.Definition) {
+				d.Privacy = &questionnaire.Privacy{RetentionDays: questionnaire.MaxRetentionDays + 1}
+			},
+			[]string{"privacy.retention_days"}},
 		{"duplicate question code across areas",
 			func(d *questionnaire.Definition) { d.Areas[1].Questions[0].Code = "q1" },
 			[]string{"areas[1].questions[0].code"}},
