@@ -125,7 +125,7 @@ func (a *App) GetPreviewPage(c echo.Context) error {
 	}
 	page := SurveyPage{
 		Def: comp.Def, Slug: def.Slug, State: "preview", Endpoint: "",
-		Scale: comp.ScaleOptions(), Total: comp.QuestionCount(),
+		Scale: comp.ScaleOptions(), Total: comp.QuestionCount(), Privacy: comp.Def.PrivacyNotice(),
 		// The code field as residents will see it; its button sends nothing here.
 		VerifyPhone: a.svc.OTPOn() && comp.Def.Dedup == questionnaire.DedupPhone,
 	}

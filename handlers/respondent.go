@@ -48,6 +48,9 @@ type SurveyPage struct {
 	// the code field and the 获取验证码 button, posting to OTPEndpoint.
 	VerifyPhone bool
 	OTPEndpoint string
+	// Privacy is the notice shown before the first question when the
+	// survey collects a phone number or openid (nil: none).
+	Privacy *questionnaire.PrivacyNotice
 }
 
 // GetSurveyPage handles GET /s/:slug[?t=TOKEN], the respondent page. An
@@ -100,6 +103,7 @@ func (a *App) surveyPage(c echo.Context, p *surveys.Published, unit *questionnai
 		Total:    p.Compiled.QuestionCount(),
 		Dedup:    mode,
 		HasToken: hasToken,
+		Privacy:  p.Compiled.Def.PrivacyNotice(),
 	}
 	if a.svc.OTPRequired(p) {
 		page.VerifyPhone = true
@@ -133,6 +137,9 @@ type surveyBody struct {
 	// VerifyPhone: submissions carry "otp", a code asked for at
 	// POST /api/v1/surveys/{slug}/otp (phone mode, SMS configured).
 	VerifyPhone bool `json:"verify_phone,omitempty"`
+	// PrivacyNotice is what the page shows before the first question
+	// when the survey collects a phone number or openid.
+	PrivacyNotice *questionnaire.PrivacyNotice `json:"privacy_notice,omitempty"`
 }
 
 // GetSurvey handles GET /api/v1/surveys/:slug[?unit=CODE]: the published
@@ -161,7 +168,7 @@ func (a *App) GetSurvey(c echo.Context) error {
 	verify := a.svc.OTPRequired(p)
 	key := fmt.Sprintf("survey/%d/%t/%s/%t", p.Version, open, unit, verify)
 	return a.bodies.serve(c, key, echo.MIMEApplicationJSON, func() ([]byte, error) {
-		return json.Marshal(surveyBody{def, p.Version, open, verify})
+		return json.Marshal(surveyBody{def, p.Version, open, verify, def.PrivacyNotice()})
 	})
 }
 
