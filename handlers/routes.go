@@ -120,6 +120,9 @@ func (a *App) routeTable() []route {
 		r(patch, "/api/v1/admin/users/:id", admin, a.PatchUser),
 		r(post, "/api/v1/admin/users/:id/unlock", admin, a.PostUserUnlock),
 		r(get, "/api/v1/admin/audit", admin, a.GetAudit),
+		// Retention of identifying data (phone numbers, notes) after close.
+		r(get, "/api/v1/admin/retention", admin, a.GetRetention),
+		r(post, "/api/v1/admin/retention/purge", admin, a.PostRetentionPurge),
 
 		// Telephone interviewing: the console and its API (the case an
 		// interviewer holds), and the designers' supervision of it.

@@ -138,6 +138,23 @@ var migrations = []migration{
 	{14, "phone rosters: the numbers (keyed hashes) allowed to answer a phone-mode survey, per unit", func(tx *gorm.DB) error {
 		return createTables(tx, &PhoneRoster{})
 	}},
+	{15, "retention: when each survey closed and when its identifying data was purged; the purge lock", func(tx *gorm.DB) error {
+		db := tx.Session(&gorm.Session{NewDB: true})
+		m := db.Migrator()
+		for _, col := range []string{"ClosedAt", "PurgedAt"} {
+			if !m.HasColumn(&Survey{}, col) {
+				if err := m.AddColumn(&Survey{}, col); err != nil {
+					return err
+				}
+			}
+		}
+		// Surveys closed before: their last change is the best known closing time.
+		if err := db.Model(&Survey{}).Where("status = ? AND closed_at IS NULL", StatusClosed).
+			UpdateColumn("closed_at", gorm.Expr("updated_at")).Error; err != nil {
+			return err
+		}
+		return db.Where("name = ?", LockRetention).FirstOrCreate(&Lock{Name: LockRetention}).Error
+	}},
 }
 
 // recountTallies drops every counter and marks every response untallied,

@@ -57,8 +57,13 @@ type Survey struct {
 	// its responses were last evaluated against (0: not yet).
 	SpeederMedianMS int64
 	ClosesAt        *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// ClosedAt is when staff last closed the survey (nil while open);
+	// PurgedAt is when its identifying data was purged after the
+	// retention period (nil: not since it last closed). See retention.go.
+	ClosedAt  *time.Time
+	PurgedAt  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // SurveyVersion is one version of a survey's definition. A published

@@ -174,6 +174,7 @@ func (s *Store) Publish(surveyID uint64, cat Catalogue) (*SurveyVersion, error) 
 		}
 		return tx.Model(&sv).Updates(map[string]any{
 			"published_version_id": v.ID, "draft_version_id": nil, "status": StatusPublished,
+			"closed_at": nil, "purged_at": nil,
 		}).Error
 	})
 	if err != nil {
@@ -240,9 +241,16 @@ func saveCatalogue(tx *gorm.DB, versionID uint64, cat Catalogue) error {
 	return nil
 }
 
-// SetStatus changes a survey's status (published, closed).
+// SetStatus changes a survey's status (published, closed). Closing
+// records when (the retention period runs from then); reopening forgets
+// it and any purge, so that what is collected next is purged after the
+// next close.
 func (s *Store) SetStatus(surveyID uint64, status string) error {
-	res := s.W.Model(&Survey{}).Where("id = ?", surveyID).Update("status", status)
+	set := map[string]any{"status": status, "closed_at": nil, "purged_at": nil}
+	if status == StatusClosed {
+		set = map[string]any{"status": status, "closed_at": gorm.Expr("COALESCE(closed_at, ?)", time.Now().UTC())}
+	}
+	res := s.W.Model(&Survey{}).Where("id = ?", surveyID).Updates(set)
 	if res.Error != nil {
 		return translate(res.Error)
 	}

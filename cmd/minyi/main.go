@@ -297,6 +297,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	go svc.RunFanout(workCtx, hub)
 	go st.RunSessionPurge(workCtx, time.Hour)
 	go svc.RunReservationSweep(workCtx, time.Minute)
+	go svc.RunRetention(workCtx, time.Hour, time.Now)
 	tallierDone := make(chan struct{})
 	go func() { defer close(tallierDone); svc.RunTallier(workCtx) }()
 

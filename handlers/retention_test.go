@@ -1,0 +1,255 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/minyi-survey/minyi/handlers"
+	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/questionnaire"
+)
+
+// testClock is a settable clock for the app's Config.Clock.
+type testClock struct{ ns atomic.Int64 }
+
+func (c *testClock) Now() time.Time      { return time.Unix(0, c.ns.Load()) }
+func (c *testClock) Set(t time.Time)     { c.ns.Store(t.UnixNano()) }
+func newTestClock() *testClock           { c := &testClock{}; c.Set(time.Now()); return c }
+func (c *testClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// retentionRow reads one survey's entry of GET /api/v1/admin/retention.
+func retentionRow(t *testing.T, sc *staffClient, slug string) map[string]any {
+	t.Helper()
+	r := sc.do(http.MethodGet, "/api/v1/admin/retention", nil)
+	list, _ := r.Body["surveys"].([]any)
+	if r.Status != http.StatusOK {
+		t.Fatalf("retention status: %d %s", r.Status, r.Raw)
+	}
+	for _, e := range list {
+		if m, _ := e.(map[string]any); m["slug"] == slug {
+			return m
+		}
+	}
+	t.Fatalf("retention status lists no %s: %s", slug, r.Raw)
+	return nil
+}
+
+// remaining is the rows count of one kind in a retention status row.
+func remaining(row map[string]any, name string) float64 {
+	list, _ := row["remaining"].([]any)
+	for _, e := range list {
+		if m, _ := e.(map[string]any); m["name"] == name {
+			n, _ := m["rows"].(float64)
+			return n
+		}
+	}
+	return -1
+}
+
+// TestRetentionPurge: a phone survey with a telephone sample is closed;
+// 29 days later (injected clock) the purge clears nothing; 31 days later
+// it clears the sealed numbers, the case notes and the address hashes,
+// once however many admins ask at the same moment, and audits it; the
+// respondent keys stay, so that after a reopen the same number is still
+// a 409 while a new one is accepted.
+func TestRetentionPurge(t *testing.T) {
+	clock := newTestClock()
+	const number = "13912345678"
+	for name, in := range instances(t, handlers.Config{Clock: clock.Now}) {
+		t.Run(name, func(t *testing.T) {
+			clock.Set(time.Now())
+			id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
+			admin := signIn(t, in, models.RoleAdmin)
+			endpoint := in.URL + "/api/v1/surveys/" + phoneSlug + "/responses"
+			if r := post(t, modeResident(t, in, phoneSlug), endpoint, "application/json", modeBody(t, in, phoneSlug, "", number, 1)); r.Status != http.StatusCreated {
+				t.Fatalf("answer: %d %s", r.Status, r.Raw)
+			}
+			numbers := phones(5)
+			uploadNoted(t, admin, id, numbers, "请找王阿姨")
+			// An interviewer's note on a call (as the console stores it).
+			var caseID uint64
+			if err := in.Store.R.Model(&models.CatiCase{}).Where("survey_id = ?", id).Limit(1).Pluck("id", &caseID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := in.Store.W.Create(&models.CatiAttempt{CaseID: caseID, SurveyID: id, StartedAt: time.Now(), Outcome: "callback",
+				Note: "王阿姨说晚上六点后再打"}).Error; err != nil {
+				t.Fatal(err)
+			}
+			if r := admin.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/close", id), nil); r.Status != http.StatusNoContent {
+				t.Fatalf("close: %d %s", r.Status, r.Raw)
+			}
+			keys := respondentKeys(t, in.Store, id)
+			if len(keys) != 1 || !strings.HasPrefix(keys[0], "p:") {
+				t.Fatalf("respondent keys %v, want one phone hash", keys)
+			}
+
+			row := retentionRow(t, admin, phoneSlug)
+			if row["collects_identity"] != true || row["retention_days"] != float64(30) || row["purged_at"] != nil {
+				t.Fatalf("status before: %v", row)
+			}
+			due, err := time.Parse(time.RFC3339, row["purge_due"].(string))
+			if err != nil || due.Sub(time.Now()) < 29*24*time.Hour || due.Sub(time.Now()) > 30*24*time.Hour+time.Minute {
+				t.Fatalf("purge_due %v (%v), want 30 days from now", row["purge_due"], err)
+			}
+			if remaining(row, "cati_numbers") != 5 || remaining(row, "cati_case_notes") != 5 ||
+				remaining(row, "cati_call_notes") != 1 || remaining(row, "response_addresses") != 1 {
+				t.Fatalf("remaining before: %v", row["remaining"])
+			}
+
+			// Not before the period is over.
+			clock.Add(29 * 24 * time.Hour)
+			if r := admin.do(http.MethodPost, "/api/v1/admin/retention/purge", nil); r.Status != http.StatusOK || len(r.Body["purged"].([]any)) != 0 {
+				t.Fatalf("purge at 29 days: %d %s, want nothing purged", r.Status, r.Raw)
+			}
+			if n := countWhere(t, in.Store, "cati_cases", id, "phone_sealed <> ''"); n != 5 {
+				t.Fatalf("%d sealed numbers left at 29 days, want 5", n)
+			}
+
+			// After it: three admins' requests at once purge it once.
+			clock.Add(2 * 24 * time.Hour)
+			var wg sync.WaitGroup
+			replies := make([]reply, 3)
+			for i := range replies {
+				wg.Add(1)
+				go func() { defer wg.Done(); replies[i] = admin.do(http.MethodPost, "/api/v1/admin/retention/purge", nil) }()
+			}
+			wg.Wait()
+			purged := 0
+			for _, r := range replies {
+				if r.Status != http.StatusOK {
+					t.Fatalf("purge at 31 days: %d %s", r.Status, r.Raw)
+				}
+				for _, p := range r.Body["purged"].([]any) {
+					purged++
+					if p.(map[string]any)["slug"] != phoneSlug {
+						t.Fatalf("purged %v, want only %s", p, phoneSlug)
+					}
+				}
+			}
+			if purged != 1 {
+				t.Fatalf("the survey was purged %d times, want once: %s | %s | %s", purged, replies[0].Raw, replies[1].Raw, replies[2].Raw)
+			}
+			for _, cond := range []struct{ table, where string }{
+				{"cati_cases", "phone_sealed <> ''"}, {"cati_cases", "note <> ''"}, {"cati_attempts", "note <> ''"}, {"responses", "ip_hash <> ''"},
+			} {
+				if n := countWhere(t, in.Store, cond.table, id, cond.where); n != 0 {
+					t.Errorf("%d rows of %s still have %s", n, cond.table, cond.where)
+				}
+			}
+			if n := countWhere(t, in.Store, "cati_cases", id, "phone_hash <> ''"); n != 5 {
+				t.Errorf("%d cases keep their number hash, want 5 (the sample stays unique)", n)
+			}
+			if got := respondentKeys(t, in.Store, id); strings.Join(got, ",") != strings.Join(keys, ",") {
+				t.Errorf("respondent keys %v after the purge, want %v", got, keys)
+			}
+			row = retentionRow(t, admin, phoneSlug)
+			if row["purged_at"] == nil || remaining(row, "cati_numbers") != 0 || remaining(row, "response_addresses") != 0 {
+				t.Errorf("status after: %v", row)
+			}
+
+			// Audited once, under the admin, with what it cleared.
+			var audits []models.AuditEntry
+			if err := in.Store.R.Where("action = ? AND survey_id = ?", surveys.ActionRetentionPurge, id).Find(&audits).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(audits) != 1 || audits[0].UserName != admin.name ||
+				!strings.Contains(audits[0].Detail, "cati_numbers=5") || !strings.Contains(audits[0].Detail, "response_addresses=1") {
+				t.Fatalf("audit entries %+v, want one by %s counting 5 numbers and 1 address", audits, admin.name)
+			}
+
+			// The background job finds nothing more to do.
+			if res, err := in.Svc.PurgeDue(clock.Now(), nil); err != nil || len(res) != 0 {
+				t.Fatalf("a later purge: %v %v, want nothing", res, err)
+			}
+
+			// Reopened, the number that answered is still counted once.
+			if r := admin.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/reopen", id), nil); r.Status != http.StatusNoContent {
+				t.Fatalf("reopen: %d %s", r.Status, r.Raw)
+			}
+			in.Svc.Forget(phoneSlug)
+			again := post(t, modeResident(t, in, phoneSlug), endpoint, "application/json", modeBody(t, in, phoneSlug, "", number, 2))
+			if again.Status != http.StatusConflict || errorCode(t, again) != "duplicate" {
+				t.Fatalf("the same number after the purge: %d %s, want 409 duplicate", again.Status, again.Raw)
+			}
+			if r := post(t, modeResident(t, in, phoneSlug), endpoint, "application/json", modeBody(t, in, phoneSlug, "", "13512345678", 3)); r.Status != http.StatusCreated {
+				t.Fatalf("a new number after the purge: %d %s", r.Status, r.Raw)
+			}
+			if row := retentionRow(t, admin, phoneSlug); row["purged_at"] != nil || row["closed_at"] != nil {
+				t.Errorf("a reopened survey: %v, want neither closed nor purged", row)
+			}
+		})
+	}
+}
+
+// TestRetentionNotBeforeClose: an open survey is never purged, however
+// old; a purge of a survey closed by its closing time runs from that time.
+func TestRetentionNotBeforeClose(t *testing.T) {
+	clock := newTestClock()
+	for name, in := range instances(t, handlers.Config{Clock: clock.Now}) {
+		t.Run(name, func(t *testing.T) {
+			clock.Set(time.Now())
+			id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
+			if r := post(t, modeResident(t, in, phoneSlug), in.URL+"/api/v1/surveys/"+phoneSlug+"/responses", "application/json",
+				modeBody(t, in, phoneSlug, "", "13912345678", 1)); r.Status != http.StatusCreated {
+				t.Fatalf("answer: %d %s", r.Status, r.Raw)
+			}
+			if res, err := in.Svc.PurgeDue(clock.Now().Add(10*365*24*time.Hour), nil); err != nil || len(res) != 0 {
+				t.Fatalf("an open survey 10 years on: %v %v, want nothing purged", res, err)
+			}
+			closes := clock.Now().Add(time.Hour)
+			if err := in.Store.W.Model(&models.Survey{}).Where("id = ?", id).Update("closes_at", closes).Error; err != nil {
+				t.Fatal(err)
+			}
+			if res, err := in.Svc.PurgeDue(closes.Add(30*24*time.Hour-time.Minute), nil); err != nil || len(res) != 0 {
+				t.Fatalf("a minute before 30 days after closes_at: %v %v, want nothing", res, err)
+			}
+			res, err := in.Svc.PurgeDue(closes.Add(30*24*time.Hour), nil)
+			if err != nil || len(res) != 1 || res[0].SurveyID != id {
+				t.Fatalf("30 days after closes_at: %v %v, want the survey purged", res, err)
+			}
+			if n := countWhere(t, in.Store, "responses", id, "ip_hash <> ''"); n != 0 {
+				t.Errorf("%d address hashes left", n)
+			}
+		})
+	}
+}
+
+// uploadNoted sends a CSV sample whose every row carries note.
+func uploadNoted(t *testing.T, sc *staffClient, surveyID uint64, numbers []string, note string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("phone,unit,note\n")
+	for _, n := range numbers {
+		b.WriteString(n + ",," + note + "\n")
+	}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/admin/surveys/%d/cati/sample", sc.base, surveyID), strings.NewReader(b.String()))
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("X-CSRF-Token", sc.csrf)
+	if rep := do(t, sc.c, req); rep.Status != http.StatusOK || rep.Body["added"] != float64(len(numbers)) {
+		t.Fatalf("sample upload: %d %s", rep.Status, rep.Raw)
+	}
+}
+
+func respondentKeys(t *testing.T, store *models.Store, surveyID uint64) []string {
+	t.Helper()
+	var keys []string
+	if err := store.R.Model(&models.Response{}).Where("survey_id = ?", surveyID).Order("id").Pluck("respondent_key", &keys).Error; err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func countWhere(t *testing.T, store *models.Store, table string, surveyID uint64, where string) int64 {
+	t.Helper()
+	var n int64
+	if err := store.R.Table(table).Where("survey_id = ? AND "+where, surveyID).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
