@@ -30,6 +30,10 @@ function prune(d, slug) {
     Object.keys(out.report).forEach(function (k) { if (!out.report[k]) delete out.report[k]; });
     if (!Object.keys(out.report).length) delete out.report;
   }
+  if (out.privacy) {
+    Object.keys(out.privacy).forEach(function (k) { if (!out.privacy[k]) delete out.privacy[k]; });
+    if (!Object.keys(out.privacy).length) delete out.privacy;
+  }
   out.slug = slug;
   return out;
 }

@@ -57,6 +57,7 @@ function initEditor(dz) {
     fillPrevious();
     fillValues(byId('sec-basics'), def);
     fillValues(byId('sec-legal'), def);
+    fillValues(byId('sec-privacy'), def);
     byId('units-text').value = unitsText(def);
     renderUnits(def);
     renderCampaign(def);

@@ -20,7 +20,8 @@ var ACTIONS = {
   'response.review': ['审核回答', 'response reviewed'],
   'share.create': ['新建分享链接', 'share link made'],
   'share.revoke': ['撤销分享链接', 'share link revoked'],
-  'survey.weighting': ['修改加权', 'weighting changed']
+  'survey.weighting': ['修改加权', 'weighting changed'],
+  'retention.purge': ['到期删除可识别信息', 'identifying data purged after retention']
 };
 
 function initAudit() {
