@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,7 +13,10 @@ import (
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys"
+	"github.com/minyi-survey/minyi/surveys/dedup"
+	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
+	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
 
 // testClock is a settable clock for the app's Config.Clock.
@@ -252,4 +256,87 @@ func countWhere(t *testing.T, store *models.Store, table string, surveyID uint64
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestRetentionTelephone: on two instances sharing a database, the case an
+// interviewer holds carries the notice to read out before the first
+// question; after the survey closes and its period is over, both
+// instances' purge jobs running at once clear the numbers once: one audit
+// entry, and the console's next case can no longer show a number.
+func TestRetentionTelephone(t *testing.T) {
+	for _, r := range catiRigs(t) {
+		t.Run(r.name, func(t *testing.T) {
+			admin := signIn(t, r.a, models.RoleAdmin)
+			uploadNoted(t, admin, r.surveyID, phones(3), "")
+			iv := r.interviewers(t, "notice", 1)[0]
+			rep := iv.do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", r.surveyID), nil)
+			caseID(t, rep)
+			n, _ := rep.Body["privacy_notice"].(map[string]any)
+			if n["collector"] != "市统计局" || n["retention_days"] != float64(30) {
+				t.Fatalf("the case's privacy notice: %v", rep.Body["privacy_notice"])
+			}
+			for _, k := range []string{"collects", "purpose", "protection", "retention"} {
+				if s, _ := n[k].(map[string]any)["zh"].(string); s == "" {
+					t.Errorf("privacy_notice.%s has no text: %v", k, n[k])
+				}
+			}
+
+			if rep := admin.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/close", r.surveyID), nil); rep.Status != http.StatusNoContent {
+				t.Fatalf("close: %d %s", rep.Status, rep.Raw)
+			}
+			// Closed at the store's time; the period is over 31 days later.
+			later := time.Now().Add(31 * 24 * time.Hour)
+			var wg sync.WaitGroup
+			results := make([][]surveys.PurgeResult, 2)
+			errs := make([]error, 2)
+			for i, in := range []*instance{r.a, r.b} {
+				wg.Add(1)
+				go func() { defer wg.Done(); results[i], errs[i] = in.Svc.PurgeDue(later, nil) }()
+			}
+			wg.Wait()
+			if errs[0] != nil || errs[1] != nil || len(results[0])+len(results[1]) != 1 {
+				t.Fatalf("two instances purging at once: %v %v / %v %v, want one purge", results[0], errs[0], results[1], errs[1])
+			}
+			if n := countWhere(t, r.a.Store, "cati_cases", r.surveyID, "phone_sealed <> ''"); n != 0 {
+				t.Fatalf("%d sealed numbers left", n)
+			}
+			var audits int64
+			if err := r.a.Store.R.Model(&models.AuditEntry{}).Where("action = ? AND survey_id = ?", surveys.ActionRetentionPurge, r.surveyID).Count(&audits).Error; err != nil || audits != 1 {
+				t.Fatalf("%d audit entries (%v), want 1", audits, err)
+			}
+		})
+	}
+}
+
+// TestRetentionJob: the background job purges at its first pass, by the
+// clock it is given, and stops with its context.
+func TestRetentionJob(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	id := modeSurvey(t, in, phoneSlug, questionnaire.DedupPhone)
+	if r := post(t, modeResident(t, in, phoneSlug), in.URL+"/api/v1/surveys/"+phoneSlug+"/responses", "application/json",
+		modeBody(t, in, phoneSlug, "", "13912345678", 1)); r.Status != http.StatusCreated {
+		t.Fatalf("answer: %d %s", r.Status, r.Raw)
+	}
+	if err := in.Svc.SetOpen(id, false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		in.Svc.RunRetention(ctx, time.Hour, func() time.Time { return time.Now().Add(30*24*time.Hour + time.Minute) })
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for countWhere(t, in.Store, "responses", id, "ip_hash <> ''") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the job did not purge within 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job did not stop with its context")
+	}
 }

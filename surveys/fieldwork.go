@@ -317,6 +317,9 @@ type CaseForCall struct {
 	HeldUntil   time.Time    `json:"held_until"`
 	Note        string       `json:"note,omitempty"`
 	History     []CallRecord `json:"history"`
+	// PrivacyNotice is what the interviewer reads out before the first
+	// question: who calls, why, how the number is kept and for how long.
+	PrivacyNotice *questionnaire.PrivacyNotice `json:"privacy_notice"`
 }
 
 // CallRecord is one earlier call of a case.
@@ -440,7 +443,8 @@ func (s *Service) caseForCall(p *Published, held *models.HeldCase) (*CaseForCall
 		return nil, fmt.Errorf("surveys: open case %d: %w", held.Case.ID, err)
 	}
 	out := &CaseForCall{CaseID: held.Case.ID, Survey: p.Survey.Slug, Phone: phone, Unit: held.Case.Unit,
-		Attempt: held.Case.Attempts + 1, Appointment: held.Case.Appointment, Note: held.Case.Note, History: []CallRecord{}}
+		Attempt: held.Case.Attempts + 1, Appointment: held.Case.Appointment, Note: held.Case.Note, History: []CallRecord{},
+		PrivacyNotice: p.Compiled.Def.TelephoneNotice()}
 	out.UnitName, _ = p.Compiled.UnitName(held.Case.Unit)
 	if held.Case.HeldUntil != nil {
 		out.HeldUntil = *held.Case.HeldUntil

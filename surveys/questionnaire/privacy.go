@@ -44,6 +44,8 @@ type Text struct {
 // PrivacyNotice is the privacy notice as residents read it, every default
 // resolved: the respondent page shows it and the survey JSON carries it.
 type PrivacyNotice struct {
+	// Collector is "" when the definition names none; pages then say
+	// 本调查的组织单位 (the survey's organiser).
 	Collector     string `json:"collector"`
 	Collects      Text   `json:"collects"`
 	Purpose       Text   `json:"purpose"`
@@ -108,10 +110,7 @@ func (d *Definition) PrivacyNotice() *PrivacyNotice {
 	if !d.CollectsIdentity() && d.Privacy == nil {
 		return nil
 	}
-	n := &PrivacyNotice{Collector: d.Collector(), RetentionDays: d.RetentionDays()}
-	if n.Collector == "" {
-		n.Collector = "本调查的组织单位 the survey's organiser"
-	}
+	n := d.notice(Text{"只用于确认每人只回答一次，不用于其他目的", "only to make sure each person answers once, for nothing else"})
 	switch d.Dedup {
 	case DedupPhone:
 		n.Collects = Text{"您的手机号码", "your mobile number"}
@@ -120,13 +119,32 @@ func (d *Definition) PrivacyNotice() *PrivacyNotice {
 	default:
 		n.Collects = Text{"您的手机号码（用于发送邀请）", "your mobile number (to send the invitation)"}
 	}
-	n.Purpose = Text{"只用于确认每人只回答一次，不用于其他目的", "only to make sure each person answers once, for nothing else"}
-	if d.Privacy != nil && strings.TrimSpace(d.Privacy.Purpose) != "" {
-		n.Purpose = Text{Zh: strings.TrimSpace(d.Privacy.Purpose)}
-	}
 	n.Protection = Text{
 		"只以加密形式或无法还原的密钥散列（HMAC）保存，与您的答案分开，不对外提供；验证码只保存散列",
 		"kept only encrypted or as a keyed hash (HMAC) that cannot be turned back into it, apart from your answers, never shared; codes are kept only as hashes",
+	}
+	return n
+}
+
+// TelephoneNotice is the notice the interviewer reads out before the first
+// question of a telephone interview: every telephone sample is a list of
+// numbers, so every survey has one.
+func (d *Definition) TelephoneNotice() *PrivacyNotice {
+	n := d.notice(Text{"只用于本次调查的电话访问，不用于其他目的", "only to call you for this survey, for nothing else"})
+	n.Collects = Text{"您的电话号码（来自本调查的抽样名单）", "your phone number (from this survey's sample)"}
+	n.Protection = Text{
+		"加密保存，只在访问员拨打时显示，与您的答案分开，不对外提供",
+		"kept encrypted, shown only to the interviewer calling, apart from your answers, never shared",
+	}
+	return n
+}
+
+// notice is the part of a notice every channel shares: the collector, the
+// purpose (the privacy block's, else def) and the retention.
+func (d *Definition) notice(def Text) *PrivacyNotice {
+	n := &PrivacyNotice{Collector: d.Collector(), Purpose: def, RetentionDays: d.RetentionDays()}
+	if d.Privacy != nil && strings.TrimSpace(d.Privacy.Purpose) != "" {
+		n.Purpose = Text{Zh: strings.TrimSpace(d.Privacy.Purpose)}
 	}
 	n.Retention = Text{
 		fmt.Sprintf("调查结束后%d天删除加密号码等可识别信息，只保留确认不重复作答所需的散列", n.RetentionDays),

@@ -60,12 +60,12 @@ func TestPrivacyNotice(t *testing.T) {
 				d.Privacy = &questionnaire.Privacy{Collector: " 市统计局社情民意调查中心 ", Purpose: "用于核实每位居民只参与一次", RetentionDays: 7}
 			}, true, "市统计局社情民意调查中心", 7, "核实每位居民", "WeChat"},
 		{"no issuer anywhere: the organiser",
-			func(d *questionnaire.Definition) { d.Dedup = questionnaire.DedupPhone }, true, "本调查的组织单位 the survey's organiser", 30, "只回答一次", "mobile"},
+			func(d *questionnaire.Definition) { d.Dedup = questionnaire.DedupPhone }, true, "", 30, "只回答一次", "mobile"},
 		{"token mode with a privacy block (SMS invitations)",
 			func(d *questionnaire.Definition) {
 				d.Dedup = questionnaire.DedupToken
 				d.Privacy = &questionnaire.Privacy{RetentionDays: 60}
-			}, true, "本调查的组织单位 the survey's organiser", 60, "只回答一次", "invitation"},
+			}, true, "", 60, "只回答一次", "invitation"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

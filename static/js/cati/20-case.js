@@ -62,8 +62,11 @@ function startCase(held) {
   held.history.forEach(function (h) {
     hist.appendChild(make('li', '', new Date(h.at).toLocaleString() + ' ' + h.outcome + (h.note ? ' · ' + h.note : '')));
   });
-  byId('script').textContent = '您好，我们是' + (state.def.legal && state.def.legal.issuer || '统计调查机构') +
-    '，正在进行' + state.def.title + '，耽误您几分钟时间可以吗？（接通后按 Enter 开始甄别 press Enter to start screening）';
+  var n = held.privacy_notice;
+  var who = n && n.collector || '统计调查机构';
+  byId('script').textContent = '您好，我们是' + who + '，正在进行' + state.def.title + '，耽误您几分钟时间可以吗？' +
+    (n ? '（请先告知 read out first：' + n.collects.zh + '；' + n.purpose.zh + '；' + n.protection.zh + '；' + n.retention.zh + '。）' : '') +
+    '（接通后按 Enter 开始甄别 press Enter to start screening）';
   renderOutcomes();
   startTimer();
   say('');
