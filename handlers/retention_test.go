@@ -304,6 +304,15 @@ func TestRetentionTelephone(t *testing.T) {
 			if err := r.a.Store.R.Model(&models.AuditEntry{}).Where("action = ? AND survey_id = ?", surveys.ActionRetentionPurge, r.surveyID).Count(&audits).Error; err != nil || audits != 1 {
 				t.Fatalf("%d audit entries (%v), want 1", audits, err)
 			}
+			// Reopened, the purged cases are not given out: there is no number to call.
+			if rep := admin.do(http.MethodPost, fmt.Sprintf("/api/v1/admin/surveys/%d/reopen", r.surveyID), nil); rep.Status != http.StatusNoContent {
+				t.Fatalf("reopen: %d %s", rep.Status, rep.Raw)
+			}
+			r.a.Svc.Forget(slug)
+			r.clock.Add(time.Hour) // past the first interviewer's hold
+			if rep := r.interviewers(t, "after", 1)[0].do(http.MethodPost, fmt.Sprintf("/api/v1/cati/surveys/%d/next", r.surveyID), nil); rep.Status != http.StatusNoContent {
+				t.Fatalf("next case after the purge: %d %s, want 204", rep.Status, rep.Raw)
+			}
 		})
 	}
 }

@@ -121,7 +121,8 @@ func (s *Store) queue(tx *gorm.DB, p Pick, now time.Time) *gorm.DB {
 		Where("survey_id = ? AND state = ? AND due_at <= ?", p.SurveyID, CaseQueued, now).
 		Where("holder IS NULL OR held_until <= ?", now).
 		Where("preferred_by IS NULL OR preferred_by = ? OR prefer_until <= ?", p.Interviewer, now).
-		Where("NOT EXISTS (SELECT 1 FROM cati_do_not_calls d WHERE d.phone_hash = cati_cases.phone_hash)")
+		Where("NOT EXISTS (SELECT 1 FROM cati_do_not_calls d WHERE d.phone_hash = cati_cases.phone_hash)").
+		Where("phone_sealed <> ''") // a number purged after the retention period (retention.go) cannot be called
 	if p.Units != nil {
 		q = q.Where("unit IN ?", p.Units)
 	}
