@@ -30,6 +30,9 @@ type RetentionStatus struct {
 	PurgedAt *time.Time `json:"purged_at"`
 	// Remaining counts, per kind, the rows still holding identifying data.
 	Remaining []models.PurgeCount `json:"remaining"`
+	// Problem says why the survey cannot be purged (its stored version
+	// does not compile: its retention period is unknown); "" when it can.
+	Problem string `json:"problem,omitempty"`
 }
 
 // PurgeResult is what one survey's purge cleared.
@@ -83,7 +86,7 @@ func (s *Service) RetentionStatuses(now time.Time) ([]RetentionStatus, error) {
 	for i := range svs {
 		st, err := s.retentionOf(&svs[i], now)
 		if err != nil {
-			return nil, err
+			st.Problem = "问卷版本无法读取，不会自动删除 the published version cannot be read; it is not purged: " + err.Error()
 		}
 		if st.Remaining, err = s.store.RetentionRemaining(svs[i].ID); err != nil {
 			return nil, storeErr(err)
@@ -114,7 +117,8 @@ func (s *Service) PurgeDue(now time.Time, by *models.User) ([]PurgeResult, error
 		}
 		st, err := s.retentionOf(sv, now)
 		if err != nil {
-			errs = append(errs, err)
+			// Its retention period is unknown: left alone, shown in the status.
+			slog.Error("retention: survey skipped", slog.String("survey", sv.Slug), slog.Any("error", err))
 			continue
 		}
 		if st.PurgeDue == nil || now.Before(*st.PurgeDue) {
