@@ -38,7 +38,7 @@ var migrations = []migration{
 		return createTables(tx, &Response{})
 	}},
 	{3, "incremental tallies and work locks", func(tx *gorm.DB) error {
-		if err := createTables(tx, &Tally{}, &Lock{}); err != nil {
+		if err := createTables(tx, &tallyV3{}, &Lock{}); err != nil {
 			return err
 		}
 		// Responses stored before tallies existed are counted by the next
@@ -87,7 +87,7 @@ var migrations = []migration{
 		}
 		if tx.Dialector.Name() == "mysql" {
 			// SQLite does not enforce sizes; MySQL's column was 80 characters.
-			return m.AlterColumn(&Tally{}, "Dim")
+			return m.AlterColumn(&tallyV3{}, "Dim")
 		}
 		return nil
 	}},
@@ -120,8 +120,8 @@ var migrations = []migration{
 	}},
 	{12, "tallies by cell: results read a campaign's units' whole-sample counters without scanning their breakdown cells", func(tx *gorm.DB) error {
 		m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
-		if !m.HasIndex(&Tally{}, "idx_tally_dim") {
-			return m.CreateIndex(&Tally{}, "idx_tally_dim")
+		if !m.HasIndex(&tallyV3{}, "idx_tally_dim") {
+			return m.CreateIndex(&tallyV3{}, "idx_tally_dim")
 		}
 		return nil
 	}},
@@ -155,6 +155,45 @@ var migrations = []migration{
 		}
 		return db.Where("name = ?", LockRetention).FirstOrCreate(&Lock{Name: LockRetention}).Error
 	}},
+	{16, "tallies keyed by their cell: the counter's cell is its primary key, no surrogate id (half the database's work per counter a tally pass adds to); counted again from the responses", rekeyTallies},
+}
+
+// tallyV3 is Tally as migrations 3 to 15 made it: a surrogate id and a
+// unique index on the cell.
+type tallyV3 struct {
+	ID       uint64 `gorm:"primaryKey"`
+	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1;index:idx_tally_dim,priority:1"`
+	Unit     string `gorm:"size:64;uniqueIndex:idx_tally_id,priority:2"`
+	Dim      string `gorm:"size:200;uniqueIndex:idx_tally_id,priority:3;index:idx_tally_dim,priority:2"`
+	Metric   string `gorm:"size:160;uniqueIndex:idx_tally_id,priority:4"`
+	N        int64
+	ScoreSum int64
+	ScoreSq  int64
+}
+
+func (tallyV3) TableName() string { return "tallies" }
+
+// rekeyTallies replaces the tallies table by one keyed by the cell. The
+// counters are derived data: rather than copy them, it drops them and
+// marks every response untallied, and the tally worker counts them again
+// (as migration 9 did). MySQL commits each DDL statement at once: run
+// again after a crash, it finds the table dropped or already rekeyed and
+// goes on from there.
+func rekeyTallies(tx *gorm.DB) error {
+	db := tx.Session(&gorm.Session{NewDB: true, AllowGlobalUpdate: true})
+	m := db.Migrator()
+	if m.HasTable(&Tally{}) && m.HasColumn(&tallyV3{}, "ID") {
+		if err := m.DropTable(&tallyV3{}); err != nil {
+			return err
+		}
+	}
+	if err := createTables(tx, &Tally{}); err != nil {
+		return err
+	}
+	if err := db.Delete(&Tally{}).Error; err != nil {
+		return err
+	}
+	return countAllAgain(db)
 }
 
 // recountTallies drops every counter and marks every response untallied,
@@ -172,6 +211,13 @@ func recountTallies(tx *gorm.DB) error {
 	if err := db.Delete(&Tally{}).Error; err != nil {
 		return err
 	}
+	return countAllAgain(db)
+}
+
+// countAllAgain marks every response untallied, so that the tally worker
+// counts them all into empty counters; weighted surveys count every
+// response into their joint cells again, so none needs a backfill.
+func countAllAgain(db *gorm.DB) error {
 	if err := db.Model(&Response{}).Where("tallied = ?", true).Update("tallied", false).Error; err != nil {
 		return err
 	}

@@ -153,12 +153,16 @@ type Response struct {
 
 // Tally is an incremental counter kept from accepted responses; see
 // stats.Tallies for the keys. It can always be rebuilt from Response rows.
+//
+// Its cell is its primary key: a tally pass adds to thousands of counters
+// with INSERT … ON DUPLICATE KEY UPDATE, which InnoDB resolves on the
+// clustered index at once, where a surrogate id made it insert a row,
+// meet the unique cell index, undo the insert and update (twice the work).
 type Tally struct {
-	ID       uint64 `gorm:"primaryKey"`
-	SurveyID uint64 `gorm:"uniqueIndex:idx_tally_id,priority:1;index:idx_tally_dim,priority:1"`
-	Unit     string `gorm:"size:64;uniqueIndex:idx_tally_id,priority:2"`
-	Dim      string `gorm:"size:200;uniqueIndex:idx_tally_id,priority:3;index:idx_tally_dim,priority:2"`
-	Metric   string `gorm:"size:160;uniqueIndex:idx_tally_id,priority:4"`
+	SurveyID uint64 `gorm:"primaryKey;autoIncrement:false;index:idx_tally_dim,priority:1"`
+	Unit     string `gorm:"size:64;primaryKey"`
+	Dim      string `gorm:"size:200;primaryKey;index:idx_tally_dim,priority:2"`
+	Metric   string `gorm:"size:160;primaryKey"`
 	N        int64
 	ScoreSum int64
 	ScoreSq  int64

@@ -293,3 +293,60 @@ func TestMedianDuration(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateRekeysTallies: the step that makes a counter's cell its
+// primary key drops the counters kept under a surrogate id and hands every
+// response back to the tally worker, which counts them into the rekeyed
+// table, one row per cell however many passes add to it.
+func TestMigrateRekeysTallies(t *testing.T) {
+	for name, s := range rawStores(t) {
+		t.Run(name, func(t *testing.T) {
+			if err := s.MigrateTo(13); err != nil {
+				t.Fatal(err)
+			}
+			sv := &models.Survey{Slug: "rekeyed", Results: "public"}
+			if err := s.CreatePublished(sv, `{"slug":"rekeyed"}`, models.Catalogue{}); err != nil {
+				t.Fatal(err)
+			}
+			insert := func(n int) {
+				t.Helper()
+				r := &models.Response{PublicID: fmt.Sprintf("p%d", n), SurveyID: sv.ID, VersionID: *sv.PublishedVersionID,
+					RespondentKey: fmt.Sprintf("d:%d", n), SubmissionID: fmt.Sprintf("s%d", n), SubmittedAt: time.Now(), Choices: "q01=5"}
+				if err := s.InsertResponse(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pass := func(want int) {
+				t.Helper()
+				if _, n, err := s.TallyBatch(100, func() models.Counter { return &countChoices{} }); err != nil || n != want {
+					t.Fatalf("tally pass: %d, %v; want %d", n, err, want)
+				}
+			}
+			insert(1)
+			insert(2)
+			pass(2)
+			if !s.W.Migrator().HasColumn(&models.Tally{}, "id") {
+				t.Fatal("before the step the tallies have a surrogate id")
+			}
+			if err := s.Migrate(); err != nil {
+				t.Fatal(err)
+			}
+			if s.W.Migrator().HasColumn(&models.Tally{}, "id") {
+				t.Error("the rekeyed tallies still have a surrogate id")
+			}
+			if ts, err := s.Tallies(sv.ID); err != nil || len(ts) != 0 {
+				t.Fatalf("tallies after the step: %+v, %v; want none until the worker counts", ts, err)
+			}
+			if n, _ := s.CountUntallied(); n != 2 {
+				t.Fatalf("untallied after the step = %d, want 2", n)
+			}
+			pass(2)
+			insert(3)
+			pass(1)
+			ts, err := s.Tallies(sv.ID)
+			if err != nil || len(ts) != 1 || ts[0].N != 3 || ts[0].Metric != "responses" {
+				t.Fatalf("tallies after two passes: %+v, %v; want one cell counting 3", ts, err)
+			}
+		})
+	}
+}
