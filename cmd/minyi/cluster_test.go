@@ -301,11 +301,11 @@ func TestRedisClusterInstances(t *testing.T) {
 		t.Errorf("the live view on the third instance got %d events during the load: fan-out through the cluster failed", len(ev))
 	}
 	// The live channel is a shard channel on the primary of its slot.
-	node := redis.NewClient(&redis.Options{Addr: rc.PrimaryOf("minyi:tally")})
+	node := redis.NewClient(&redis.Options{Addr: rc.PrimaryOf(clusterLiveChannel())})
 	defer node.Close()
 	ch, err := node.PubSubShardChannels(t.Context(), "minyi:*").Result()
-	if err != nil || !slices.Contains(ch, "minyi:tally") {
-		t.Errorf("shard channels on the live channel's primary: %v %v; want minyi:tally", ch, err)
+	if err != nil || !slices.Contains(ch, clusterLiveChannel()) {
+		t.Errorf("shard channels on the live channel's primary: %v %v; want %s", ch, err, clusterLiveChannel())
 	}
 	claimed(t, b, rc.Client(), attempts)
 	duplicatesRefused(t, bases[1], attempts[:min(20, len(attempts))])
@@ -313,6 +313,11 @@ func TestRedisClusterInstances(t *testing.T) {
 	stopAll(t, procs...)
 	rows, _ = stored(t, b)
 	checkTallies(t, b, surveyID, checkAccepted(t, append(attempts, raced...), rows))
+}
+
+// clusterLiveChannel is the live channel of the binary on a cluster.
+func clusterLiveChannel() string {
+	return redisConfig{Kind: redisCluster, Cluster: &redis.ClusterOptions{}}.names(DefaultRedisPrefix).Live
 }
 
 // TestRedisClusterPrimaryKilled kills (SIGKILL) the Redis primary that
@@ -331,7 +336,7 @@ func TestRedisClusterPrimaryKilled(t *testing.T) {
 	began := time.Now()
 	loads := []*load{startLoadN(t, bases[0], 8), startLoadN(t, bases[1], 8)}
 	time.Sleep(2 * time.Second)
-	dead := rc.PrimaryOf("minyi:tally")
+	dead := rc.PrimaryOf(clusterLiveChannel())
 	killed := time.Now()
 	rc.Kill(dead)
 	took, err := rc.WaitPromoted(dead, 30*time.Second)

@@ -35,15 +35,17 @@ import (
 
 // config is the server's configuration, from env vars and matching flags.
 type config struct {
-	Addr       string
-	MySQLDSN   string
-	DataDir    string
-	RedisURL   string
-	Secret     string
-	Demo       string
-	SubmitRate int
-	SurveyRate int
-	PprofAddr  string
+	Addr     string
+	MySQLDSN string
+	DataDir  string
+	RedisURL string
+	// RedisPrefix starts every Redis key and the live channel's name.
+	RedisPrefix string
+	Secret      string
+	Demo        string
+	SubmitRate  int
+	SurveyRate  int
+	PprofAddr   string
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies string
 	// SecretPrevious is the secret before a rotation, still accepted for
@@ -156,6 +158,7 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	fs.StringVar(&cfg.MySQLDSN, "mysql-dsn", env("MINYI_MYSQL_DSN", ""), "MySQL DSN, e.g. user:pass@tcp(host:3306)/minyi; empty = embedded SQLite (MINYI_MYSQL_DSN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("MINYI_DATA_DIR", "./minyi-data"), "where the SQLite file lives (MINYI_DATA_DIR)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("MINYI_REDIS_URL", ""), "redis://host:port/db, redis+cluster://h1:p1,h2:p2,… or redis+sentinel://h1:p1,h2:p2/primary[/db]; empty = in-process dedup and fan-out (MINYI_REDIS_URL)")
+	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", env("MINYI_REDIS_PREFIX", DefaultRedisPrefix), "start of every Redis key and of the live channel's name: deployments sharing one Redis database need different ones (MINYI_REDIS_PREFIX)")
 	fs.StringVar(&cfg.Secret, "secret", env("MINYI_SECRET", ""), "key for signing cookies and hashing phone numbers and IPs, at least 32 bytes (openssl rand -hex 32); required with MySQL; empty with SQLite = generated once and kept in the database (MINYI_SECRET)")
 	fs.StringVar(&cfg.SecretPrevious, "secret-previous", env("MINYI_SECRET_PREVIOUS", ""), "the secret before a rotation: respondent cookies signed with it stay valid (MINYI_SECRET_PREVIOUS)")
 	fs.StringVar(&cfg.Demo, "demo", env("MINYI_DEMO", ""), "seed the built-in social-2022 survey when absent: on|off; empty = on for SQLite, off for MySQL (MINYI_DEMO)")
@@ -194,6 +197,9 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, err
 	}
 	if _, err := handlers.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
+		return cfg, err
+	}
+	if err := checkRedisPrefix(cfg.RedisPrefix); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -247,10 +253,11 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		}
 		defer rdb.Close()
 		redisKind = rc.Kind
-		claimer = dedup.NewRedis(rdb, "minyi:dedup:")
-		broker = live.NewRedis(rdb, "minyi:tally")
-		limiter = limit.NewRedis(rdb, "minyi:rate:")
-		codeFailures = limit.NewRedisFailures(rdb, "minyi:codefail:")
+		names := rc.names(cfg.RedisPrefix)
+		claimer = dedup.NewRedis(rdb, names.Dedup)
+		broker = live.NewRedis(rdb, names.Live)
+		limiter = limit.NewRedis(rdb, names.Rate)
+		codeFailures = limit.NewRedisFailures(rdb, names.CodeFail)
 	}
 
 	svc := surveys.NewService(store, claimer, broker, secret)

@@ -157,3 +157,51 @@ func openRedis(ctx context.Context, raw string) (redis.UniversalClient, redisCon
 	}
 	return rdb, cfg, nil
 }
+
+// DefaultRedisPrefix starts every Redis key and channel name Minyi uses
+// unless MINYI_REDIS_PREFIX says otherwise.
+const DefaultRedisPrefix = "minyi:"
+
+// redisNames are the key prefixes and the live channel of one deployment.
+type redisNames struct {
+	Dedup, Rate, CodeFail string // key prefixes
+	Live                  string // the live channel
+}
+
+// names returns the deployment's names under prefix. Keys live in the
+// URL's database, so two deployments on one Redis with different database
+// numbers never share a key; Pub/Sub channels belong to no database, so
+// the live channel carries the number (0 on a cluster) as well as the
+// prefix: otherwise every deployment on the server heard every other's
+// notices for its own survey ids and dropped its cached results for them.
+// Deployments sharing a database tell themselves apart by the prefix.
+func (c redisConfig) names(prefix string) redisNames {
+	db := 0
+	switch {
+	case c.Single != nil:
+		db = c.Single.DB
+	case c.Sentinel != nil:
+		db = c.Sentinel.DB
+	}
+	return redisNames{
+		Dedup:    prefix + "dedup:",
+		Rate:     prefix + "rate:",
+		CodeFail: prefix + "codefail:",
+		Live:     prefix + "tally:db" + strconv.Itoa(db),
+	}
+}
+
+// checkRedisPrefix refuses a prefix that would break key names: empty,
+// long, with spaces or control characters, or with braces (a cluster
+// hashes only what is inside {…}, and some keys carry such a tag).
+func checkRedisPrefix(p string) error {
+	if p == "" || len(p) > 64 {
+		return fmt.Errorf("MINYI_REDIS_PREFIX must be 1 to 64 bytes, got %q", p)
+	}
+	for _, r := range p {
+		if r <= ' ' || r == 0x7f || r == '{' || r == '}' {
+			return fmt.Errorf("MINYI_REDIS_PREFIX %q: no spaces, control characters or braces", p)
+		}
+	}
+	return nil
+}

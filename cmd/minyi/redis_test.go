@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -188,5 +190,142 @@ func TestBinaryOnSentinel(t *testing.T) {
 	}
 	if status, _, err := submitTo(client, p.URL, second); err != nil || status != http.StatusConflict {
 		t.Fatalf("second questionnaire of the same resident: %d %v, want 409", status, err)
+	}
+}
+
+func TestRedisNames(t *testing.T) {
+	cases := []struct {
+		url, prefix, live, dedup string
+	}{
+		{"redis://127.0.0.1:6379/3", "minyi:", "minyi:tally:db3", "minyi:dedup:"},
+		{"redis://127.0.0.1:6379", "minyi:", "minyi:tally:db0", "minyi:dedup:"},
+		{"redis://127.0.0.1:6379/3", "bureau-a:", "bureau-a:tally:db3", "bureau-a:dedup:"},
+		{"redis+sentinel://s1:26379/minyi/2", "minyi:", "minyi:tally:db2", "minyi:dedup:"},
+		{"redis+cluster://h1:7000,h2:7001", "minyi:", "minyi:tally:db0", "minyi:dedup:"},
+	}
+	for _, tc := range cases {
+		c, err := parseRedisURL(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := c.names(tc.prefix)
+		if n.Live != tc.live || n.Dedup != tc.dedup || n.Rate != tc.prefix+"rate:" || n.CodeFail != tc.prefix+"codefail:" {
+			t.Errorf("%s with prefix %q: %+v, want live %s, dedup %s", tc.url, tc.prefix, n, tc.live, tc.dedup)
+		}
+	}
+}
+
+func TestRedisPrefixFlag(t *testing.T) {
+	cases := []struct {
+		name, env string
+		want      string
+		bad       bool
+	}{
+		{"default", "", DefaultRedisPrefix, false},
+		{"own", "bureau-a:", "bureau-a:", false},
+		{"space", "bureau a:", "", true},
+		{"hash tag", "{minyi}:", "", true},
+		{"too long", strings.Repeat("x", 65), "", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if k == "MINYI_REDIS_PREFIX" {
+					return tc.env
+				}
+				return ""
+			}
+			cfg, err := parseConfig(nil, getenv, io.Discard)
+			if (err != nil) != tc.bad {
+				t.Fatalf("err = %v, want error %v", err, tc.bad)
+			}
+			if err == nil && cfg.RedisPrefix != tc.want {
+				t.Errorf("prefix %q, want %q", cfg.RedisPrefix, tc.want)
+			}
+		})
+	}
+}
+
+// TestRedisLiveChannelScoped runs live brokers as the binary names them on
+// one real Redis: a deployment hears its own notices, and neither one on
+// another database number (Pub/Sub ignores database numbers) nor one on
+// the same database with another prefix hears them.
+func TestRedisLiveChannelScoped(t *testing.T) {
+	base := os.Getenv(surveystest.EnvRedis)
+	if base == "" {
+		surveystest.Missing(t, "Redis ("+surveystest.EnvRedis+")")
+	}
+	own, err := parseRedisURL(base)
+	if err != nil || own.Single == nil {
+		t.Fatalf("%s must name one server: %v", surveystest.EnvRedis, err)
+	}
+	// The neighbour on the next database number only subscribes there.
+	other := *own.Single
+	other.DB = (own.Single.DB + 1) % 16
+	prefix, otherPrefix := surveystest.Prefix(), surveystest.Prefix()
+	type deployment struct {
+		name string
+		cfg  redisConfig
+		pre  string
+	}
+	deployments := []deployment{
+		{"own", own, prefix},
+		{"another database", redisConfig{Kind: redisSingle, Single: &other}, prefix},
+		{"another prefix", own, otherPrefix},
+	}
+	ctx := t.Context()
+	type ear struct {
+		broker  *live.Redis
+		notices chan uint64
+	}
+	var ears []ear
+	for _, d := range deployments {
+		rdb := d.cfg.client()
+		t.Cleanup(func() { rdb.Close() })
+		e := ear{live.NewRedis(rdb, d.cfg.names(d.pre).Live), make(chan uint64, 64)}
+		go e.broker.Run(ctx, func(id uint64) { e.notices <- id })
+		ears = append(ears, e)
+	}
+	// hears publishes id on from until to hears it, or gives up.
+	hears := func(from, to ear, id uint64) bool {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if err := from.broker.Publish(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case got := <-to.notices:
+				if got == id {
+					return true
+				}
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		return false
+	}
+	// Each deployment hears itself: every subscription is live.
+	for i, e := range ears {
+		if !hears(e, e, uint64(100+i)) {
+			t.Fatalf("%s: does not hear its own notices", deployments[i].name)
+		}
+	}
+	for _, e := range ears[1:] {
+		for len(e.notices) > 0 {
+			<-e.notices
+		}
+	}
+	for range 5 {
+		if err := ears[0].broker.Publish(ctx, 42); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	for i, e := range ears[1:] {
+		for len(e.notices) > 0 {
+			if id := <-e.notices; id == 42 {
+				t.Errorf("%s heard the notices of the deployment beside it", deployments[i+1].name)
+				break
+			}
+		}
 	}
 }
