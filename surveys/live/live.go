@@ -201,7 +201,8 @@ func (p *Payload) Bytes(form string) ([]byte, error) {
 }
 
 // Hub holds this instance's subscribers and pushes each survey's results to
-// them at most once per Interval after a change. A subscriber that does not
+// them about once per Interval after a change (never twice within four
+// fifths of it). A subscriber that does not
 // keep up only ever has the latest payload waiting: nobody blocks on it.
 type Hub struct {
 	Interval time.Duration
@@ -276,8 +277,22 @@ func (h *Hub) Notify(surveyID uint64) {
 		return
 	}
 	t.pending = true
-	wait := max(0, h.Interval-time.Since(t.last))
-	time.AfterFunc(wait, func() { h.flush(surveyID) })
+	time.AfterFunc(h.wait(time.Since(t.last)), func() { h.flush(surveyID) })
+}
+
+// wait is how long a notice that comes since after the last render waits
+// for its own. One that comes early, within the last fifth of the
+// interval, is rendered at once: the tally passes that send them come
+// once a second too, with a jitter of their own, and holding each one for
+// the rest of the interval set the next render's start later still, until
+// every event showed a pass almost a second old. Notices that follow a
+// render closely (a flood, several instances' passes) still wait for the
+// interval, so renders stay at least four fifths of it apart.
+func (h *Hub) wait(since time.Duration) time.Duration {
+	if since >= h.Interval*4/5 {
+		return 0
+	}
+	return h.Interval - since
 }
 
 func (h *Hub) flush(surveyID uint64) {

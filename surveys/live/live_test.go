@@ -175,3 +175,37 @@ func TestShardedBrokerFollowsASlotMove(t *testing.T) {
 		t.Fatal("no notice within 10 s after the channel's slot moved")
 	}
 }
+
+// TestHubShowsPacedNoticesAtOnce: notices that come about once an
+// interval, a little early or late (tally passes), are each rendered at
+// once, not held for the rest of the interval; a notice soon after a
+// render still waits for the interval.
+func TestHubShowsPacedNoticesAtOnce(t *testing.T) {
+	renders := make(chan time.Time, 16)
+	hub := live.NewHub(func(context.Context, uint64) (*live.Payload, error) {
+		renders <- time.Now()
+		return live.NewPayload(func(string) ([]byte, error) { return []byte("x"), nil }), nil
+	})
+	hub.Interval = time.Second
+	sub := hub.Subscribe(1)
+	defer hub.Unsubscribe(sub)
+	hub.Notify(1)
+	last := <-renders
+	// Held for the rest of the interval, the early ones would wait 150,
+	// 100 and 130 ms.
+	for i, gap := range []time.Duration{850, 900, 1050, 870, 1000} {
+		time.Sleep(time.Until(last.Add(gap * time.Millisecond)))
+		notified := time.Now()
+		hub.Notify(1)
+		last = <-renders
+		if late := last.Sub(notified); late > 60*time.Millisecond {
+			t.Errorf("notice %d, %d ms after the last render, rendered %v later; want at once", i, gap, late)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	notified := time.Now()
+	hub.Notify(1)
+	if got := (<-renders).Sub(last); got < hub.Interval-10*time.Millisecond {
+		t.Errorf("a notice %v after a render was rendered %v after it; want the interval", notified.Sub(last), got)
+	}
+}
