@@ -128,8 +128,18 @@ func TestRedisSentinelFailover(t *testing.T) {
 	if r, err := claims.Claim(ctx, "1:before", "sub-1"); err != nil || r.State != dedup.Won {
 		t.Fatalf("claim before the crash: %+v %v", r, err)
 	}
-	if n, err := rdb.Do(ctx, "WAIT", 1, 2000).Int(); err != nil || n != 1 {
-		t.Fatalf("WAIT for the replica: %d %v", n, err)
+	// The claim must be on the replica before the kill. WAIT would only
+	// count the writes of its own connection, and the claim may have gone
+	// on another of the pool's: ask the replica itself.
+	replica := redis.NewClient(&redis.Options{Addr: s.Replica()})
+	defer replica.Close()
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if n, err := replica.Exists(ctx, "minyi:dedup:1:before").Result(); err == nil && n == 1 {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the claim did not reach the replica within 5 s")
+		}
 	}
 	broker := live.NewRedis(rdb, "minyi:tally")
 	notices := make(chan uint64, 16)

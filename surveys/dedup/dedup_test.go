@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -188,5 +190,92 @@ func TestRedisClusterClaims(t *testing.T) {
 		if r, err := c.Claim(ctx, cm.Key, "other"); err != nil || r.State != dedup.Committed || r.Holder != cm.Submission {
 			t.Fatalf("after CommitMany, claim %s = %+v %v", cm.Key, r, err)
 		}
+	}
+}
+
+// pipelineCounter counts the round trips a client makes: single commands
+// and pipelines.
+type pipelineCounter struct{ n atomic.Int32 }
+
+func (*pipelineCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (p *pipelineCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		p.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (p *pipelineCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		p.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// TestRedisClaimsShareRoundTrips: claims arriving together go to Redis in
+// shared pipelines, and each caller still gets its own command's answer —
+// one winner per key, the loser told who holds it — even when the caller
+// that sent the pipeline had given up on its request.
+func TestRedisClaimsShareRoundTrips(t *testing.T) {
+	rdb := surveystest.Redis(t)
+	count := &pipelineCounter{}
+	rdb.AddHook(count)
+	c := dedup.NewRedis(rdb, surveystest.Prefix())
+
+	const keys = 200
+	type answer struct {
+		key, sub string
+		res      dedup.Result
+		err      error
+	}
+	answers := make(chan answer, 2*keys)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 2 * keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := context.Background()
+			if i%7 == 0 {
+				ctx = cancelled // its request is gone; its claim still counts
+			}
+			key, sub := "batch"+strconv.Itoa(i%keys), "s"+strconv.Itoa(i)
+			<-start
+			r, err := c.Claim(ctx, key, sub)
+			answers <- answer{key, sub, r, err}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(answers)
+
+	byKey := map[string][]answer{}
+	for a := range answers {
+		if a.err != nil {
+			t.Fatalf("claim %s by %s: %v", a.key, a.sub, a.err)
+		}
+		byKey[a.key] = append(byKey[a.key], a)
+	}
+	for key, as := range byKey {
+		var winner, loser *answer
+		for i := range as {
+			if as[i].res.State == dedup.Won {
+				winner = &as[i]
+			} else {
+				loser = &as[i]
+			}
+		}
+		if len(as) != 2 || winner == nil || loser == nil {
+			t.Fatalf("%s: answers %+v, want one winner and one loser", key, as)
+		}
+		if loser.res.State != dedup.Pending || loser.res.Holder != winner.sub {
+			t.Fatalf("%s: loser got %+v, want pending held by %s", key, loser.res, winner.sub)
+		}
+	}
+	if n := count.n.Load(); n > keys {
+		t.Fatalf("%d claims took %d round trips: claims waiting together must share them", 2*keys, n)
+	} else {
+		t.Logf("%d claims in %d round trips", 2*keys, n)
 	}
 }

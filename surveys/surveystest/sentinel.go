@@ -120,6 +120,9 @@ func (s *RedisSentinel) URL() string {
 // Primary is the address of the primary the deployment started with.
 func (s *RedisSentinel) Primary() string { return s.primary.addr() }
 
+// Replica is the address of the replica the sentinels promote.
+func (s *RedisSentinel) Replica() string { return s.replica.addr() }
+
 // KillPrimary SIGKILLs the primary and waits until the sentinels name the
 // replica as primary; it returns how long that took.
 func (s *RedisSentinel) KillPrimary(within time.Duration) time.Duration {
