@@ -123,8 +123,9 @@ func TestRunWiresPhoneCodes(t *testing.T) {
 		}
 		return cfg
 	}
-	configs := map[string]backendCfg{"sqlite": {mk(), "memory"}}
+	configs := map[string]backendCfg{"sqlite": {mk(), "database"}}
 	if surveystest.Required() || surveystest.MySQLConfigured() {
+		configs["mysql"] = backendCfg{mk("--secret", testSecret, "--mysql-dsn", surveystest.MySQLDSN(t)), "database"}
 		surveystest.Redis(t)
 		configs["mysql+redis"] = backendCfg{mk("--secret", testSecret, "--mysql-dsn", surveystest.MySQLDSN(t),
 			"--redis-url", os.Getenv(surveystest.EnvRedis)), "redis"}
