@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -145,4 +146,34 @@ func dumpIdentityTables(t *testing.T, s *models.Store) string {
 		fmt.Fprintf(&b, "code %+v\n", c)
 	}
 	return b.String()
+}
+
+// BenchmarkIssueVerify issues a code for a new number and verifies it, on
+// each store: the database's work per code sent and answered.
+func BenchmarkIssueVerify(b *testing.B) {
+	stores := map[string]identity.Store{"sqlite": models.NewIdentityStore(surveystest.SQLite(b))}
+	if surveystest.MySQLConfigured() {
+		stores["mysql"] = models.NewIdentityStore(surveystest.MySQL(b))
+	}
+	rates := []identity.Rate{{N: 1, Per: time.Minute}, {N: 5, Per: time.Hour}}
+	run := 0 // the benchmark function runs several times: new numbers each
+	for name, s := range stores {
+		b.Run(name, func(b *testing.B) {
+			ctx, now := context.Background(), time.Now()
+			run++
+			for i := range b.N {
+				number := fmt.Sprintf("%d-%d", run, i)
+				v, err := s.Issue(ctx, identity.IssueArgs{Number: number, Scope: "7", CodeHash: "h", TTL: 5 * time.Minute,
+					Rates: rates, Token: "t", Now: now})
+				if err != nil || v.Outcome != identity.Issued {
+					b.Fatal(v, err)
+				}
+				v, err = s.Verify(ctx, identity.VerifyArgs{Number: number, Scope: "7", CodeHash: "h", Use: "u",
+					MaxFails: 5, LockFor: 15 * time.Minute, Now: now})
+				if err != nil || v.Outcome != identity.Accepted {
+					b.Fatal(v, err)
+				}
+			}
+		})
+	}
 }
