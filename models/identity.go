@@ -65,8 +65,10 @@ var _ identity.Store = (*IdentityStore)(nil)
 // identitySweepEvery is how often, in caller time, writes delete expired rows.
 const identitySweepEvery = time.Minute
 
+// tx runs fn in a transaction, again after a MySQL deadlock (two
+// instances inserting one new number's row at once may meet one).
 func (st *IdentityStore) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return st.s.W.WithContext(ctx).Transaction(fn)
+	return retry(func() error { return st.s.W.WithContext(ctx).Transaction(fn) })
 }
 
 // locked reads with the row lock on MySQL; SQLite's write transaction is

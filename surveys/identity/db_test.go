@@ -2,8 +2,11 @@ package identity_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,5 +178,52 @@ func BenchmarkIssueVerify(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Requests for one new number at once, spread over two instances on one
+// MariaDB: exactly one code goes out, and its right code is accepted for
+// exactly one submission.
+func TestDatabaseInstancesRaceForOneNumber(t *testing.T) {
+	dsn := surveystest.MySQLDSN(t)
+	c := newClock()
+	box := &inbox{}
+	var svcs []*identity.OTP
+	for range 2 {
+		o := identity.NewOTP(models.NewIdentityStore(surveystest.OpenMySQL(t, dsn)), box, identity.NewHasher(surveystest.Secret))
+		o.Now = c.Now
+		svcs = append(svcs, o)
+	}
+	const n = 20
+	var sent, accepted atomic.Int32
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := send(svcs[i%2], phone, ""); err == nil {
+				sent.Add(1)
+			} else if !errors.Is(err, identity.ErrLimited) {
+				t.Errorf("send: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if sent.Load() != 1 || box.count() != 1 {
+		t.Fatalf("%d sends accepted, %d texted; want 1", sent.Load(), box.count())
+	}
+	code := box.code(t, phone)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if verify(svcs[i%2], phone, code, fmt.Sprint("s", i)) == nil {
+				accepted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if accepted.Load() != 1 {
+		t.Fatalf("%d submissions accepted one code; want 1", accepted.Load())
 	}
 }
