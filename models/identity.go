@@ -150,7 +150,7 @@ func (st *IdentityStore) number(tx *gorm.DB, number string) (*IdentityNumber, er
 	return &n, nil
 }
 
-// save writes a number's row back, its expiry pushed to at least until.
+// saveNumber writes a number's row back, its expiry pushed to at least until.
 func saveNumber(tx *gorm.DB, n *IdentityNumber, until time.Time) error {
 	n.ExpiresMS = max(n.ExpiresMS, until.UnixMilli(), n.SendsUntilMS, n.LockUntilMS, n.FailsUntilMS)
 	return tx.Model(&IdentityNumber{}).Where("number = ?", n.Number).Updates(map[string]any{
@@ -159,9 +159,11 @@ func saveNumber(tx *gorm.DB, n *IdentityNumber, until time.Time) error {
 	}).Error
 }
 
-func code(tx *gorm.DB, number, scope string) (*IdentityCode, error) {
+// code reads a number's code for scope, locked too: with the number's
+// row held, this is the newest committed version on any isolation level.
+func (st *IdentityStore) code(tx *gorm.DB, number, scope string) (*IdentityCode, error) {
 	var c IdentityCode
-	err := tx.Where("number = ? AND scope = ?", number, scope).Take(&c).Error
+	err := st.locked(tx).Where("number = ? AND scope = ?", number, scope).Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
@@ -233,7 +235,7 @@ func (st *IdentityStore) Verify(ctx context.Context, in identity.VerifyArgs) (id
 			v = identity.Verdict{Outcome: identity.Locked, Wait: time.Duration(n.LockUntilMS-now) * time.Millisecond}
 			return nil
 		}
-		c, err := code(tx, in.Number, in.Scope)
+		c, err := st.code(tx, in.Number, in.Scope)
 		if err != nil {
 			return err
 		}
@@ -310,7 +312,7 @@ func (st *IdentityStore) Release(ctx context.Context, in identity.ReleaseArgs) e
 		if err != nil || n == nil {
 			return err
 		}
-		c, err := code(tx, in.Number, in.Scope)
+		c, err := st.code(tx, in.Number, in.Scope)
 		if err != nil || c == nil {
 			return err
 		}
