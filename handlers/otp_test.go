@@ -109,7 +109,7 @@ type otpApp struct {
 }
 
 // otpInstances are the production pairings with codes on: SQLite with the
-// in-memory code store, and MySQL with Redis when configured.
+// codes in its database, and MySQL with Redis when configured.
 func otpInstances(t *testing.T) map[string]otpApp {
 	t.Helper()
 	mk := func(in *instance, store identity.Store) otpApp {
@@ -117,8 +117,9 @@ func otpInstances(t *testing.T) map[string]otpApp {
 		useOTP(in, store, a.box, a.clk)
 		return a
 	}
+	db := surveystest.SQLite(t)
 	out := map[string]otpApp{
-		"sqlite+memory": mk(start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{}), identity.NewMemory()),
+		"sqlite": mk(start(t, db, dedup.NewMemory(), live.NewMemory(), handlers.Config{}), models.NewIdentityStore(db)),
 	}
 	if surveystest.Required() || surveystest.MySQLConfigured() {
 		rdb := surveystest.Redis(t)
@@ -355,15 +356,34 @@ func TestOTPTwoInstancesShareLimits(t *testing.T) {
 	dsn := surveystest.MySQLDSN(t)
 	rdb := surveystest.Redis(t)
 	p := surveystest.Prefix()
-	box, clk := &otpInbox{}, &otpClock{t: time.Now()}
-	var apps []*instance
-	for range 2 {
+	twoInstancesShareLimits(t, func() (*instance, identity.Store) {
 		in := start(t, surveystest.OpenMySQL(t, dsn), dedup.NewRedis(rdb, p+"dedup:"), live.NewRedis(rdb, p+"tally"), handlers.Config{})
 		rs, err := identity.NewRedis(rdb, p+"id:")
 		if err != nil {
 			t.Fatal(err)
 		}
-		useOTP(in, rs, box, clk)
+		return in, rs
+	})
+}
+
+// TestOTPTwoInstancesShareLimitsWithoutRedis does the same on one MariaDB
+// and no Redis: the codes, the minute and the lock live in the database.
+func TestOTPTwoInstancesShareLimitsWithoutRedis(t *testing.T) {
+	requireMySQL(t)
+	dsn := surveystest.MySQLDSN(t)
+	twoInstancesShareLimits(t, func() (*instance, identity.Store) {
+		db := surveystest.OpenMySQL(t, dsn)
+		return start(t, db, dedup.NewMemory(), live.NewMemory(), handlers.Config{}), models.NewIdentityStore(db)
+	})
+}
+
+func twoInstancesShareLimits(t *testing.T, newInstance func() (*instance, identity.Store)) {
+	t.Helper()
+	box, clk := &otpInbox{}, &otpClock{t: time.Now()}
+	var apps []*instance
+	for range 2 {
+		in, store := newInstance()
+		useOTP(in, store, box, clk)
 		apps = append(apps, in)
 	}
 	a, b := apps[0], apps[1]
@@ -392,6 +412,40 @@ func TestOTPTwoInstancesShareLimits(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d responses stored, want 1", n)
 	}
+}
+
+// TestOTPLockSurvivesRestart: on the embedded SQLite without Redis, a
+// number locked by wrong codes is still locked for a server started again
+// on the same data directory, and its minute is still spent.
+func TestOTPLockSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *instance {
+		db, err := models.OpenSQLite(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(); err != nil {
+			t.Fatal(err)
+		}
+		return start(t, db, dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	}
+	box, clk := &otpInbox{}, &otpClock{t: time.Now()}
+	a := open()
+	useOTP(a, models.NewIdentityStore(a.Store), box, clk)
+	modeSurvey(t, a, phoneSlug, questionnaire.DedupPhone)
+	const number = "13800000003"
+	wantStatus(t, "a code", askCode(t, a.URL, phoneSlug, number), http.StatusAccepted, "")
+	right := box.code(t, number)
+	for i := range 4 {
+		wantStatus(t, fmt.Sprintf("wrong code %d", i+1), submitPhone(t, a, otpBody(t, a, number, wrongOf(right), "")), http.StatusForbidden, "otp_invalid")
+	}
+	wantStatus(t, "wrong code 5", submitPhone(t, a, otpBody(t, a, number, wrongOf(right), "")), http.StatusTooManyRequests, "otp_locked")
+
+	b := open() // the server started again: a new process's store on the same file
+	useOTP(b, models.NewIdentityStore(b.Store), box, clk)
+	wantStatus(t, "the right code after the restart", submitPhone(t, b, otpBody(t, b, number, right, "")), http.StatusTooManyRequests, "otp_locked")
+	wantStatus(t, "a new code after the restart", askCode(t, b.URL, phoneSlug, number), http.StatusTooManyRequests, "")
 }
 
 // TestOTPAddressAndSurveyLimits: the configurable limits per client

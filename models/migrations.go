@@ -156,6 +156,9 @@ var migrations = []migration{
 		return db.Where("name = ?", LockRetention).FirstOrCreate(&Lock{Name: LockRetention}).Error
 	}},
 	{16, "tallies keyed by their cell: the counter's cell is its primary key, no surrogate id (half the database's work per counter a tally pass adds to); counted again from the responses", rekeyTallies},
+	{18, "one-time codes in the database: codes, locks and send windows survive a restart and are shared by instances without Redis", func(tx *gorm.DB) error {
+		return createTables(tx, &IdentityWindow{}, &IdentityNumber{}, &IdentityCode{})
+	}},
 }
 
 // tallyV3 is Tally as migrations 3 to 15 made it: a surrogate id and a

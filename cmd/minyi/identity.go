@@ -6,6 +6,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/sms"
 )
@@ -32,17 +33,18 @@ func smsProvider(cfg config) (sms.Provider, error) {
 }
 
 // otpService is the one-time code service of phone-mode surveys on
-// provider: its state in Redis when the server has one (every instance
-// shares codes, locks and limits), else in this process. It returns nil
+// provider: its state in Redis under redisPrefix when the server has one,
+// else in the database (SQLite or MySQL) — either way every instance
+// shares codes, locks and limits, and a restart keeps them. It returns nil
 // when provider is nil, and the store's name for the start-up line.
-func otpService(cfg config, provider sms.Provider, rdb redis.UniversalClient, secret []byte) (*identity.OTP, string, error) {
+func otpService(cfg config, provider sms.Provider, db *models.Store, rdb redis.UniversalClient, redisPrefix string, secret []byte) (*identity.OTP, string, error) {
 	if provider == nil {
 		return nil, "off", nil
 	}
-	var store identity.Store = identity.NewMemory()
-	name := "memory"
+	var store identity.Store = models.NewIdentityStore(db)
+	name := "database"
 	if rdb != nil {
-		rs, err := identity.NewRedis(rdb, "minyi:id:")
+		rs, err := identity.NewRedis(rdb, redisPrefix)
 		if err != nil {
 			return nil, "", err
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
@@ -123,11 +124,14 @@ func TestRunWiresPhoneCodes(t *testing.T) {
 		}
 		return cfg
 	}
-	configs := map[string]backendCfg{"sqlite": {mk(), "memory"}}
+	configs := map[string]backendCfg{"sqlite": {mk(), "database"}}
+	var rdb *redis.Client
+	prefix := surveystest.Prefix() // the codes' keys start with it
 	if surveystest.Required() || surveystest.MySQLConfigured() {
-		surveystest.Redis(t)
+		configs["mysql"] = backendCfg{mk("--secret", testSecret, "--mysql-dsn", surveystest.MySQLDSN(t)), "database"}
+		rdb = surveystest.Redis(t)
 		configs["mysql+redis"] = backendCfg{mk("--secret", testSecret, "--mysql-dsn", surveystest.MySQLDSN(t),
-			"--redis-url", os.Getenv(surveystest.EnvRedis)), "redis"}
+			"--redis-url", os.Getenv(surveystest.EnvRedis), "--redis-prefix", prefix), "redis"}
 	}
 	logs := &lockedBuffer{}
 	old := slog.Default()
@@ -171,6 +175,16 @@ func TestRunWiresPhoneCodes(t *testing.T) {
 			}
 			if !regexp.MustCompile(`msg="minyi started".* sms=log otp=` + bc.otpStore).MatchString(logs.String()) {
 				t.Errorf("the start-up line does not say sms=log otp=%s:\n%s", bc.otpStore, logs.tail(2000))
+			}
+			if bc.otpStore == "redis" {
+				ctx := context.Background()
+				keys, err := rdb.Keys(ctx, prefix+"id:*").Result()
+				if err != nil || len(keys) == 0 {
+					t.Errorf("no code keys under MINYI_REDIS_PREFIX %q + id: (%v)", prefix, err)
+				}
+				for _, k := range keys {
+					rdb.Del(ctx, k)
+				}
 			}
 		})
 	}

@@ -246,6 +246,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	var codeFailures limit.Failures = limit.NewMemoryFailures()
 	redisKind := "none"
 	var rdb redis.UniversalClient
+	var names redisNames
 	if cfg.RedisURL != "" {
 		var rc redisConfig
 		if rdb, rc, err = openRedis(ctx, cfg.RedisURL); err != nil {
@@ -253,7 +254,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		}
 		defer rdb.Close()
 		redisKind = rc.Kind
-		names := rc.names(cfg.RedisPrefix)
+		names = rc.names(cfg.RedisPrefix)
 		claimer = dedup.NewRedis(rdb, names.Dedup)
 		broker = live.NewRedis(rdb, names.Live)
 		limiter = limit.NewRedis(rdb, names.Rate)
@@ -261,7 +262,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	}
 
 	svc := surveys.NewService(store, claimer, broker, secret)
-	otp, otpStore, err := otpService(cfg, provider, rdb, secret)
+	otp, otpStore, err := otpService(cfg, provider, store, rdb, names.Identity, secret)
 	if err != nil {
 		return err
 	}
@@ -332,8 +333,6 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		slog.String("sms", smsName(provider)), slog.String("otp", otpStore))
 	if otp == nil {
 		slog.Info("no SMS provider (MINYI_SMS_PROVIDER): phone-mode surveys count typed numbers without verifying them")
-	} else if rdb == nil && store.Dialect == models.DialectMySQL {
-		slog.Warn("one-time codes are kept in this process: run several instances only with MINYI_REDIS_URL, or a code sent by one is unknown to the others")
 	}
 	printURLs(ln.Addr().String(), cfg.demo())
 	if firstPassword != "" {

@@ -165,6 +165,7 @@ const DefaultRedisPrefix = "minyi:"
 // redisNames are the key prefixes and the live channel of one deployment.
 type redisNames struct {
 	Dedup, Rate, CodeFail string // key prefixes
+	Identity              string // the one-time codes' key prefix
 	Live                  string // the live channel
 }
 
@@ -187,6 +188,7 @@ func (c redisConfig) names(prefix string) redisNames {
 		Dedup:    prefix + "dedup:",
 		Rate:     prefix + "rate:",
 		CodeFail: prefix + "codefail:",
+		Identity: prefix + "id:",
 		Live:     prefix + "tally:db" + strconv.Itoa(db),
 	}
 }

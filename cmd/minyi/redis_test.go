@@ -219,7 +219,7 @@ func TestRedisNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := c.names(tc.prefix)
-		if n.Live != tc.live || n.Dedup != tc.dedup || n.Rate != tc.prefix+"rate:" || n.CodeFail != tc.prefix+"codefail:" {
+		if n.Live != tc.live || n.Dedup != tc.dedup || n.Rate != tc.prefix+"rate:" || n.CodeFail != tc.prefix+"codefail:" || n.Identity != tc.prefix+"id:" {
 			t.Errorf("%s with prefix %q: %+v, want live %s, dedup %s", tc.url, tc.prefix, n, tc.live, tc.dedup)
 		}
 	}

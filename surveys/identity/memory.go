@@ -13,8 +13,8 @@ import (
 // lock.
 const MaxMemoryEntries = 200_000
 
-// Memory is the Store of one process: the embedded default, for a single
-// instance.
+// Memory is the Store of one process, lost on restart: for tests. The
+// server keeps codes in Redis or in its database (models.IdentityStore).
 type Memory struct {
 	mu      sync.Mutex
 	windows map[string]*window

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -15,7 +16,15 @@ import (
 // Two instances, each with its own Redis connection, share one number's
 // limits, codes and wrong tries.
 func TestTwoInstancesShareCodesAndLimits(t *testing.T) {
-	shareCodesAndLimits(t, surveystest.Redis(t), surveystest.Redis(t))
+	prefix := surveystest.Prefix()
+	shareCodesAndLimits(t, redisStore(t, surveystest.Redis(t), prefix), redisStore(t, surveystest.Redis(t), prefix))
+}
+
+// Two instances, each with its own pool on one MariaDB database and no
+// Redis, share the same.
+func TestDatabaseInstancesShareCodesAndLimits(t *testing.T) {
+	dsn := surveystest.MySQLDSN(t)
+	shareCodesAndLimits(t, models.NewIdentityStore(surveystest.OpenMySQL(t, dsn)), models.NewIdentityStore(surveystest.OpenMySQL(t, dsn)))
 }
 
 // TestRedisClusterRunsTheScripts runs the same on a Redis Cluster of the
@@ -23,15 +32,15 @@ func TestTwoInstancesShareCodesAndLimits(t *testing.T) {
 // in different slots would fail there with CROSSSLOT.
 func TestRedisClusterRunsTheScripts(t *testing.T) {
 	rc := surveystest.StartRedisCluster(t)
-	shareCodesAndLimits(t, rc.Client(), rc.Client())
+	prefix := surveystest.Prefix()
+	shareCodesAndLimits(t, redisStore(t, rc.Client(), prefix), redisStore(t, rc.Client(), prefix))
 }
 
-func shareCodesAndLimits(t *testing.T, rdbA, rdbB redis.UniversalClient) {
+func shareCodesAndLimits(t *testing.T, storeA, storeB identity.Store) {
 	t.Helper()
-	prefix := surveystest.Prefix()
 	c := newClock()
-	a, boxA := service(redisStore(t, rdbA, prefix), c)
-	b, _ := service(redisStore(t, rdbB, prefix), c)
+	a, boxA := service(storeA, c)
+	b, _ := service(storeB, c)
 
 	if err := send(a, phone, "10.0.0.1"); err != nil {
 		t.Fatal(err)

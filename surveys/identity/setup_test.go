@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/sms"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
@@ -84,6 +85,12 @@ type backend struct {
 func backends(t *testing.T) []backend {
 	t.Helper()
 	out := []backend{{"memory", func(*testing.T) identity.Store { return identity.NewMemory() }}}
+	out = append(out, dbBackend("sqlite", surveystest.SQLite))
+	if surveystest.MySQLConfigured() || surveystest.Required() {
+		out = append(out, dbBackend("mysql", surveystest.MySQL))
+	} else {
+		t.Logf("%s not set: MySQL store skipped", surveystest.EnvMySQL)
+	}
 	if !surveystest.RedisConfigured() && !surveystest.Required() {
 		t.Logf("%s not set: Redis store skipped", surveystest.EnvRedis)
 		return out
@@ -91,6 +98,26 @@ func backends(t *testing.T) []backend {
 	return append(out, backend{"redis", func(t *testing.T) identity.Store {
 		return redisStore(t, surveystest.Redis(t), surveystest.Prefix())
 	}})
+}
+
+// dbBackend makes database stores; those made in one test share one
+// database, each through its own connections, as instances do.
+func dbBackend(name string, open func(testing.TB) *models.Store) backend {
+	dbs := map[*testing.T]*models.Store{}
+	var mu sync.Mutex
+	return backend{name, func(t *testing.T) identity.Store {
+		mu.Lock()
+		defer mu.Unlock()
+		if dbs[t] == nil {
+			dbs[t] = open(t)
+			t.Cleanup(func() {
+				mu.Lock()
+				defer mu.Unlock()
+				delete(dbs, t)
+			})
+		}
+		return models.NewIdentityStore(dbs[t])
+	}}
 }
 
 // redisStore is a store on rdb under prefix; the test's keys are deleted

@@ -2,6 +2,9 @@ package identity
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -162,4 +165,51 @@ func (w *window) refund(token string) {
 			return
 		}
 	}
+}
+
+// WindowLog is a sliding-window log kept as text, for a store that keeps
+// each window in one database row: Parse it, Take or Refund, and write
+// back String and Until. It counts exactly as Memory does.
+type WindowLog struct{ w window }
+
+// ParseWindowLog reads what String wrote; until is the Until stored with it.
+func ParseWindowLog(s string, until time.Time) (*WindowLog, error) {
+	l := &WindowLog{w: window{until: until}}
+	for _, f := range strings.Fields(s) {
+		at, token, ok := strings.Cut(f, ":")
+		ms, err := strconv.ParseInt(at, 10, 64)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("identity: window log: bad event %q", f)
+		}
+		l.w.events = append(l.w.events, event{at: time.UnixMilli(ms).UTC(), token: token})
+	}
+	return l, nil
+}
+
+// Take records token at now if every rate holds with it, else returns the
+// wait (see Store.Take).
+func (l *WindowLog) Take(rates []Rate, token string, now time.Time) time.Duration {
+	return l.w.take(rates, token, now)
+}
+
+// Refund drops token's event, if it is there.
+func (l *WindowLog) Refund(token string) { l.w.refund(token) }
+
+// Until is when the newest event leaves the longest window: the log may
+// be deleted then.
+func (l *WindowLog) Until() time.Time { return l.w.until }
+
+// String writes the events as "<unix ms>:<token>", oldest first, spaced.
+// Tokens are hashes or hex ids: they hold no spaces.
+func (l *WindowLog) String() string {
+	var b strings.Builder
+	for i, e := range l.w.events {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.FormatInt(e.at.UnixMilli(), 10))
+		b.WriteByte(':')
+		b.WriteString(e.token)
+	}
+	return b.String()
 }
