@@ -95,13 +95,16 @@ func (a *App) wechatGate(c echo.Context, p *surveys.Published, device string) (d
 
 // GetWeChatCallback handles GET /s/:slug/wechat/callback?code=&state=[&u=]:
 // WeChat's redirect after sign-in. 302 back to the survey with the sign-in
-// cookie · 400 a state forged, expired or used before, or a code WeChat
+// cookie · 404 not a wechat-mode survey · 400 a state forged, expired or used before, or a code WeChat
 // refuses (a page with a link to start again) · 403 a snapshot-page
 // virtual account · 503 WeChat or the store unavailable.
 func (a *App) GetWeChatCallback(c echo.Context) error {
 	p, err := a.published(c)
 	if err != nil {
 		return err
+	}
+	if !wechatMode(p) {
+		return surveys.ErrNotFound
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	page := "/s/" + p.Survey.Slug
