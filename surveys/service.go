@@ -56,7 +56,7 @@ type Service struct {
 
 	reportFacts reportFactsCache
 
-	otp *identity.OTP // text-message codes for phone mode (otp.go); nil = off
+	otp *identity.OTP  // text-message codes for phone mode (otp.go); nil = off
 	wx  *wechat.Client // WeChat sign-in for wechat mode (wechat.go); nil = off
 }
 
