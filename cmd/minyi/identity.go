@@ -8,6 +8,7 @@ import (
 
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/sms"
+	"github.com/minyi-survey/minyi/surveys/identity/wechat"
 )
 
 // smsProvider builds the text-message provider of MINYI_SMS_*, once, for
@@ -39,14 +40,9 @@ func otpService(cfg config, provider sms.Provider, rdb redis.UniversalClient, se
 	if provider == nil {
 		return nil, "off", nil
 	}
-	var store identity.Store = identity.NewMemory()
-	name := "memory"
-	if rdb != nil {
-		rs, err := identity.NewRedis(rdb, "minyi:id:")
-		if err != nil {
-			return nil, "", err
-		}
-		store, name = rs, "redis"
+	store, name, err := identityStore(rdb)
+	if err != nil {
+		return nil, "", err
 	}
 	o := identity.NewOTP(store, provider, identity.NewHasher(secret))
 	o.Config = cfg.OTP
@@ -59,4 +55,37 @@ func smsName(p sms.Provider) string {
 		return "off"
 	}
 	return p.Name()
+}
+
+// identityStore keeps codes, limits and used sign-in states: in Redis when
+// the server has one (every instance shares them), else in this process;
+// with the store's name for the start-up line.
+func identityStore(rdb redis.UniversalClient) (identity.Store, string, error) {
+	if rdb == nil {
+		return identity.NewMemory(), "memory", nil
+	}
+	rs, err := identity.NewRedis(rdb, "minyi:id:")
+	if err != nil {
+		return nil, "", err
+	}
+	return rs, "redis", nil
+}
+
+// wechatClient is WeChat sign-in for wechat-mode surveys on the account of
+// MINYI_WECHAT_*, its used states in the identity store; nil when no
+// account is configured.
+func wechatClient(cfg config, rdb redis.UniversalClient, secret []byte) (*wechat.Client, error) {
+	if !cfg.WeChat.Enabled() {
+		return nil, nil
+	}
+	store, _, err := identityStore(rdb)
+	if err != nil {
+		return nil, err
+	}
+	c, err := wechat.New(cfg.WeChat, store, secret)
+	if err != nil {
+		return nil, fmt.Errorf("WeChat sign-in (MINYI_WECHAT_*): %w", err)
+	}
+	slog.Info("WeChat sign-in on", slog.Any("wechat", cfg.WeChat))
+	return c, nil
 }
