@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/minyi-survey/minyi/handlers"
 	"github.com/minyi-survey/minyi/models"
+	"github.com/minyi-survey/minyi/surveys"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/wechat"
@@ -314,4 +316,43 @@ func TestWeChatTwoInstances(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("%d responses stored, want 2", n)
 	}
+}
+
+// TestWeChatUnitPage: a unit's page of a wechat-mode campaign comes back
+// to the unit's page after signing in, and takes the unit's answers.
+func TestWeChatUnitPage(t *testing.T) {
+	in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+	useWeChat(t, in, wechattest.New(t), identity.NewMemory())
+	raw, err := questionnaire.Builtin(campaign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def questionnaire.Definition
+	if err := json.Unmarshal(raw, &def); err != nil {
+		t.Fatal(err)
+	}
+	const slug = "campaign-wechat"
+	def.Slug, def.Dedup, def.Previous = slug, questionnaire.DedupWeChat, ""
+	id, err := in.Svc.CreateSurvey(surveys.NewSurvey{Definition: &def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Svc.Publish(id); err != nil {
+		t.Fatal(err)
+	}
+	const unit = "dept-edu" // an agency: agencyAnswers
+	b := newWXBrowser(t, wechatUA, nil)
+	resp, err := b.Get(in.URL + "/s/" + slug + "/u/" + unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/s/"+slug+"/u/"+unit {
+		t.Fatalf("the unit's page in WeChat: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	if cb, _ := url.Parse(b.callback(t)); cb.Query().Get("u") != unit {
+		t.Fatalf("callback %s does not name the unit", cb)
+	}
+	r := post(t, b.Client, in.URL+"/api/v1/surveys/"+slug+"/responses", "application/json", agencyAnswers(unit, nil))
+	wantStatus(t, "the unit's answers", r, http.StatusCreated, "")
 }
