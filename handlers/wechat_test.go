@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -355,4 +356,24 @@ func TestWeChatUnitPage(t *testing.T) {
 	}
 	r := post(t, b.Client, in.URL+"/api/v1/surveys/"+slug+"/responses", "application/json", agencyAnswers(unit, nil))
 	wantStatus(t, "the unit's answers", r, http.StatusCreated, "")
+}
+
+// TestDesignerOffersWeChat: the designer offers the wechat mode and says
+// whether this server can take answers in it.
+func TestDesignerOffersWeChat(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		in := start(t, surveystest.SQLite(t), dedup.NewMemory(), live.NewMemory(), handlers.Config{})
+		if on {
+			useWeChat(t, in, wechattest.New(t), identity.NewMemory())
+		}
+		p, _ := in.Svc.Published(slug)
+		d := signIn(t, in, models.RoleDesigner)
+		addMember(t, in, p.Survey.ID, d.name, models.MemberCollaborator)
+		r := d.do(http.MethodGet, fmt.Sprintf("/admin/surveys/%d", p.Survey.ID), nil)
+		page := string(r.Raw)
+		want := map[bool]string{false: "需要服务器配置公众号", true: "静默授权"}[on]
+		if r.Status != 200 || !strings.Contains(page, `<option value="wechat">`) || !strings.Contains(page, want) {
+			t.Fatalf("designer page (WeChat configured: %t) %d without the wechat mode and %q", on, r.Status, want)
+		}
+	}
 }
