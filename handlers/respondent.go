@@ -78,6 +78,9 @@ func (a *App) surveyPage(c echo.Context, p *surveys.Published, unit *questionnai
 		if done, err := a.wechatGate(c, p, device); done {
 			return err
 		}
+		if answered, err := a.svc.WeChatAnswered(p, a.wechatSignedIn(c, p)); err == nil && answered {
+			state = "answered"
+		}
 	} else if mode == questionnaire.DedupDevice {
 		// Only the device is known before submitting: token and phone
 		// surveys learn who answered from the submission itself.

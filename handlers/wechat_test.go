@@ -130,6 +130,9 @@ func TestWeChatSignIn(t *testing.T) {
 	cb := alice.callback(t)
 	wantStatus(t, "alice answers", submitWeChat(t, alice.Client, in, 1), http.StatusCreated, "")
 	wantStatus(t, "alice again", submitWeChat(t, alice.Client, in, 2), http.StatusConflict, "duplicate")
+	if r := get(t, alice.Client, in.URL+"/s/"+wechatSlug); r.Status != http.StatusOK || !strings.Contains(string(r.Raw), `data-state="answered"`) {
+		t.Fatalf("alice's page after answering: %d\n%.600s", r.Status, r.Raw)
+	}
 
 	// The cookie carries neither the openid nor anything stored in clear.
 	u, _ := url.Parse(in.URL)

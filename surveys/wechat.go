@@ -83,3 +83,14 @@ func (s *Service) wechatRespondent(hash string) (string, error) {
 	}
 	return wechatKey(hash), nil
 }
+
+// WeChatAnswered reports whether the resident signed in as hash (from the
+// sign-in cookie) already answered p, for the page to say so at once.
+func (s *Service) WeChatAnswered(p *Published, hash string) (bool, error) {
+	key, err := s.wechatRespondent(hash)
+	if err != nil {
+		return false, err
+	}
+	answered, err := s.store.HasResponded(p.Survey.ID, key)
+	return answered, storeErr(err)
+}
