@@ -306,7 +306,9 @@ func TestWeChatTwoInstances(t *testing.T) {
 		}
 	}
 	again := newWXBrowser(t, wechatUA, jar)
-	openSurvey(t, again, b.URL)
+	if r := get(t, again.Client, b.URL+"/s/"+wechatSlug); r.Status != http.StatusOK || !strings.Contains(string(r.Raw), `data-state="answered"`) {
+		t.Fatalf("the same openid's page on B: %d\n%.600s", r.Status, r.Raw)
+	}
 	wantStatus(t, "the same openid on B", submitWeChat(t, again.Client, b, 2), http.StatusConflict, "duplicate")
 
 	other := newWXBrowser(t, wechatUA, nil)
