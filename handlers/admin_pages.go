@@ -31,6 +31,9 @@ type AdminPage struct {
 	// VerifyPhone: an SMS provider is configured, so phone mode verifies
 	// numbers by text-message code (the designer says which).
 	VerifyPhone bool
+	// WeChat: a WeChat account is configured, so wechat-mode surveys can
+	// be answered (the designer says which).
+	WeChat bool
 }
 
 func (a *App) adminPage(c echo.Context, name string, surveyID uint64) error {
@@ -43,6 +46,7 @@ func (a *App) adminPage(c echo.Context, name string, surveyID uint64) error {
 		CanEdit:     staff.RoleAtLeast(s.User.Role, models.RoleDesigner),
 		IsAdmin:     s.User.Role == models.RoleAdmin,
 		VerifyPhone: a.svc.OTPOn(),
+		WeChat:      a.svc.WeChatOn(),
 	}
 	if surveyID != 0 {
 		acc := surveyAccess(c)

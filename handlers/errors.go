@@ -130,6 +130,10 @@ func classify(err error) (int, errorDetail) {
 		return http.StatusGone, errorDetail{Code: "closed", Message: "本次调查已结束 this survey is closed"}
 	case errors.Is(err, surveys.ErrDuplicate):
 		return http.StatusConflict, errorDetail{Code: "duplicate", Message: "您已经参与过本次调查，感谢支持 you have already answered this survey"}
+	case errors.Is(err, surveys.ErrWeChatRequired):
+		return errWeChatRequired.Status, errorDetail{Code: errWeChatRequired.Code, Message: errWeChatRequired.Message}
+	case errors.Is(err, surveys.ErrNoWeChat):
+		return errNoWeChat.Status, errorDetail{Code: errNoWeChat.Code, Message: errNoWeChat.Message}
 	case errors.Is(err, surveys.ErrForbidden):
 		return http.StatusForbidden, errorDetail{Code: "forbidden", Message: "无法确认您的答题资格 this invitation or respondent could not be verified"}
 	case errors.Is(err, surveys.ErrUnavailable):

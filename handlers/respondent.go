@@ -26,7 +26,7 @@ type SurveyPage struct {
 	Endpoint string
 	Scale    []questionnaire.Option
 	Total    int
-	// Dedup is the survey's dedup mode (device, token or phone); the
+	// Dedup is the survey's dedup mode (device, token, phone or wechat); the
 	// template falls back to Def.Dedup when it is empty.
 	Dedup string
 	// Token is an invitation token to put into the page (data-token on the
@@ -74,6 +74,13 @@ func (a *App) surveyPage(c echo.Context, p *surveys.Published, unit *questionnai
 	state := "open"
 	if !p.Open(time.Now()) {
 		state = "closed"
+	} else if mode == questionnaire.DedupWeChat {
+		if done, err := a.wechatGate(c, p, device); done {
+			return err
+		}
+		if answered, err := a.svc.WeChatAnswered(p, a.wechatSignedIn(c, p)); err == nil && answered {
+			state = "answered"
+		}
 	} else if mode == questionnaire.DedupDevice {
 		// Only the device is known before submitting: token and phone
 		// surveys learn who answered from the submission itself.
@@ -213,6 +220,10 @@ func (a *App) PostResponse(c echo.Context) error {
 	if p.Compiled.Def.Dedup == questionnaire.DedupDevice && device == "" {
 		return errNoCookie
 	}
+	wechatKey := ""
+	if wechatMode(p) {
+		wechatKey = a.wechatSignedIn(c, p)
+	}
 	// Short codes (40 bits) are guessable in principle: a budget of wrong
 	// ones. Link tokens (128 bits, 26 characters) are not, and skip it, so
 	// that spending a survey's budget does not stop residents with links.
@@ -228,6 +239,7 @@ func (a *App) PostResponse(c echo.Context) error {
 		DeviceID:   device,
 		ClientIP:   clientAddress(c),
 		Channel:    "web",
+		WeChatKey:  wechatKey,
 		Now:        now,
 	})
 	if byCode && errors.Is(err, surveys.ErrForbidden) {

@@ -57,6 +57,7 @@ func (a *App) routeTable() []route {
 		r(get, "/static/:hash/:name", anyone, a.GetAsset),
 		r(get, "/s/:slug", anyone, a.GetSurveyPage),
 		r(get, "/s/:slug/u/:unit", anyone, a.GetUnitSurveyPage),
+		r(get, "/s/:slug/wechat/callback", anyone, a.GetWeChatCallback),
 		r(get, "/d/:slug", anyone, a.GetDashboardPage),
 		r(get, "/d/:slug/u/:unit", anyone, a.GetUnitDashboardPage),
 		r(get, "/api/v1/surveys/:slug", anyone, a.GetSurvey),

@@ -9,6 +9,7 @@ const (
 	deviceKeyPrefix = "d:" // the signed respondent cookie's device id
 	tokenKeyPrefix  = "t:" // the id of the invitation token's row
 	phoneKeyPrefix  = "p:" // a keyed hash of the survey and phone number
+	wechatKeyPrefix = "w:" // a keyed hash of the survey and WeChat openid
 )
 
 func deviceKey(deviceID string) string { return deviceKeyPrefix + deviceID }
@@ -16,6 +17,8 @@ func deviceKey(deviceID string) string { return deviceKeyPrefix + deviceID }
 func tokenKey(tokenID uint64) string { return tokenKeyPrefix + strconv.FormatUint(tokenID, 10) }
 
 func phoneKey(hash string) string { return phoneKeyPrefix + hash }
+
+func wechatKey(hash string) string { return wechatKeyPrefix + hash }
 
 // DeviceAnswered reports whether the device (from the respondent cookie)
 // already answered the survey. Only device-mode surveys know this before

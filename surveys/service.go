@@ -30,6 +30,7 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/identity"
+	"github.com/minyi-survey/minyi/surveys/identity/wechat"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
@@ -55,7 +56,8 @@ type Service struct {
 
 	reportFacts reportFactsCache
 
-	otp *identity.OTP // text-message codes for phone mode (otp.go); nil = off
+	otp *identity.OTP  // text-message codes for phone mode (otp.go); nil = off
+	wx  *wechat.Client // WeChat sign-in for wechat mode (wechat.go); nil = off
 }
 
 // Published is a survey with its published version, compiled.

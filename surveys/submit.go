@@ -30,7 +30,10 @@ type SubmitInput struct {
 	// CaseKey is the respondent key of a telephone case (fieldwork_call.go):
 	// set, it replaces the survey's dedup mode, one interview per case.
 	CaseKey string
-	Now     time.Time
+	// WeChatKey is the per-survey hash of the resident's openid, from the
+	// signed WeChat sign-in cookie (WeChatSignIn); "" if none.
+	WeChatKey string
+	Now       time.Time
 }
 
 // SubmitResult is an accepted submission.
@@ -195,6 +198,8 @@ func (s *Service) respondentKey(p *Published, in SubmitInput) (string, error) {
 		}
 		// Keyed per survey, so the same person cannot be linked across surveys.
 		return phoneKey(s.hash("phone", fmt.Sprintf("%d:%s", p.Survey.ID, phone))), nil
+	case questionnaire.DedupWeChat:
+		return s.wechatRespondent(in.WeChatKey)
 	case questionnaire.DedupToken:
 		tok := strings.TrimSpace(in.Submission.Token)
 		if tok == "" || len(tok) > 64 {

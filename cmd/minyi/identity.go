@@ -9,6 +9,7 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/sms"
+	"github.com/minyi-survey/minyi/surveys/identity/wechat"
 )
 
 // smsProvider builds the text-message provider of MINYI_SMS_*, once, for
@@ -41,14 +42,9 @@ func otpService(cfg config, provider sms.Provider, db *models.Store, rdb redis.U
 	if provider == nil {
 		return nil, "off", nil
 	}
-	var store identity.Store = models.NewIdentityStore(db)
-	name := "database"
-	if rdb != nil {
-		rs, err := identity.NewRedis(rdb, redisPrefix)
-		if err != nil {
-			return nil, "", err
-		}
-		store, name = rs, "redis"
+	store, name, err := identityStore(db, rdb, redisPrefix)
+	if err != nil {
+		return nil, "", err
 	}
 	o := identity.NewOTP(store, provider, identity.NewHasher(secret))
 	o.Config = cfg.OTP
@@ -61,4 +57,38 @@ func smsName(p sms.Provider) string {
 		return "off"
 	}
 	return p.Name()
+}
+
+// identityStore keeps codes, limits and used sign-in states: in Redis
+// under redisPrefix when the server has one, else in its database; every
+// instance shares them either way. With the store's name for the start-up
+// line.
+func identityStore(db *models.Store, rdb redis.UniversalClient, redisPrefix string) (identity.Store, string, error) {
+	if rdb == nil {
+		return models.NewIdentityStore(db), "database", nil
+	}
+	rs, err := identity.NewRedis(rdb, redisPrefix)
+	if err != nil {
+		return nil, "", err
+	}
+	return rs, "redis", nil
+}
+
+// wechatClient is WeChat sign-in for wechat-mode surveys on the account of
+// MINYI_WECHAT_*, its used states in the identity store; nil when no
+// account is configured.
+func wechatClient(cfg config, db *models.Store, rdb redis.UniversalClient, redisPrefix string, secret []byte) (*wechat.Client, error) {
+	if !cfg.WeChat.Enabled() {
+		return nil, nil
+	}
+	store, _, err := identityStore(db, rdb, redisPrefix)
+	if err != nil {
+		return nil, err
+	}
+	c, err := wechat.New(cfg.WeChat, store, secret)
+	if err != nil {
+		return nil, fmt.Errorf("WeChat sign-in (MINYI_WECHAT_*): %w", err)
+	}
+	slog.Info("WeChat sign-in on", slog.Any("wechat", cfg.WeChat))
+	return c, nil
 }

@@ -194,6 +194,13 @@ func TestRunWiresPhoneCodes(t *testing.T) {
 // database cfg names, as staff would before the server starts.
 func phoneSurvey(t *testing.T, cfg config, slug string) {
 	t.Helper()
+	publishCopy(t, cfg, slug, questionnaire.DedupPhone)
+}
+
+// publishCopy publishes a copy of social-2022 in dedup mode under slug in
+// the database cfg names.
+func publishCopy(t *testing.T, cfg config, slug, mode string) {
+	t.Helper()
 	store, secret, err := openData(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +214,7 @@ func phoneSurvey(t *testing.T, cfg config, slug string) {
 	if err := json.Unmarshal(raw, &def); err != nil {
 		t.Fatal(err)
 	}
-	def.Slug, def.Dedup = slug, questionnaire.DedupPhone
+	def.Slug, def.Dedup = slug, mode
 	svc := surveys.NewService(store, dedup.NewMemory(), live.NewMemory(), secret)
 	defer svc.Close()
 	id, err := svc.CreateSurvey(surveys.NewSurvey{Definition: &def})

@@ -28,6 +28,7 @@ import (
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/identity"
 	"github.com/minyi-survey/minyi/surveys/identity/sms"
+	"github.com/minyi-survey/minyi/surveys/identity/wechat"
 	"github.com/minyi-survey/minyi/surveys/limit"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/staff"
@@ -60,6 +61,9 @@ type config struct {
 	// (MINYI_OTP_*).
 	SMS sms.Settings
 	OTP identity.Config
+	// WeChat is the official account of WeChat sign-in (MINYI_WECHAT_*,
+	// env only), for wechat-mode surveys; off when unset.
+	WeChat wechat.Settings
 }
 
 func main() {
@@ -196,6 +200,12 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 	if cfg.OTP, err = identity.ConfigFromEnv(getenv); err != nil {
 		return cfg, err
 	}
+	cfg.WeChat = wechat.SettingsFromEnv(getenv)
+	if cfg.WeChat.Enabled() {
+		if err := cfg.WeChat.Validate(); err != nil {
+			return cfg, fmt.Errorf("WeChat sign-in (MINYI_WECHAT_*): %w", err)
+		}
+	}
 	if _, err := handlers.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		return cfg, err
 	}
@@ -269,6 +279,13 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	if otp != nil {
 		svc.UseOTP(otp)
 	}
+	wx, err := wechatClient(cfg, store, rdb, names.Identity, secret)
+	if err != nil {
+		return err
+	}
+	if wx != nil {
+		svc.UseWeChat(wx)
+	}
 	if cfg.demo() {
 		for _, name := range []string{"social-2022", "campaign-2022"} {
 			seeded, err := svc.SeedBuiltin(name)
@@ -330,9 +347,14 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	}
 	slog.Info("minyi started", slog.String("addr", ln.Addr().String()), slog.String("database", database),
 		slog.String("dedup", claimer.Name()), slog.String("fanout", broker.Name()), slog.String("redis", redisKind),
-		slog.String("sms", smsName(provider)), slog.String("otp", otpStore))
+		slog.String("sms", smsName(provider)), slog.String("otp", otpStore), slog.Bool("wechat", wx != nil))
 	if otp == nil {
 		slog.Info("no SMS provider (MINYI_SMS_PROVIDER): phone-mode surveys count typed numbers without verifying them")
+	}
+	if wx == nil {
+		slog.Info("no WeChat account (MINYI_WECHAT_APPID, MINYI_WECHAT_SECRET): wechat-mode surveys cannot be answered")
+	} else if rdb == nil && store.Dialect == models.DialectMySQL {
+		slog.Warn("WeChat sign-in states are kept in this process: run several instances only with MINYI_REDIS_URL, or a sign-in begun on one fails on another")
 	}
 	printURLs(ln.Addr().String(), cfg.demo())
 	if firstPassword != "" {

@@ -32,6 +32,7 @@ const (
 	DedupDevice = "device" // the signed respondent cookie
 	DedupToken  = "token"  // one-time invitation tokens
 	DedupPhone  = "phone"  // a mobile number, stored only as a keyed HMAC
+	DedupWeChat = "wechat" // WeChat sign-in: a keyed HMAC of the openid, per survey
 )
 
 // Results visibility.

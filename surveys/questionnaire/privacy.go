@@ -5,11 +5,6 @@ import (
 	"strings"
 )
 
-// dedupWeChat is the dedup mode of WeChat sign-in (DedupWeChat, where the
-// mode is accepted): the respondent key is a keyed hash of the resident's
-// openid. Its string is recognised here so that the privacy notice covers it.
-const dedupWeChat = "wechat"
-
 // Bounds of the retention period, in days after the survey closes.
 const (
 	DefaultRetentionDays = 30
@@ -59,7 +54,7 @@ type PrivacyNotice struct {
 // must then be told before the first question, and identifying data is
 // purged after the survey.
 func (d *Definition) CollectsIdentity() bool {
-	return d.Dedup == DedupPhone || d.Dedup == dedupWeChat
+	return d.Dedup == DedupPhone || d.Dedup == DedupWeChat
 }
 
 // RetentionDays is how many days after the survey closes its identifying
@@ -114,7 +109,7 @@ func (d *Definition) PrivacyNotice() *PrivacyNotice {
 	switch d.Dedup {
 	case DedupPhone:
 		n.Collects = Text{"您的手机号码", "your mobile number"}
-	case dedupWeChat:
+	case DedupWeChat:
 		n.Collects = Text{"您的微信用户标识（openid），不含昵称、头像", "your WeChat user ID (openid), not your name or picture"}
 	default:
 		n.Collects = Text{"您的手机号码（用于发送邀请）", "your mobile number (to send the invitation)"}

@@ -113,9 +113,9 @@ func (d *Definition) Validate() error {
 		c.text("legal.valid_until", l.ValidUntil, false, maxNameLength)
 	}
 	switch d.Dedup {
-	case DedupDevice, DedupToken, DedupPhone:
+	case DedupDevice, DedupToken, DedupPhone, DedupWeChat:
 	default:
-		c.add("dedup", "须为 device、token 或 phone must be device, token or phone")
+		c.add("dedup", "须为 device、token、phone 或 wechat must be device, token, phone or wechat")
 	}
 	switch d.Results {
 	case ResultsPublic, ResultsStaff:

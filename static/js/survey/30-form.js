@@ -449,6 +449,14 @@ function init() {
       otpRefused(err.message || MSG_OTP);
       return;
     }
+    if (s === 401 && err.code === 'wechat_required') {
+      // The WeChat sign-in lapsed: the page signs in again silently and
+      // the draft brings the answers back.
+      stop();
+      setStatus('info', '正在重新登录微信，请稍后再点提交', 'Signing in with WeChat again; then tap submit once more.');
+      location.reload();
+      return;
+    }
     if (retryable(s)) return retryLater(res);
     if (s === 403 && mode === 'token') {
       // In token mode a 403 is about the invitation, unless the server
