@@ -30,6 +30,7 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/identity"
+	"github.com/minyi-survey/minyi/surveys/identity/sms"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
 )
@@ -56,6 +57,7 @@ type Service struct {
 	reportFacts reportFactsCache
 
 	otp *identity.OTP // text-message codes for phone mode (otp.go); nil = off
+	sms sms.Provider  // text-message invitations (invitations.go); nil = off
 }
 
 // Published is a survey with its published version, compiled.
