@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -31,6 +32,9 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 // UseSMS sets the provider invitations and reminders are sent through;
 // nil turns them off.
 func (s *Service) UseSMS(p sms.Provider) { s.sms = p }
+
+// SMSOn says whether invitations can be texted.
+func (s *Service) SMSOn() bool { return s.sms != nil }
 
 // InvitationUpload is the outcome of one uploaded list.
 type InvitationUpload struct {
@@ -256,7 +260,11 @@ func (w *inviteSender) message(inv models.Invitation, t sms.Template) (sms.Messa
 	if err != nil {
 		return sms.Message{}, false
 	}
-	link := strings.TrimRight(w.o.LinkBase, "/") + "/s/" + w.slug + "?t=" + tok
+	link := strings.TrimRight(w.o.LinkBase, "/") + "/s/" + w.slug
+	if inv.UnitCode != "" { // the unit's own page, as the links of PostTokens
+		link += "/u/" + url.PathEscape(inv.UnitCode)
+	}
+	link += "?t=" + tok
 	return sms.Message{Phone: phone, Template: t, Params: []sms.Param{{Name: "link", Value: link}}}, true
 }
 

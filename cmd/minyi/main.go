@@ -60,6 +60,9 @@ type config struct {
 	// (MINYI_OTP_*).
 	SMS sms.Settings
 	OTP identity.Config
+	// SMSCallbackSecret is the secret path segment of the providers'
+	// delivery-report and reply callbacks (MINYI_SMS_CALLBACK_SECRET).
+	SMSCallbackSecret string
 }
 
 func main() {
@@ -193,6 +196,10 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, err
 	}
 	cfg.SMS = sms.SettingsFromEnv(getenv)
+	cfg.SMSCallbackSecret = getenv("MINYI_SMS_CALLBACK_SECRET")
+	if s := cfg.SMSCallbackSecret; s != "" && len(s) < 16 {
+		return cfg, fmt.Errorf("MINYI_SMS_CALLBACK_SECRET must have at least 16 characters")
+	}
 	if cfg.OTP, err = identity.ConfigFromEnv(getenv); err != nil {
 		return cfg, err
 	}
@@ -268,6 +275,9 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	if otp != nil {
 		svc.UseOTP(otp)
 	}
+	if provider != nil {
+		svc.UseSMS(provider) // invitations and reminders of token-mode surveys
+	}
 	if cfg.demo() {
 		for _, name := range []string{"social-2022", "campaign-2022"} {
 			seeded, err := svc.SeedBuiltin(name)
@@ -294,6 +304,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
 		TrustedProxies: proxies, CodeFailures: codeFailures,
 		ResultsRate: cfg.ResultsRate, LiveMaxStreams: cfg.LiveMaxStreams, LiveMaxPerAddr: cfg.LiveMaxPerAddr,
+		SMSCallbackSecret: cfg.SMSCallbackSecret,
 	}, svc, hub)
 	if err != nil {
 		return err
