@@ -127,6 +127,13 @@ func (s *Store) ClaimReminder(id uint64, had int, at time.Time) (bool, error) {
 	return res.RowsAffected == 1, translate(res.Error)
 }
 
+// UnclaimReminder takes back a reminder the provider refused before sending
+// anything (its rate limit, the account's settings).
+func (s *Store) UnclaimReminder(id uint64, had int, sentAt *time.Time) error {
+	return translate(s.W.Model(&Invitation{}).Where("id = ? AND reminders = ?", id, had+1).
+		Updates(map[string]any{"reminders": had, "sent_at": sentAt}).Error)
+}
+
 // SetReminderProvider records the provider's id of the latest reminder, which
 // its delivery report names.
 func (s *Store) SetReminderProvider(id uint64, providerID string) error {

@@ -335,8 +335,17 @@ func (s *Service) SendInvitations(ctx context.Context, id uint64, o SendOptions)
 				// The row stays "sending" and becomes "unknown" next run.
 				return run, ctx.Err()
 			}
+			if refusedAll(sendErr) {
+				// The provider sent nothing and will send nothing until
+				// the rate passes or the settings are fixed: the number
+				// goes back to the list and the run stops.
+				if _, err := s.store.ClaimInvitation(inv.ID, models.InviteSending, models.InvitePending); err != nil {
+					return run, storeErr(err)
+				}
+				return run, sendErr
+			}
 			state := models.InviteSent
-			if sendErr != nil {
+			if sendErr != nil { // a bad number, or a call that may have reached the provider
 				state = models.InviteFailed
 				run.Failed++
 			} else {
@@ -347,6 +356,13 @@ func (s *Service) SendInvitations(ctx context.Context, id uint64, o SendOptions)
 			}
 		}
 	}
+}
+
+// refusedAll says whether a send failed for every number alike — the
+// provider's rate limit, the keys, the sign name or template — so that
+// nothing was sent and the run should stop rather than use up the list.
+func refusedAll(err error) bool {
+	return errors.Is(err, sms.ErrThrottled) || errors.Is(err, sms.ErrBadCredentials) || errors.Is(err, sms.ErrRejected)
 }
 
 // RemindInvitations texts a reminder to every sent number whose token has
@@ -360,10 +376,6 @@ func (s *Service) RemindInvitations(ctx context.Context, id uint64, o SendOption
 		return run, err
 	}
 	before := o.now().Add(-time.Duration(o.AfterDays * float64(24*time.Hour)))
-	answered, err := s.store.UsedRespondentKeys(id, tokenKeyPrefix)
-	if err != nil {
-		return run, storeErr(err)
-	}
 	var after uint64
 	for {
 		rows, err := s.store.ReminderCandidates(id, o.MaxReminders, before, after, 200)
@@ -372,6 +384,11 @@ func (s *Service) RemindInvitations(ctx context.Context, id uint64, o SendOption
 		}
 		if len(rows) == 0 {
 			return run, nil
+		}
+		// Read per batch: a resident who answers during a long run is not reminded.
+		answered, err := s.store.UsedRespondentKeys(id, tokenKeyPrefix)
+		if err != nil {
+			return run, storeErr(err)
 		}
 		for _, inv := range rows {
 			after = inv.ID
@@ -412,6 +429,12 @@ func (s *Service) RemindInvitations(ctx context.Context, id uint64, o SendOption
 			if sendErr != nil {
 				if ctx.Err() != nil {
 					return run, ctx.Err()
+				}
+				if refusedAll(sendErr) { // nothing sent: the reminder is owed again
+					if err := s.store.UnclaimReminder(inv.ID, inv.Reminders, inv.SentAt); err != nil {
+						return run, storeErr(err)
+					}
+					return run, sendErr
 				}
 				run.Failed++
 				continue

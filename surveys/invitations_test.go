@@ -189,8 +189,14 @@ func TestInvitationRemindersOptOutsFunnel(t *testing.T) {
 			if run, err := svc.SendInvitations(context.Background(), id, late); err != surveys.ErrOutsideHours || run.Sent != 0 {
 				t.Fatalf("at night: %+v, %v; want nothing sent and ErrOutsideHours", run, err)
 			}
+			// The provider's rate limit: nothing sent, the run stops, the number stays on the list.
+			f.FailNext("isv.BUSINESS_LIMIT_CONTROL", "触发分钟级流控Permits:1")
+			stopped, err := svc.SendInvitations(context.Background(), id, opts)
+			if !errors.Is(err, sms.ErrThrottled) || stopped.Sent != 0 || stopped.Failed != 0 {
+				t.Fatalf("throttled: %+v, %v; want the run stopped with nothing sent", stopped, err)
+			}
 			run, err := svc.SendInvitations(context.Background(), id, opts)
-			if err != nil || run.Sent != 48 || run.OptedOut != 2 {
+			if err != nil || run.Sent != 48 || run.OptedOut+stopped.OptedOut != 2 {
 				t.Fatalf("run %+v, %v: want 48 sent, 2 opted out", run, err)
 			}
 			sent := f.Sent()
