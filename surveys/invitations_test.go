@@ -318,3 +318,40 @@ func unitOfPhone(phone string, units []questionnaire.Unit) string {
 	}
 	return units[1].Code
 }
+
+// TestInvitationNumbersPurged checks the retention purge clears the sealed
+// numbers of the invitation list, and that a purged number is never texted.
+func TestInvitationNumbersPurged(t *testing.T) {
+	for _, b := range surveystest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			f, p := fakeProvider(t)
+			svc := surveystest.Service(t, b.Store)
+			svc.UseSMS(p)
+			id := inviteSurvey(t, svc)
+			if _, err := svc.AddInvitations(id, "", phoneList(5, 500)); err != nil {
+				t.Fatal(err)
+			}
+			var purged int64
+			for _, pg := range models.Purgers() {
+				if pg.Name != "invitation_numbers" {
+					continue
+				}
+				n, err := pg.Purge(b.Store.W, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				purged = n
+				if left, err := pg.Remaining(b.Store.R, id); err != nil || left != 0 {
+					t.Fatalf("remaining %d %v", left, err)
+				}
+			}
+			if purged != 5 {
+				t.Fatalf("the purge cleared %d invitation numbers, want 5", purged)
+			}
+			run, err := svc.SendInvitations(context.Background(), id, surveys.SendOptions{PerSecond: 100, FromHour: 0, ToHour: 24, LinkBase: "https://x.example", Now: noon})
+			if err != nil || run.Sent != 0 || run.Failed != 5 || len(f.Sent()) != 0 {
+				t.Fatalf("after the purge: %+v %v, the fake saw %d", run, err, len(f.Sent()))
+			}
+		})
+	}
+}
