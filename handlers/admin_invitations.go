@@ -78,9 +78,18 @@ func (r *inviteRuns) start(id uint64, kind string, f func(context.Context) (surv
 }
 
 // readList reads an uploaded list of numbers: one a line, or the first
-// column of a CSV file (text/csv or text/plain).
+// column of a CSV file (text/csv or text/plain), or {"phones": [...]}.
 func readList(c echo.Context) ([]string, error) {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if mt == echo.MIMEApplicationJSON { // the designer's page: {"phones": [...]}
+		var in struct {
+			Phones []string `json:"phones"`
+		}
+		if err := bindJSON(c, &in); err != nil {
+			return nil, err
+		}
+		return in.Phones, nil
+	}
 	if mt != "text/csv" && mt != "text/plain" && mt != "application/vnd.ms-excel" {
 		return nil, &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "请以 text/csv 上传号码 send the numbers as text/csv"}
 	}
