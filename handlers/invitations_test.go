@@ -77,6 +77,10 @@ func TestInvitationsHTTP(t *testing.T) {
 			if r.Status != 200 || r.Body["added"] != float64(6) || r.Body["duplicates"] != float64(1) {
 				t.Fatalf("upload: %d %s", r.Status, r.Raw)
 			}
+			if r := adminCall(t, in, http.MethodPost, base, "application/json", `{"phones":["13900000004","1390000"]}`); r.Status != 200 ||
+				r.Body["added"] != float64(0) || r.Body["duplicates"] != float64(1) || len(r.Body["invalid"].([]any)) != 1 {
+				t.Fatalf("upload as JSON: %d %s", r.Status, r.Raw)
+			}
 			wantStatus(t, "an unknown unit", adminCall(t, in, http.MethodPost, base+"?unit=nope", "text/csv", "13900000009\n"), http.StatusUnprocessableEntity, "invalid")
 			if r := adminCall(t, in, http.MethodPost, "/api/v1/admin/do-not-contact", "text/csv", "13900000006\n"); r.Status != 200 || r.Body["added"] != float64(1) {
 				t.Fatalf("do-not-contact: %d %s", r.Status, r.Raw)
