@@ -81,6 +81,16 @@ func TestInvitationsHTTP(t *testing.T) {
 				r.Body["added"] != float64(0) || r.Body["duplicates"] != float64(1) || len(r.Body["invalid"].([]any)) != 1 {
 				t.Fatalf("upload as JSON: %d %s", r.Status, r.Raw)
 			}
+			var stored []models.Invitation
+			if err := in.Store.R.Where("survey_id = ?", id).Find(&stored).Error; err != nil || len(stored) != 6 {
+				t.Fatalf("stored %d invitations, %v", len(stored), err)
+			}
+			for _, inv := range stored {
+				row := fmt.Sprintf("%+v", inv)
+				if strings.Contains(row, "1390000000") || !strings.HasPrefix(inv.PhoneSealed, "v1:") || !strings.HasPrefix(inv.TokenSealed, "v1:") {
+					t.Fatalf("an invitation not sealed at rest: %s", row)
+				}
+			}
 			wantStatus(t, "an unknown unit", adminCall(t, in, http.MethodPost, base+"?unit=nope", "text/csv", "13900000009\n"), http.StatusUnprocessableEntity, "invalid")
 			if r := adminCall(t, in, http.MethodPost, "/api/v1/admin/do-not-contact", "text/csv", "13900000006\n"); r.Status != 200 || r.Body["added"] != float64(1) {
 				t.Fatalf("do-not-contact: %d %s", r.Status, r.Raw)
