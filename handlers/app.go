@@ -91,6 +91,10 @@ type Config struct {
 	// ExportStall cuts off a download (CSV, workbook) whose reader takes no
 	// bytes for this long (60 s when zero), so it does not hold its slot.
 	ExportStall time.Duration
+	// SMSCallbackSecret is the secret path segment of the providers'
+	// delivery-report and reply callbacks (MINYI_SMS_CALLBACK_SECRET);
+	// empty turns the callbacks off (404).
+	SMSCallbackSecret string
 }
 
 // App holds the handlers' dependencies.
@@ -108,6 +112,7 @@ type App struct {
 	streams   streamSlots   // live streams open, for their caps
 	workbooks chan struct{} // slots for workbook exports being built
 	reports   reportRenderers
+	invites   inviteRuns // text-message sending runs (admin_invitations.go)
 }
 
 // New builds the HTTP app.

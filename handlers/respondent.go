@@ -97,6 +97,12 @@ func (a *App) surveyPage(c echo.Context, p *surveys.Published, unit *questionnai
 		token = strings.TrimSpace(c.QueryParam("token"))
 	}
 	hasToken := mode == questionnaire.DedupToken && state == "open" && token != "" && len(token) <= 64
+	if hasToken {
+		// The funnel's "opened" step: the first visit of a texted link.
+		if err := a.svc.InvitationOpened(p.Survey.ID, token, a.cfg.Clock()); err != nil {
+			c.Logger().Errorf("invitation opened: %v", err)
+		}
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	// The body is cached per version, state, unit and, for token surveys,
 	// whether the address has a token; the token itself never enters the body.

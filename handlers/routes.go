@@ -63,6 +63,8 @@ func (a *App) routeTable() []route {
 		r(get, "/api/v1/surveys/:slug", anyone, a.GetSurvey),
 		r(post, "/api/v1/surveys/:slug/responses", anyone, a.PostResponse, a.rateLimit),
 		r(post, "/api/v1/surveys/:slug/otp", anyone, a.PostOTP),
+		r(post, "/api/v1/sms/receipts/:secret", anyone, a.PostSMSReceipts),
+		r(post, "/api/v1/sms/replies/:secret", anyone, a.PostSMSReplies),
 		r(get, "/api/v1/surveys/:slug/results", anyone, a.GetResults, a.resultsRateLimit),
 		r(get, "/api/v1/surveys/:slug/live", anyone, a.GetLive),
 		r(get, "/r/:slug", anyone, a.GetReportPage, a.resultsRateLimit),
@@ -109,6 +111,11 @@ func (a *App) routeTable() []route {
 		// Phone mode: the numbers allowed to answer.
 		r(get, "/api/v1/admin/surveys/:id/roster", viewer, a.GetRoster),
 		r(put, "/api/v1/admin/surveys/:id/roster", designer, a.PutRoster),
+		r(get, "/api/v1/admin/surveys/:id/invitations", viewer, a.GetInvitations),
+		r(post, "/api/v1/admin/surveys/:id/invitations", designer, a.PostInvitations),
+		r(post, "/api/v1/admin/surveys/:id/invitations/send", designer, a.PostInvitationSend),
+		r(post, "/api/v1/admin/surveys/:id/invitations/remind", designer, a.PostInvitationSend),
+		r(post, "/api/v1/admin/do-not-contact", designer, a.PostDoNotContact),
 		// Who may see and change the survey.
 		owner(get, "/api/v1/admin/surveys/:id/members", a.GetMembers),
 		owner(put, "/api/v1/admin/surveys/:id/members", a.PutMembers),

@@ -156,6 +156,9 @@ var migrations = []migration{
 		return db.Where("name = ?", LockRetention).FirstOrCreate(&Lock{Name: LockRetention}).Error
 	}},
 	{16, "tallies keyed by their cell: the counter's cell is its primary key, no surrogate id (half the database's work per counter a tally pass adds to); counted again from the responses", rekeyTallies},
+	{17, "text-message invitations of token-mode surveys (sealed numbers, their sealed links, sending and delivery state) and the do-not-contact list", func(tx *gorm.DB) error {
+		return createTables(tx, &Invitation{}, &DoNotContact{})
+	}},
 	{18, "one-time codes in the database: codes, locks and send windows survive a restart and are shared by instances without Redis", func(tx *gorm.DB) error {
 		return createTables(tx, &IdentityWindow{}, &IdentityNumber{}, &IdentityCode{})
 	}},

@@ -32,6 +32,7 @@ func Purgers() []Purger {
 		columnPurger("cati_case_notes", &CatiCase{}, "note"),
 		columnPurger("cati_call_notes", &CatiAttempt{}, "note"),
 		columnPurger("response_addresses", &Response{}, "ip_hash"),
+		columnPurger("invitation_numbers", &Invitation{}, "phone_sealed"),
 	}
 }
 

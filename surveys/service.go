@@ -30,6 +30,7 @@ import (
 	"github.com/minyi-survey/minyi/models"
 	"github.com/minyi-survey/minyi/surveys/dedup"
 	"github.com/minyi-survey/minyi/surveys/identity"
+	"github.com/minyi-survey/minyi/surveys/identity/sms"
 	"github.com/minyi-survey/minyi/surveys/identity/wechat"
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/questionnaire"
@@ -58,6 +59,7 @@ type Service struct {
 
 	otp *identity.OTP  // text-message codes for phone mode (otp.go); nil = off
 	wx  *wechat.Client // WeChat sign-in for wechat mode (wechat.go); nil = off
+	sms sms.Provider   // text-message invitations (invitations.go); nil = off
 }
 
 // Published is a survey with its published version, compiled.

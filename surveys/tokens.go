@@ -22,6 +22,9 @@ type IssuedToken struct {
 // MaxTokensPerBatch caps one generation request.
 const MaxTokensPerBatch = 10000
 
+// tokenEncoding writes a token's 128 bits as 26 base32 characters.
+var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
 // shortAlphabet is Crockford's base32: no I, L, O or U, so a code read
 // aloud or typed from paper comes out right (normalizeShort maps the rest).
 var shortAlphabet = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)

@@ -225,3 +225,17 @@ func publishCopy(t *testing.T, cfg config, slug, mode string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSMSCallbackSecretFromEnv: the callbacks' secret is read from the
+// environment, and a short one refuses to start.
+func TestSMSCallbackSecretFromEnv(t *testing.T) {
+	env := map[string]string{"MINYI_SMS_CALLBACK_SECRET": "a-callback-secret-of-length"}
+	cfg, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || cfg.SMSCallbackSecret != env["MINYI_SMS_CALLBACK_SECRET"] {
+		t.Fatalf("config %q, %v", cfg.SMSCallbackSecret, err)
+	}
+	env["MINYI_SMS_CALLBACK_SECRET"] = "short"
+	if _, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard); err == nil || !strings.Contains(err.Error(), "MINYI_SMS_CALLBACK_SECRET") {
+		t.Fatalf("a 5-character secret: %v, want a refusal naming it", err)
+	}
+}

@@ -64,6 +64,9 @@ type config struct {
 	// WeChat is the official account of WeChat sign-in (MINYI_WECHAT_*,
 	// env only), for wechat-mode surveys; off when unset.
 	WeChat wechat.Settings
+	// SMSCallbackSecret is the secret path segment of the providers'
+	// delivery-report and reply callbacks (MINYI_SMS_CALLBACK_SECRET).
+	SMSCallbackSecret string
 }
 
 func main() {
@@ -197,6 +200,10 @@ func parseFlags(name string, args []string, getenv func(string) string, out io.W
 		return cfg, err
 	}
 	cfg.SMS = sms.SettingsFromEnv(getenv)
+	cfg.SMSCallbackSecret = getenv("MINYI_SMS_CALLBACK_SECRET")
+	if s := cfg.SMSCallbackSecret; s != "" && len(s) < 16 {
+		return cfg, fmt.Errorf("MINYI_SMS_CALLBACK_SECRET must have at least 16 characters")
+	}
 	if cfg.OTP, err = identity.ConfigFromEnv(getenv); err != nil {
 		return cfg, err
 	}
@@ -286,6 +293,9 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 	if wx != nil {
 		svc.UseWeChat(wx)
 	}
+	if provider != nil {
+		svc.UseSMS(provider) // invitations and reminders of token-mode surveys
+	}
 	if cfg.demo() {
 		for _, name := range []string{"social-2022", "campaign-2022"} {
 			seeded, err := svc.SeedBuiltin(name)
@@ -312,6 +322,7 @@ func run(ctx context.Context, cfg config, ready chan<- string) error {
 		SubmitRate: cfg.SubmitRate, SurveyRate: cfg.SurveyRate, Limiter: limiter, Staff: st,
 		TrustedProxies: proxies, CodeFailures: codeFailures,
 		ResultsRate: cfg.ResultsRate, LiveMaxStreams: cfg.LiveMaxStreams, LiveMaxPerAddr: cfg.LiveMaxPerAddr,
+		SMSCallbackSecret: cfg.SMSCallbackSecret,
 	}, svc, hub)
 	if err != nil {
 		return err

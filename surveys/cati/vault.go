@@ -107,3 +107,39 @@ func (v *Vault) Hash(number string) (string, error) {
 	m.Write([]byte(number))
 	return hex.EncodeToString(m.Sum(nil)), nil
 }
+
+// labelLink is the additional data of a sealed invitation link token: a
+// sealed number never opens as a token, nor a token as a number.
+const labelLink = "minyi/invitation/link-token/aes-256-gcm/v1"
+
+// SealLink encrypts an invitation's link token as Seal does a number, so a
+// reminder can carry the link the resident was first sent.
+func (v *Vault) SealLink(token string) (string, error) {
+	if token == "" || len(token) > 64 {
+		return "", errors.New("cati: a link token has 1 to 64 characters")
+	}
+	nonce := make([]byte, v.aead.NonceSize(), v.aead.NonceSize()+len(token)+v.aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("cati: nonce: %w", err)
+	}
+	out := v.aead.Seal(nonce, nonce, []byte(token), []byte(labelLink))
+	return sealPrefix + base64.RawStdEncoding.EncodeToString(out), nil
+}
+
+// OpenLink decrypts what SealLink made.
+func (v *Vault) OpenLink(sealed string) (string, error) {
+	raw, ok := strings.CutPrefix(sealed, sealPrefix)
+	if !ok {
+		return "", ErrSealed
+	}
+	b, err := base64.RawStdEncoding.DecodeString(raw)
+	if err != nil || len(b) < v.aead.NonceSize() {
+		return "", ErrSealed
+	}
+	n := v.aead.NonceSize()
+	plain, err := v.aead.Open(nil, b[:n], b[n:], []byte(labelLink))
+	if err != nil {
+		return "", ErrSealed
+	}
+	return string(plain), nil
+}

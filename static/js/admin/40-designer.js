@@ -32,7 +32,7 @@ function initDesigner() {
   var editor = initEditor(dz);
   var preview = initPreview(dz);
   dz.dirty = editor.dirty;
-  panels.push(editor, preview, initTokens(dz));
+  panels.push(editor, preview, initTokens(dz), initTexting(dz));
 
   /* --- status, versions: updated in place after every action --- */
 
