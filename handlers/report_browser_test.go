@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -132,4 +133,36 @@ func TestBrowserDesignerReportSettings(t *testing.T) {
 		}
 	}
 	ui.shot("designer-report-settings.png")
+}
+
+// TestBrowserDesignerThresholds sets a threshold, saves, and opens the
+// designer again: the saved value is in its field, not the placeholder (the
+// panel was once never filled, so a second save dropped the thresholds).
+func TestBrowserDesignerThresholds(t *testing.T) {
+	ctx := browser(t)
+	uiWatch(t, ctx)
+	ui := openDesigner(t, ctx, "designer1")
+	in, id := ui.in, ui.id
+	sel := `[data-path="thresholds.low_sample"]`
+	ui.step("set a threshold",
+		center(sel),
+		uiSetField(sel, "40"),
+		chromedp.Click(chromedp.CSS(`#save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#save-state.saved`)),
+	)
+	d, err := in.Svc.SurveyDetail(id)
+	if err != nil || d.DraftDefinition == nil || d.DraftDefinition.Thresholds == nil ||
+		d.DraftDefinition.Thresholds.LowSample != 40 {
+		t.Fatalf("the draft's thresholds: %+v, %v", d.DraftDefinition, err)
+	}
+	ui.step("open the designer again", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(sel)))
+	// Empty is the placeholder: wait for the field to be filled.
+	got, err := chromedp.Run(ctx, chromedp.Poll[string](`document.querySelector('`+sel+`').value || false`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil {
+		t.Fatalf("after reopening, the field stays empty: %v", err)
+	}
+	if got != "40" {
+		t.Errorf("after reopening, the field holds %q, want 40", got)
+	}
 }

@@ -58,6 +58,7 @@ function initEditor(dz) {
     fillValues(byId('sec-basics'), def);
     fillValues(byId('sec-legal'), def);
     fillValues(byId('sec-privacy'), def);
+    fillValues(byId('sec-thresholds'), def);
     byId('units-text').value = unitsText(def);
     renderUnits(def);
     renderCampaign(def);
