@@ -12,12 +12,20 @@ func TestRedisCluster(t *testing.T) {
 	c := StartRedisCluster(t)
 	rdb := c.Client()
 	ctx := t.Context()
-	if err := rdb.Set(ctx, "k", "v", time.Minute).Err(); err != nil {
+	// Replication is asynchronous: write on one connection to the key's
+	// primary and WAIT on that same connection (WAIT counts only its own
+	// connection's writes) until the replica has it.
+	primary, err := rdb.MasterForKey(ctx, "k")
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Replication is asynchronous: wait until the replica has the write.
-	if err := rdb.Wait(ctx, 1, time.Second).Err(); err != nil {
-		t.Logf("WAIT: %v", err)
+	conn := primary.Conn()
+	defer conn.Close()
+	if err := conn.Set(ctx, "k", "v", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := conn.Wait(ctx, 1, 5*time.Second).Result(); err != nil || n < 1 {
+		t.Fatalf("WAIT for the replica: %d %v", n, err)
 	}
 	dead := c.PrimaryOf("k")
 	c.Kill(dead)
