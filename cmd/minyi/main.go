@@ -14,6 +14,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -69,8 +70,17 @@ type config struct {
 	SMSCallbackSecret string
 }
 
+// defaultGOGC is the collector's target unless GOGC says otherwise: the
+// server's live heap is small (tens of MB under load), and at Go's 100 the
+// collector took a tenth of its CPU per accepted response; at 200 it runs
+// half as often for a heap at most three times the live one.
+const defaultGOGC = 200
+
 func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGOGC)
+	}
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "healthcheck":
