@@ -69,16 +69,25 @@ func (v *Vault) Seal(number string) (string, error) {
 	if err := checkDigits(number, 11); err != nil {
 		return "", err
 	}
-	nonce := make([]byte, v.aead.NonceSize(), v.aead.NonceSize()+len(number)+v.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("cati: nonce: %w", err)
-	}
-	out := v.aead.Seal(nonce, nonce, []byte(number), []byte(labelSeal))
-	return sealPrefix + base64.RawStdEncoding.EncodeToString(out), nil
+	return v.seal(number, labelSeal)
 }
 
 // Open decrypts what Seal made.
-func (v *Vault) Open(sealed string) (string, error) {
+func (v *Vault) Open(sealed string) (string, error) { return v.open(sealed, labelSeal) }
+
+// seal encrypts plain under a random nonce, with label as the additional
+// data: what is sealed under one label never opens under another.
+func (v *Vault) seal(plain, label string) (string, error) {
+	nonce := make([]byte, v.aead.NonceSize(), v.aead.NonceSize()+len(plain)+v.aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("cati: nonce: %w", err)
+	}
+	out := v.aead.Seal(nonce, nonce, []byte(plain), []byte(label))
+	return sealPrefix + base64.RawStdEncoding.EncodeToString(out), nil
+}
+
+// open decrypts what seal made under label.
+func (v *Vault) open(sealed, label string) (string, error) {
 	raw, ok := strings.CutPrefix(sealed, sealPrefix)
 	if !ok {
 		return "", ErrSealed
@@ -88,7 +97,7 @@ func (v *Vault) Open(sealed string) (string, error) {
 		return "", ErrSealed
 	}
 	n := v.aead.NonceSize()
-	plain, err := v.aead.Open(nil, b[:n], b[n:], []byte(labelSeal))
+	plain, err := v.aead.Open(nil, b[:n], b[n:], []byte(label))
 	if err != nil {
 		return "", ErrSealed
 	}
@@ -118,28 +127,8 @@ func (v *Vault) SealLink(token string) (string, error) {
 	if token == "" || len(token) > 64 {
 		return "", errors.New("cati: a link token has 1 to 64 characters")
 	}
-	nonce := make([]byte, v.aead.NonceSize(), v.aead.NonceSize()+len(token)+v.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("cati: nonce: %w", err)
-	}
-	out := v.aead.Seal(nonce, nonce, []byte(token), []byte(labelLink))
-	return sealPrefix + base64.RawStdEncoding.EncodeToString(out), nil
+	return v.seal(token, labelLink)
 }
 
 // OpenLink decrypts what SealLink made.
-func (v *Vault) OpenLink(sealed string) (string, error) {
-	raw, ok := strings.CutPrefix(sealed, sealPrefix)
-	if !ok {
-		return "", ErrSealed
-	}
-	b, err := base64.RawStdEncoding.DecodeString(raw)
-	if err != nil || len(b) < v.aead.NonceSize() {
-		return "", ErrSealed
-	}
-	n := v.aead.NonceSize()
-	plain, err := v.aead.Open(nil, b[:n], b[n:], []byte(labelLink))
-	if err != nil {
-		return "", ErrSealed
-	}
-	return string(plain), nil
-}
+func (v *Vault) OpenLink(sealed string) (string, error) { return v.open(sealed, labelLink) }
