@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,10 +30,10 @@ var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 // aloud or typed from paper comes out right (normalizeShort maps the rest).
 var shortAlphabet = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
 
-// CreateTokens issues n one-time invitations to a token-mode survey,
-// optionally for one unit. Tokens carry 128 random bits, short codes 40;
-// only their keyed hashes are stored, so this is the one chance to see them.
-func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, error) {
+// tokenModeProblems reads survey id and names, by field, what keeps it
+// from taking invitations for unit (empty: none): its definition (the
+// published one, else the draft) must be in token mode and have the unit.
+func (s *Service) tokenModeProblems(id uint64, unit string) (map[string]string, error) {
 	d, err := s.SurveyDetail(id)
 	if err != nil {
 		return nil, err
@@ -42,20 +43,25 @@ func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, er
 		def = d.DraftDefinition
 	}
 	fields := map[string]string{}
-	if n < 1 || n > MaxTokensPerBatch {
-		fields["count"] = fmt.Sprintf("一次可生成1-%d个 between 1 and %d at a time", MaxTokensPerBatch, MaxTokensPerBatch)
-	}
 	if def == nil || def.Dedup != questionnaire.DedupToken {
 		fields["dedup"] = "问卷须为邀请码模式 the survey must use dedup mode token"
 	}
-	if unit != "" && def != nil {
-		found := false
-		for _, u := range def.Units {
-			found = found || u.Code == unit
-		}
-		if !found {
-			fields["unit"] = "本调查没有这个单位 no such unit in this survey"
-		}
+	if unit != "" && def != nil && !slices.ContainsFunc(def.Units, func(u questionnaire.Unit) bool { return u.Code == unit }) {
+		fields["unit"] = "本调查没有这个单位 no such unit in this survey"
+	}
+	return fields, nil
+}
+
+// CreateTokens issues n one-time invitations to a token-mode survey,
+// optionally for one unit. Tokens carry 128 random bits, short codes 40;
+// only their keyed hashes are stored, so this is the one chance to see them.
+func (s *Service) CreateTokens(id uint64, n int, unit string) ([]IssuedToken, error) {
+	fields, err := s.tokenModeProblems(id, unit)
+	if err != nil {
+		return nil, err
+	}
+	if n < 1 || n > MaxTokensPerBatch {
+		fields["count"] = fmt.Sprintf("一次可生成1-%d个 between 1 and %d at a time", MaxTokensPerBatch, MaxTokensPerBatch)
 	}
 	if len(fields) > 0 {
 		return nil, &questionnaire.InvalidError{Fields: fields}
