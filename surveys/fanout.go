@@ -11,8 +11,17 @@ import (
 // the survey's scored results and wakes its live subscribers on this instance.
 func (s *Service) RunFanout(ctx context.Context, hub *live.Hub) {
 	s.broker.Run(ctx, func(id uint64) {
-		s.talliesChanged(id)
-		hub.Notify(id)
+		ids := []uint64{id}
+		if id == live.AllSurveys {
+			// Notices were lost while the broker was away: bring this
+			// instance's live subscribers up to date (other cached results
+			// expire by their age).
+			ids = hub.Surveys()
+		}
+		for _, id := range ids {
+			s.talliesChanged(id)
+			hub.Notify(id)
+		}
 	})
 }
 
@@ -36,9 +45,27 @@ func (s *Service) RenderLive(_ context.Context, surveyID uint64) (*live.Payload,
 }
 
 // publish tells every instance that a survey's results changed. A failure
-// is only logged: live views catch up with the next change.
+// is logged and the survey kept for the next tally pass to send again:
+// the last change of a fieldwork may have no later one to catch up with.
 func (s *Service) publish(ctx context.Context, surveyID uint64) {
 	if err := s.broker.Publish(ctx, surveyID); err != nil {
 		slog.Warn("live: publish failed", slog.Uint64("survey", surveyID), slog.Any("error", err))
+		s.unpublishedMu.Lock()
+		if s.unpublished == nil {
+			s.unpublished = map[uint64]bool{}
+		}
+		s.unpublished[surveyID] = true
+		s.unpublishedMu.Unlock()
 	}
+}
+
+// takeUnpublished adds to changed the surveys whose notice failed, and
+// forgets them (publish keeps any that fail again).
+func (s *Service) takeUnpublished(changed map[uint64]bool) {
+	s.unpublishedMu.Lock()
+	defer s.unpublishedMu.Unlock()
+	for id := range s.unpublished {
+		changed[id] = true
+	}
+	clear(s.unpublished)
 }

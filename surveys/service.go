@@ -25,6 +25,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/minyi-survey/minyi/models"
@@ -47,7 +48,12 @@ type Service struct {
 	broker  live.Broker   // tells every instance of changed results
 	secret  []byte        // keys the hashes of phones, addresses and tokens
 	kick    chan struct{} // wakes the tally worker
-	writer  *writer
+
+	// unpublished holds the surveys whose change notice the broker
+	// refused (Redis away): the next tally pass sends them again.
+	unpublishedMu sync.Mutex
+	unpublished   map[uint64]bool
+	writer        *writer
 
 	surveys  *surveyCache
 	versions *versionCache

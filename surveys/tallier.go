@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/minyi-survey/minyi/models"
@@ -88,10 +89,13 @@ func (s *Service) RunTallyPass(ctx context.Context) error {
 			break
 		}
 	}
-	// Publish even when ctx just ended: the counts are committed.
+	// Publish even when ctx just ended: the counts are committed. Notices
+	// the broker refused before go again.
+	publish := maps.Clone(changed)
+	s.takeUnpublished(publish)
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	for id := range changed {
+	for id := range publish {
 		s.publish(pctx, id)
 	}
 	if ctx.Err() == nil {

@@ -169,6 +169,9 @@ func TestRedisSentinelFailover(t *testing.T) {
 		_ = broker.Publish(ctx, 42)
 		select {
 		case id := <-notices:
+			if id == live.AllSurveys {
+				continue // the broker says notices may have been lost in the failover
+			}
 			if id != 42 {
 				t.Fatalf("notice %d", id)
 			}

@@ -20,11 +20,17 @@ import (
 type Broker interface {
 	// Publish tells every instance that a survey's tallies changed.
 	Publish(ctx context.Context, surveyID uint64) error
-	// Run delivers notices to fn until ctx ends.
+	// Run delivers notices to fn until ctx ends. fn(AllSurveys) says
+	// notices may have been lost (a subscription restored after a gap):
+	// any survey may have changed.
 	Run(ctx context.Context, fn func(surveyID uint64))
 	// Name is "redis" or "memory".
 	Name() string
 }
+
+// AllSurveys is the notice that any survey may have changed (survey ids
+// start at 1).
+const AllSurveys uint64 = 0
 
 // Memory is the in-process broker of the embedded default.
 type Memory struct {
@@ -94,13 +100,14 @@ func (r *Redis) Publish(ctx context.Context, surveyID uint64) error {
 
 // Run implements Broker. go-redis re-subscribes by itself after a dropped
 // connection (on a cluster, to the shard's primary of the moment, so a
-// failover is followed); a notice sent while it was down is lost, and the
-// survey's subscribers catch up with the next change. A sharded channel
+// failover is followed); a notice sent while it was down is lost, so every
+// subscription confirmed after the first is told to fn as AllSurveys. A sharded channel
 // whose slot moves to another shard is unsubscribed by the server: Run
 // subscribes again, where the slot now lives.
 func (r *Redis) Run(ctx context.Context, fn func(uint64)) {
+	first := true
 	for {
-		r.follow(ctx, fn)
+		r.follow(ctx, fn, &first)
 		if cc, ok := r.rdb.(*redis.ClusterClient); ok {
 			cc.ReloadState(ctx) // the slot may have moved: subscribe where it is now
 		}
@@ -119,8 +126,9 @@ func (r *Redis) Run(ctx context.Context, fn func(uint64)) {
 const subscribeConfirm = 3 * time.Second
 
 // follow holds one subscription until ctx ends, the server ends it, or the
-// server does not confirm it.
-func (r *Redis) follow(ctx context.Context, fn func(uint64)) {
+// server does not confirm it. Each confirmation but the very first
+// (*first) follows a gap in which notices may have been lost.
+func (r *Redis) follow(ctx context.Context, fn func(uint64), first *bool) {
 	var ps *redis.PubSub
 	if r.sharded {
 		ps = r.rdb.SSubscribe(ctx, r.channel)
@@ -150,6 +158,10 @@ func (r *Redis) follow(ctx context.Context, fn func(uint64)) {
 				switch m.Kind {
 				case "subscribe", "ssubscribe":
 					confirmed = true
+					if !*first {
+						fn(AllSurveys)
+					}
+					*first = false
 				case "unsubscribe", "sunsubscribe":
 					slog.Info("live: the server ended the subscription; subscribing again", slog.String("channel", r.channel))
 					return
@@ -265,6 +277,17 @@ func (h *Hub) Subscribers(surveyID uint64) int {
 		return len(t.subs)
 	}
 	return 0
+}
+
+// Surveys lists the surveys with subscribers on this instance.
+func (h *Hub) Surveys() []uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make([]uint64, 0, len(h.surveys))
+	for id := range h.surveys {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // Notify marks a survey changed; its subscribers get fresh results soon,

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/minyi-survey/minyi/surveys/live"
 	"github.com/minyi-survey/minyi/surveys/surveystest"
 )
@@ -151,20 +153,7 @@ func TestShardedBrokerFollowsASlotMove(t *testing.T) {
 	defer cancel()
 	got := make(chan uint64, 64)
 	go b.Run(ctx, func(id uint64) { got <- id })
-	heard := func(id uint64, within time.Duration) bool {
-		deadline := time.Now().Add(within)
-		for time.Now().Before(deadline) {
-			_ = b.Publish(ctx, id)
-			select {
-			case g := <-got:
-				if g == id {
-					return true
-				}
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-		return false
-	}
+	heard := func(id uint64, within time.Duration) bool { return hears(ctx, b, got, id, within) }
 	if !heard(1, 5*time.Second) {
 		t.Fatal("no notice before the move")
 	}
@@ -208,4 +197,57 @@ func TestHubShowsPacedNoticesAtOnce(t *testing.T) {
 	if got := (<-renders).Sub(last); got < hub.Interval-10*time.Millisecond {
 		t.Errorf("a notice %v after a render was rendered %v after it; want the interval", notified.Sub(last), got)
 	}
+}
+
+// TestRedisBrokerToldOfAGap stops the broker's Redis and starts it again:
+// notices published meanwhile are lost, so once subscribed again the
+// broker says any survey may have changed (AllSurveys), and notices flow.
+func TestRedisBrokerToldOfAGap(t *testing.T) {
+	srv := surveystest.StartRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	b := live.NewRedis(rdb, "minyi-test:gap")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan uint64, 64)
+	go b.Run(ctx, func(id uint64) { got <- id })
+	heard := func(id uint64, within time.Duration) bool { return hears(ctx, b, got, id, within) }
+	if !heard(1, 5*time.Second) {
+		t.Fatal("no notice before the gap")
+	}
+	select {
+	case g := <-got:
+		t.Fatalf("notice %d before any gap", g)
+	case <-time.After(200 * time.Millisecond):
+	}
+	srv.Stop()
+	srv.Start()
+	deadline := time.After(15 * time.Second)
+	for all := false; !all; {
+		select {
+		case g := <-got:
+			all = g == live.AllSurveys
+		case <-deadline:
+			t.Fatal("no AllSurveys notice within 15 s of Redis coming back")
+		}
+	}
+	if !heard(2, 5*time.Second) {
+		t.Fatal("no notice after the gap")
+	}
+}
+
+// hears publishes id on b until it comes back on got, for at most within.
+func hears(ctx context.Context, b *live.Redis, got <-chan uint64, id uint64, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		_ = b.Publish(ctx, id)
+		select {
+		case g := <-got:
+			if g == id {
+				return true
+			}
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return false
 }
